@@ -1,0 +1,100 @@
+"""Bundled real datasets (no downloads), split and standardised without leakage."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn import datasets as skdatasets
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from torch.utils.data import DataLoader, TensorDataset
+
+_LOADERS = {
+    "digits": skdatasets.load_digits,
+    "breast_cancer": skdatasets.load_breast_cancer,
+    "wine": skdatasets.load_wine,
+    "iris": skdatasets.load_iris,
+}
+DATASETS: tuple[str, ...] = tuple(_LOADERS)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A stratified train/validation split as float32/int64 tensors."""
+
+    name: str
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_val: torch.Tensor
+    y_val: torch.Tensor
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return int(torch.cat([self.y_train, self.y_val]).max().item()) + 1
+
+
+def load_arrays(name: str = "digits") -> tuple[np.ndarray, np.ndarray]:
+    """Return the raw features and labels of a bundled scikit-learn dataset."""
+    if name not in _LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    bunch = _LOADERS[name]()
+    return bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+
+
+def load_split(
+    name: str = "digits",
+    val_fraction: float = 0.25,
+    seed: int = 0,
+    standardize: bool = True,
+    n_train: int | None = None,
+) -> Split:
+    """Load ``name``, split it stratified and standardise with training statistics only.
+
+    The scaler is fitted on the training rows alone and then applied to the validation
+    rows, so nothing about the validation set leaks into training. ``n_train`` keeps only
+    that many training rows (stratified), which makes overfitting easy to demonstrate.
+    """
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    X, y = load_arrays(name)
+    X_tr, X_va, y_tr, y_va = train_test_split(
+        X, y, test_size=val_fraction, stratify=y, random_state=seed
+    )
+    if n_train is not None:
+        if not len(np.unique(y_tr)) <= n_train < len(y_tr):
+            raise ValueError(f"n_train must be between {len(np.unique(y_tr))} and {len(y_tr) - 1}")
+        X_tr, _, y_tr, _ = train_test_split(
+            X_tr, y_tr, train_size=n_train, stratify=y_tr, random_state=seed
+        )
+    if standardize:
+        scaler = StandardScaler().fit(X_tr)
+        X_tr, X_va = scaler.transform(X_tr), scaler.transform(X_va)
+    return Split(
+        name=name,
+        X_train=torch.tensor(X_tr, dtype=torch.float32),
+        y_train=torch.tensor(y_tr, dtype=torch.int64),
+        X_val=torch.tensor(X_va, dtype=torch.float32),
+        y_val=torch.tensor(y_va, dtype=torch.int64),
+    )
+
+
+def make_loaders(
+    split: Split, batch_size: int = 64, seed: int = 0
+) -> tuple[DataLoader, DataLoader]:
+    """Shuffled (seeded) training loader and an in-order validation loader."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    generator = torch.Generator().manual_seed(seed)
+    train = DataLoader(
+        TensorDataset(split.X_train, split.y_train),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=generator,
+    )
+    val = DataLoader(TensorDataset(split.X_val, split.y_val), batch_size=1024)
+    return train, val

@@ -1,0 +1,96 @@
+"""Loss tables in the course's format: ``Epoch | Training Loss | Validation Loss``."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from tabulate import tabulate
+
+from lrlab.train import History
+
+FLOAT_FORMAT = ".4f"
+
+
+def _epochs(history: History, epochs: Sequence[int] | None) -> list[int]:
+    if epochs is None:
+        return list(range(1, history.epochs_run + 1))
+    bad = [e for e in epochs if e < 1]
+    if bad:
+        raise ValueError(f"epochs count from 1, got {bad}")
+    return list(epochs)
+
+
+def _fmt(value: float | int | str) -> str:
+    """Numbers at the course's fixed precision (4 decimals); text unchanged."""
+    if isinstance(value, float):
+        return format(value, FLOAT_FORMAT)
+    return str(value)
+
+
+def _at(values: Sequence[float], epoch: int) -> str:
+    return _fmt(values[epoch - 1]) if epoch <= len(values) else "stopped"
+
+
+def _render(rows: list[list[str]], headers: list[str], names_first: bool = False) -> str:
+    """A GitHub-style table; every cell is pre-formatted, numbers right-aligned."""
+    align = ["right"] * len(headers)
+    if names_first:
+        align[0] = "left"
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True, colalign=align)
+
+
+def loss_table(history: History, epochs: Sequence[int] | None = None) -> str:
+    """The per-epoch table of one run, at 4 decimals (``epochs`` picks rows, 1-based).
+
+    Epochs after a diverged run stopped read ``stopped``.
+    """
+    rows = [
+        [str(e), _at(history.train_loss, e), _at(history.val_loss, e)]
+        for e in _epochs(history, epochs)
+    ]
+    return _render(rows, ["Epoch", "Training Loss", "Validation Loss"])
+
+
+def compare_table(histories: Mapping[str, History], epochs: Sequence[int] | None = None) -> str:
+    """Several runs side by side: one row per epoch, training and validation loss per run."""
+    if not histories:
+        raise ValueError("compare_table needs at least one run")
+    longest = max(histories.values(), key=lambda h: h.epochs_planned or h.epochs_run)
+    wanted = epochs if epochs is not None else range(1, max(longest.epochs_planned, longest.epochs_run) + 1)
+    headers = ["Epoch"]
+    for name in histories:
+        headers += [f"{name} Training Loss", f"{name} Validation Loss"]
+    rows = []
+    for e in _epochs(longest, list(wanted)):
+        row = [str(e)]
+        for h in histories.values():
+            row += [_at(h.train_loss, e), _at(h.val_loss, e)]
+        rows.append(row)
+    return _render(rows, headers)
+
+
+def summary_table(histories: Mapping[str, History], name: str = "Run") -> str:
+    """One row per run: final losses, best validation loss, final validation accuracy."""
+    rows = []
+    for label, h in histories.items():
+        rows.append(
+            [
+                label,
+                str(h.epochs_run),
+                _fmt(h.train_loss[-1] if h.train_loss else math.nan),
+                _fmt(h.val_loss[-1] if h.val_loss else math.nan),
+                _fmt(h.best_val_loss),
+                _fmt(h.final_val_acc),
+                "yes" if h.diverged else "no",
+            ]
+        )
+    headers = [
+        name,
+        "Epochs",
+        "Final Training Loss",
+        "Final Validation Loss",
+        "Best Validation Loss",
+        "Validation Accuracy",
+        "Diverged",
+    ]
+    return _render(rows, headers, names_first=True)

@@ -1,0 +1,186 @@
+"""The one training loop every lesson uses, and the History it returns."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import torch
+from torch import nn
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+from torch.utils.data import DataLoader
+
+from lrlab.data import Split, load_split, make_loaders
+from lrlab.models import mlp
+from lrlab.seed import seed_everything
+
+StepPer = Literal["epoch", "batch"]
+SchedulerFactory = Callable[[Optimizer], "LRScheduler | ReduceLROnPlateau"]
+_OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+
+@dataclass
+class History:
+    """What a run did, epoch by epoch (index 0 is epoch 1) and step by step.
+
+    ``initial_train_loss``/``initial_val_loss`` are measured before the first update.
+    ``lr`` holds the learning rate of the first parameter group at every optimizer step.
+    ``diverged`` is True when training stopped early on a non-finite loss.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    initial_train_loss: float = math.nan
+    initial_val_loss: float = math.nan
+    epochs_planned: int = 0
+    diverged: bool = False
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.train_loss)
+
+    @property
+    def best_val_loss(self) -> float:
+        finite = [v for v in self.val_loss if math.isfinite(v)]
+        return min(finite) if finite else math.nan
+
+    @property
+    def final_val_acc(self) -> float:
+        return self.val_acc[-1] if self.val_acc else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready; non-finite floats stay floats)."""
+        return asdict(self)
+
+
+def _evaluate(model: nn.Module, loader: DataLoader, loss_fn: nn.Module) -> tuple[float, float]:
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    with torch.no_grad():
+        for X, y in loader:
+            logits = model(X)
+            total += loss_fn(logits, y).item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            count += len(y)
+    return total / count, correct / count
+
+
+def train(
+    model: nn.Module,
+    optimizer: Optimizer,
+    train_loader: DataLoader,
+    val_loader: DataLoader,
+    epochs: int,
+    scheduler: LRScheduler | ReduceLROnPlateau | None = None,
+    step_per: StepPer = "epoch",
+    verbose: bool = False,
+) -> History:
+    """Train ``model`` for ``epochs`` epochs and record losses, accuracies and rates.
+
+    The scheduler is stepped after ``optimizer.step()`` (PyTorch's required order), once per
+    batch or once per epoch; ``ReduceLROnPlateau`` is stepped per epoch with the validation
+    loss. A non-finite training loss ends the run early with ``History.diverged`` set.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if step_per not in ("epoch", "batch"):
+        raise ValueError(f"step_per must be 'epoch' or 'batch', got {step_per!r}")
+    plateau = isinstance(scheduler, ReduceLROnPlateau)
+    if plateau and step_per == "batch":
+        raise ValueError("ReduceLROnPlateau needs a validation loss: use step_per='epoch'")
+    loss_fn = nn.CrossEntropyLoss()
+    history = History(epochs_planned=epochs)
+    history.initial_train_loss, _ = _evaluate(model, train_loader, loss_fn)
+    history.initial_val_loss, _ = _evaluate(model, val_loader, loss_fn)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total, correct, count = 0.0, 0, 0
+        for X, y in train_loader:
+            history.lr.append(float(optimizer.param_groups[0]["lr"]))
+            optimizer.zero_grad()
+            logits = model(X)
+            loss = loss_fn(logits, y)
+            if not torch.isfinite(loss):
+                total, count = loss.item() * len(y), len(y)
+                history.diverged = True
+                break
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None and step_per == "batch":
+                scheduler.step()
+            total += loss.item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            count += len(y)
+        history.train_loss.append(total / count)
+        history.train_acc.append(correct / count)
+        val_loss, val_acc = _evaluate(model, val_loader, loss_fn)
+        history.val_loss.append(val_loss)
+        history.val_acc.append(val_acc)
+        if history.diverged or not math.isfinite(val_loss):
+            history.diverged = True
+            if verbose:
+                print(f"Stopped at epoch {epoch}/{epochs}: the loss became non-finite (diverged).")
+            break
+        if scheduler is not None and step_per == "epoch":
+            if plateau:
+                scheduler.step(val_loss)
+            else:
+                scheduler.step()
+    return history
+
+
+def make_optimizer(
+    name: str, params: Any, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+) -> Optimizer:
+    """Build a named optimizer (``sgd``, ``adam``, ``adamw``, ``rmsprop``) with checks."""
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if name not in _OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(_OPTIMIZERS)}")
+    kwargs: dict[str, float] = {"lr": lr, "weight_decay": weight_decay}
+    if name in ("sgd", "rmsprop"):
+        kwargs["momentum"] = momentum
+    elif momentum:
+        raise ValueError(f"{name} has no momentum argument (it uses betas)")
+    return _OPTIMIZERS[name](params, **kwargs)
+
+
+def run(
+    lr: float,
+    *,
+    dataset: str = "digits",
+    hidden: tuple[int, ...] = (64,),
+    optimizer: str = "sgd",
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    epochs: int = 20,
+    batch_size: int = 64,
+    seed: int = 0,
+    scheduler: SchedulerFactory | None = None,
+    step_per: StepPer = "epoch",
+    n_train: int | None = None,
+    split: Split | None = None,
+    verbose: bool = True,
+) -> History:
+    """One seeded experiment in one call: data, model, optimizer, schedule, training.
+
+    ``scheduler`` is a function that receives the optimizer and returns a scheduler, e.g.
+    ``lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)``.
+    """
+    seed_everything(seed)
+    split = split if split is not None else load_split(dataset, seed=seed, n_train=n_train)
+    train_loader, val_loader = make_loaders(split, batch_size=batch_size, seed=seed)
+    model = mlp(split.n_features, split.n_classes, hidden)
+    opt = make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
+    sched = scheduler(opt) if scheduler is not None else None
+    return train(model, opt, train_loader, val_loader, epochs, sched, step_per, verbose)
