@@ -20,3 +20,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # The exchange (release/fetch/submit/collect) lives on shared storage; the hub sets it.
 if os.environ.get("LRLAB_EXCHANGE"):
     c.Exchange.root = os.environ["LRLAB_EXCHANGE"]
+
+# Hidden test cells import the checks from this course root (``autograder.checks``); the
+# kernels nbgrader starts inherit this environment. Students never have autograder/.
+_root = c.CourseDirectory.root
+if _root not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_root, os.environ.get("PYTHONPATH")) if p)
