@@ -1,0 +1,690 @@
+"""Hidden checks for ps1_schedulers: learning-rate schedules, stability, a scheduler class.
+
+Every check draws its hyper-parameters from the ``rng`` it is given (seeded per student by
+``autograder.checks.evaluate``), asks the submission for whole trajectories in one round
+trip (``Student.call_many``) and compares them with references computed HERE, from
+PyTorch's own schedulers (``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR`` in closed
+form) where one exists and from the formula in the notebook where PyTorch differs on
+purpose (holding at ``min_lr`` past ``total_steps``). The applied part re-trains the model
+on the trusted side with the learning rates the student's scheduler produced.
+
+Messages name the category that failed ("holds at min_lr past total_steps"), never a
+reference value or a hidden case.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import random
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from autograder.checks.base import Check, CheckResult, Plain, Student, StudentError, as_float, close
+
+ASSIGNMENT = "ps1_schedulers"
+
+# Names whose use inside an answer voids the check: the point is to write the schedule.
+# ``LRScheduler`` (the base class WarmupCosineLR must extend) is deliberately absent.
+FORBIDDEN_SCHEDULERS = frozenset(
+    {
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "CosineAnnealingLR",
+        "CosineAnnealingWarmRestarts",
+        "LambdaLR",
+        "MultiplicativeLR",
+        "LinearLR",
+        "ConstantLR",
+        "PolynomialLR",
+        "SequentialLR",
+        "ChainedScheduler",
+        "OneCycleLR",
+        "CyclicLR",
+        "ReduceLROnPlateau",
+        "lr_lambda",
+    }
+)
+
+# Tolerances: the closed forms are one or two float operations deep; a loop that multiplies
+# gamma a few hundred times stays far inside 1e-9 relative.
+REL = 1e-9
+ABS = 1e-12
+
+# The applied part (the notebook states the same numbers; a test keeps them in sync).
+APPLIED_EPOCHS = 3
+APPLIED_BATCH_SIZE = 64
+APPLIED_SEED = 0
+APPLIED_TARGET = 0.95
+APPLIED_OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+APPLIED_MAX_LR = 10.0
+
+
+# --------------------------------------------------------------------------- references
+
+
+def _closed_form(scheduler_name: str, base_lr: float, epochs: Sequence[int], **kwargs: float) -> list[float]:
+    """PyTorch's own closed form of ``torch.optim.lr_scheduler.<scheduler_name>`` at ``epochs``."""
+    import torch
+    from torch.optim import lr_scheduler
+
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=base_lr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = getattr(lr_scheduler, scheduler_name)(optimizer, **kwargs)
+        values = []
+        for epoch in epochs:
+            scheduler.last_epoch = epoch
+            values.append(float(scheduler._get_closed_form_lr()[0]))
+    return values
+
+
+def ref_step_decay(steps: Sequence[int], base_lr: float, step_size: int, gamma: float) -> list[float]:
+    return _closed_form("StepLR", base_lr, steps, step_size=step_size, gamma=gamma)
+
+
+def ref_exponential_decay(steps: Sequence[int], base_lr: float, gamma: float) -> list[float]:
+    return _closed_form("ExponentialLR", base_lr, steps, gamma=gamma)
+
+
+def ref_cosine_annealing(steps: Sequence[int], total_steps: int, base_lr: float, min_lr: float = 0.0) -> list[float]:
+    """CosineAnnealingLR's closed form up to ``total_steps``, then held at ``min_lr``."""
+    clamped = [min(s, total_steps) for s in steps]
+    return _closed_form("CosineAnnealingLR", base_lr, clamped, T_max=total_steps, eta_min=min_lr)
+
+
+def ref_warmup_cosine(
+    steps: Sequence[int], warmup_steps: int, total_steps: int, base_lr: float, min_lr: float = 0.0
+) -> list[float]:
+    """Linear warm-up from 0, then CosineAnnealingLR's closed form shifted by the warm-up."""
+    span = max(1, total_steps - warmup_steps)
+    after = [min(s - warmup_steps, span) for s in steps if s >= warmup_steps]
+    cosine = iter(_closed_form("CosineAnnealingLR", base_lr, after, T_max=span, eta_min=min_lr))
+    return [base_lr * s / warmup_steps if s < warmup_steps else next(cosine) for s in steps]
+
+
+def ref_max_stable_lr(curvature: float) -> float:
+    return 2.0 / curvature
+
+
+def ref_gd_regime(lr: float, curvature: float) -> str:
+    product = lr * curvature
+    if product <= 1:
+        return "monotone"
+    return "oscillating" if product < 2 else "unstable"
+
+
+# --------------------------------------------------------------------------- judging
+
+
+def _kind(value: Plain | StudentError) -> str:
+    """A short, student-safe description of what came back instead of a number."""
+    if isinstance(value, StudentError):
+        return f"raised {value.kinds[0] if value.kinds else 'an error'}"
+    if isinstance(value, dict) and "__unsupported__" in value:
+        return f"returned a {value['__unsupported__']}"
+    if value is None:
+        return "returned None"
+    if isinstance(value, float) and math.isnan(value):
+        return "returned NaN"
+    return f"returned a {type(value).__name__}"
+
+
+@dataclass
+class Scorecard:
+    """Weighted categories; each passes a share of its cases. Messages name categories only."""
+
+    parts: list[tuple[float, float, str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, name: str, weight: float, passed: int, total: int, detail: str = "") -> None:
+        share = passed / total if total else 0.0
+        self.parts.append((weight, share, name, detail))
+
+    def note(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def result(self, basics_ok: bool = True) -> CheckResult:
+        total = sum(w for w, *_ in self.parts)
+        fraction = sum(w * s for w, s, *_ in self.parts) / total if total else 0.0
+        messages = []
+        for _, share, name, detail in self.parts:
+            if share < 1.0:
+                messages.append(f"✗ {name}" + (f" ({detail})" if detail else ""))
+        messages += [f"  note: {p}" for p in self.problems]
+        if not messages:
+            messages.append(f"✓ all {len(self.parts)} categories correct")
+        return CheckResult(min(1.0, max(0.0, round(fraction, 6))), tuple(messages), basics_ok)
+
+
+def _matches(card: Scorecard, got: Plain | StudentError, expected: float) -> bool:
+    if close(got, expected, REL, ABS):
+        return True
+    if as_float(got) is None or isinstance(got, StudentError):
+        card.note(f"some calls {_kind(got)} instead of a float")
+    return False
+
+
+def _all_match(card: Scorecard, got: Sequence[Plain | StudentError], expected: Sequence[float]) -> bool:
+    return len(got) == len(expected) and all([_matches(card, g, e) for g, e in zip(got, expected)])
+
+
+def _value_errors(
+    card: Scorecard, student: Student, name: str, cases: list[tuple[str, list[Plain]]], weight: float
+) -> None:
+    """One category: every invalid-argument case must raise ValueError."""
+    results = student.call_many(name, [(args, {}) for _, args in cases])
+    missed = [label for (label, _), r in zip(cases, results) if not (isinstance(r, StudentError) and r.is_a("ValueError"))]
+    detail = ("not for: " + ", ".join(missed)) if missed else ""
+    card.add("raises ValueError on invalid arguments", weight, len(cases) - len(missed), len(cases), detail)
+
+
+def _basics(student: Student, name: str, cases: list[tuple[list[Plain], float | None]]) -> bool:
+    """Whether exactly what the VISIBLE test cell asserts holds here too (None: "is a float")."""
+    results = student.call_many(name, [(args, {}) for args, _ in cases])
+    return all(
+        type(r) is float if e is None else close(r, e, 1e-9, 1e-12) for r, (_, e) in zip(results, cases)
+    )
+
+
+def _missing(name: str) -> CheckResult:
+    return CheckResult(0.0, (f"✗ `{name}` is not defined: run its answer cell",), basics_ok=False)
+
+
+# Visible cases: exactly what the release's visible test cells assert (public).
+VISIBLE = {
+    "step_decay": [([0, 0.1, 10, 0.5], 0.1), ([9, 0.1, 10, 0.5], 0.1), ([10, 0.1, 10, 0.5], 0.05), ([25, 0.1, 10, 0.5], None)],
+    "exponential_decay": [([0, 0.1, 0.9], 0.1), ([1, 0.1, 0.9], 0.09), ([2, 0.1, 0.9], 0.081)],
+    "cosine_annealing": [([0, 100, 0.1], 0.1), ([50, 100, 0.1], 0.05), ([100, 100, 0.1, 0.01], 0.01)],
+    "warmup_cosine": [([0, 10, 110, 0.1], 0.0), ([5, 10, 110, 0.1], 0.05), ([10, 10, 110, 0.1], 0.1), ([60, 10, 110, 0.1], 0.05)],
+    "max_stable_lr": [([1.0], 2.0), ([4.0], 0.5)],
+}
+
+
+# --------------------------------------------------------------------------- the schedules
+
+
+def check_step_decay(student: Student, rng: random.Random) -> CheckResult:
+    name = "step_decay"
+    if not student.has(name):
+        return _missing(name)
+    card = Scorecard()
+    # Whole trajectories: several decay periods, random hyper-parameters.
+    configs = []
+    for _ in range(3):
+        base, size, gamma = rng.uniform(0.01, 1.0), rng.randint(2, 12), rng.uniform(0.1, 0.9)
+        configs.append((list(range(0, 5 * size + 3)), base, size, gamma))
+    ok = 0
+    for steps, base, size, gamma in configs:
+        got = student.call_many(name, [([s, base, size, gamma], {}) for s in steps])
+        ok += _all_match(card, got, ref_step_decay(steps, base, size, gamma))
+    card.add("whole trajectories match StepLR", 0.5, ok, len(configs))
+    # Edge cases.
+    base = rng.uniform(0.01, 1.0)
+    edges = [
+        ("step 0", [0, base, rng.randint(1, 9), rng.uniform(0.1, 0.9)]),
+        ("gamma = 1 stays constant", [rng.randint(20, 60), base, rng.randint(1, 5), 1.0]),
+        ("step_size = 1", [7, base, 1, 0.5]),
+        ("step_size larger than step", [rng.randint(1, 9), base, 10, rng.uniform(0.1, 0.9)]),
+        ("base_lr = 0", [rng.randint(0, 30), 0.0, 3, 0.5]),
+    ]
+    got = student.call_many(name, [(args, {}) for _, args in edges])
+    expected = [ref_step_decay([a[0]], *a[1:])[0] for _, a in edges]
+    wrong = [label for (label, _), g, e in zip(edges, got, expected) if not _matches(card, g, e)]
+    card.add("edge cases", 0.25, len(edges) - len(wrong), len(edges), ", ".join(wrong))
+    _value_errors(
+        card,
+        student,
+        name,
+        [
+            ("negative step", [-1, 0.1, 5, 0.5]),
+            ("step_size = 0", [3, 0.1, 0, 0.5]),
+            ("negative step_size", [3, 0.1, -2, 0.5]),
+            ("gamma = 0", [3, 0.1, 5, 0.0]),
+            ("negative gamma", [3, 0.1, 5, -0.5]),
+            ("negative base_lr", [3, -0.1, 5, 0.5]),
+        ],
+        0.25,
+    )
+    return card.result(_basics(student, name, VISIBLE[name]))
+
+
+def check_exponential_decay(student: Student, rng: random.Random) -> CheckResult:
+    name = "exponential_decay"
+    if not student.has(name):
+        return _missing(name)
+    card = Scorecard()
+    ok = 0
+    for _ in range(3):
+        base, gamma, n = rng.uniform(0.01, 1.0), rng.uniform(0.8, 0.999), rng.randint(60, 150)
+        steps = list(range(n))
+        got = student.call_many(name, [([s, base, gamma], {}) for s in steps])
+        ok += _all_match(card, got, ref_exponential_decay(steps, base, gamma))
+    card.add("whole trajectories match ExponentialLR", 0.5, ok, 3)
+    base = rng.uniform(0.01, 1.0)
+    edges = [
+        ("step 0", [0, base, rng.uniform(0.5, 0.99)]),
+        ("gamma = 1 stays constant", [rng.randint(10, 90), base, 1.0]),
+        ("gamma > 1 grows", [rng.randint(5, 20), base, 1.05]),
+        ("base_lr = 0", [rng.randint(0, 30), 0.0, 0.9]),
+    ]
+    got = student.call_many(name, [(args, {}) for _, args in edges])
+    expected = [ref_exponential_decay([a[0]], *a[1:])[0] for _, a in edges]
+    wrong = [label for (label, _), g, e in zip(edges, got, expected) if not _matches(card, g, e)]
+    card.add("edge cases", 0.25, len(edges) - len(wrong), len(edges), ", ".join(wrong))
+    _value_errors(
+        card,
+        student,
+        name,
+        [
+            ("negative step", [-1, 0.1, 0.9]),
+            ("gamma = 0", [3, 0.1, 0.0]),
+            ("negative gamma", [3, 0.1, -0.9]),
+            ("negative base_lr", [3, -0.1, 0.9]),
+        ],
+        0.25,
+    )
+    return card.result(_basics(student, name, VISIBLE[name]))
+
+
+def check_cosine_annealing(student: Student, rng: random.Random) -> CheckResult:
+    name = "cosine_annealing"
+    if not student.has(name):
+        return _missing(name)
+    card = Scorecard()
+    configs = []
+    for i in range(3):
+        total, base = rng.randint(8, 80), rng.uniform(0.01, 1.0)
+        min_lr = 0.0 if i == 0 else rng.uniform(0.05, 0.5) * base
+        configs.append((total, base, min_lr, i == 0))
+    ok_in, ok_past = 0, 0
+    for total, base, min_lr, default in configs:
+        inside = list(range(total + 1))
+        past = list(range(total + 1, total + max(5, total // 2)))
+        steps = inside + past
+        # The first configuration relies on the default min_lr = 0.0.
+        calls = [([s, total, base] if default else [s, total, base, min_lr], {}) for s in steps]
+        got = student.call_many(name, calls)
+        expected = ref_cosine_annealing(steps, total, base, min_lr)
+        n = len(inside)
+        ok_in += _all_match(card, got[:n], expected[:n])
+        ok_past += _all_match(card, got[n:], expected[n:])
+    card.add("whole trajectories match CosineAnnealingLR up to total_steps (with and without min_lr)", 0.5, ok_in, 3)
+    card.add("holds at min_lr past total_steps", 0.15, ok_past, 3)
+    total, base = rng.randint(5, 50), rng.uniform(0.01, 1.0)
+    min_lr = rng.uniform(0.1, 0.5) * base
+    edges = [
+        ("step 0 gives base_lr", [0, total, base, min_lr], ref_cosine_annealing([0], total, base, min_lr)[0]),
+        ("step = total_steps gives min_lr", [total, total, base, min_lr], min_lr),
+        ("total_steps = 1", [1, 1, base, min_lr], min_lr),
+        ("min_lr = base_lr stays constant", [rng.randint(1, total), total, base, base], base),
+    ]
+    got = student.call_many(name, [(args, {}) for _, args, _ in edges])
+    wrong = [label for (label, _, e), g in zip(edges, got) if not _matches(card, g, e)]
+    card.add("edge cases", 0.15, len(edges) - len(wrong), len(edges), ", ".join(wrong))
+    _value_errors(
+        card,
+        student,
+        name,
+        [
+            ("negative step", [-1, 10, 0.1, 0.0]),
+            ("total_steps = 0", [0, 0, 0.1, 0.0]),
+            ("negative total_steps", [3, -5, 0.1, 0.0]),
+            ("negative base_lr", [3, 10, -0.1, 0.0]),
+            ("negative min_lr", [3, 10, 0.1, -0.001]),
+            ("min_lr above base_lr", [3, 10, 0.1, 0.2]),
+        ],
+        0.2,
+    )
+    return card.result(_basics(student, name, VISIBLE[name]))
+
+
+def check_warmup_cosine(student: Student, rng: random.Random) -> CheckResult:
+    name = "warmup_cosine"
+    if not student.has(name):
+        return _missing(name)
+    card = Scorecard()
+    ok_warm, ok_cos, ok_past = 0, 0, 0
+    for i in range(3):
+        warm = rng.randint(2, 20)
+        total = warm + rng.randint(10, 80)
+        base = rng.uniform(0.01, 1.0)
+        min_lr = 0.0 if i == 0 else rng.uniform(0.05, 0.5) * base
+        steps = list(range(total + max(5, total // 4)))
+        calls = [([s, warm, total, base] if i == 0 else [s, warm, total, base, min_lr], {}) for s in steps]
+        got = student.call_many(name, calls)
+        expected = ref_warmup_cosine(steps, warm, total, base, min_lr)
+        ok_warm += _all_match(card, got[:warm], expected[:warm])
+        ok_cos += _all_match(card, got[warm : total + 1], expected[warm : total + 1])
+        ok_past += _all_match(card, got[total + 1 :], expected[total + 1 :])
+    card.add("linear warm-up from 0 (step < warmup_steps)", 0.25, ok_warm, 3)
+    card.add("cosine phase from base_lr to min_lr (warmup_steps <= step <= total_steps)", 0.3, ok_cos, 3)
+    card.add("holds at min_lr past total_steps", 0.1, ok_past, 3)
+    total, base = rng.randint(10, 40), rng.uniform(0.01, 1.0)
+    min_lr = rng.uniform(0.1, 0.5) * base
+    edge_groups = {
+        "warmup_steps = 0 is plain cosine annealing": [(s, 0, total, base, min_lr) for s in range(total + 3)],
+        "warmup_steps = total_steps": [(s, total, total, base, min_lr) for s in range(total + 3)],
+        "warmup_steps = 1": [(s, 1, total, base, min_lr) for s in range(total + 3)],
+        "base_lr = 0": [(s, 3, total, 0.0, 0.0) for s in range(total + 3)],
+    }
+    wrong = []
+    for label, cases in edge_groups.items():
+        got = student.call_many(name, [(list(c), {}) for c in cases])
+        expected = [ref_warmup_cosine([c[0]], *c[1:])[0] for c in cases]
+        if not _all_match(card, got, expected):
+            wrong.append(label)
+    card.add("edge cases", 0.15, len(edge_groups) - len(wrong), len(edge_groups), ", ".join(wrong))
+    _value_errors(
+        card,
+        student,
+        name,
+        [
+            ("negative step", [-1, 5, 50, 0.1, 0.0]),
+            ("negative warmup_steps", [3, -1, 50, 0.1, 0.0]),
+            ("warmup_steps > total_steps", [3, 60, 50, 0.1, 0.0]),
+            ("total_steps = 0", [0, 0, 0, 0.1, 0.0]),
+            ("negative base_lr", [3, 5, 50, -0.1, 0.0]),
+            ("negative min_lr", [3, 5, 50, 0.1, -0.001]),
+            ("min_lr above base_lr", [3, 5, 50, 0.1, 0.2]),
+        ],
+        0.2,
+    )
+    return card.result(_basics(student, name, VISIBLE[name]))
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def check_max_stable_lr(student: Student, rng: random.Random) -> CheckResult:
+    name = "max_stable_lr"
+    if not student.has(name):
+        return _missing(name)
+    card = Scorecard()
+    curvatures = [10 ** rng.uniform(-3, 3) for _ in range(8)]
+    got = student.call_many(name, [([c], {}) for c in curvatures])
+    ok = sum(_matches(card, g, ref_max_stable_lr(c)) for g, c in zip(got, curvatures))
+    card.add("2 / curvature for random curvatures", 0.7, ok, len(curvatures))
+    _value_errors(
+        card,
+        student,
+        name,
+        [("curvature = 0", [0.0]), ("negative curvature", [-1.0]), ("small negative curvature", [-1e-3])],
+        0.3,
+    )
+    return card.result(_basics(student, name, VISIBLE[name]))
+
+
+def check_gd_regime(student: Student, rng: random.Random) -> CheckResult:
+    name = "gd_regime"
+    if not student.has(name):
+        return _missing(name)
+    card = Scorecard()
+    interior = []
+    for low, high in ((0.05, 0.95), (1.05, 1.95), (2.05, 6.0)):
+        for _ in range(3):
+            curvature = 10 ** rng.uniform(-2, 2)
+            interior.append((rng.uniform(low, high) / curvature, curvature))
+    rng.shuffle(interior)
+    got = student.call_many(name, [([lr, c], {}) for lr, c in interior])
+    ok = sum(g == ref_gd_regime(lr, c) for g, (lr, c) in zip(got, interior))
+    for g in got:
+        if not isinstance(g, str):
+            card.note(f"some calls {_kind(g)} instead of one of the three strings")
+            break
+    card.add("regimes away from the boundaries", 0.6, ok, len(interior))
+    # Exact boundaries: powers of two make lr * curvature exactly 1 or 2 in floating point.
+    j = rng.randint(-3, 3)
+    bounds = [(2.0**-j, 2.0**j), (2.0 ** (1 - j), 2.0**j), (2.0 ** (-1 - j), 2.0**j)]
+    got = student.call_many(name, [([lr, c], {}) for lr, c in bounds])
+    labels = ["lr·curvature = 1 is monotone", "lr·curvature = 2 is unstable", "lr·curvature = 1/2"]
+    wrong = [lab for lab, g, (lr, c) in zip(labels, got, bounds) if g != ref_gd_regime(lr, c)]
+    card.add("boundaries", 0.4, len(bounds) - len(wrong), len(bounds), ", ".join(wrong))
+    visible = student.call_many(name, [([0.1, 1.0], {}), ([1.5, 1.0], {}), ([3.0, 1.0], {})])
+    return card.result(visible == ["monotone", "oscillating", "unstable"])
+
+
+# --------------------------------------------------------------------------- the scheduler class
+
+
+def _group_matches(card: Scorecard, rows: list[Plain], expected: list[list[float]], key: str, group: int) -> int:
+    """How many steps have group ``group``'s ``key`` rate right (rows as the harness reports)."""
+    ok = 0
+    for row, exp in zip(rows, expected):
+        values = row.get(key) if isinstance(row, dict) else None
+        if isinstance(values, list) and len(values) == len(exp) and _matches(card, values[group], exp[group]):
+            ok += 1
+        elif not (isinstance(values, list) and len(values) == len(exp)):
+            card.note("get_last_lr() must return one rate per param group")
+    return ok
+
+
+def _expected_rows(initial_lrs: list[float], warm: int, total: int, min_lr: float, steps: Sequence[int]) -> list[list[float]]:
+    per_group = [ref_warmup_cosine(list(steps), warm, total, b, min_lr) for b in initial_lrs]
+    return [list(values) for values in zip(*per_group)]
+
+
+def _trace(student: Student, **params: Plain) -> dict:
+    result = student.op("ps1_scheduler_trace", **params)
+    return result if isinstance(result, dict) else {"error": "the harness returned no data"}
+
+
+def check_warmup_cosine_lr(student: Student, rng: random.Random) -> CheckResult:
+    if not student.has("WarmupCosineLR"):
+        return _missing("WarmupCosineLR")
+    # The visible test: one group at 0.1, warmup 2 of 10; rate 0 at first, 0.05 after a step.
+    visible = _trace(student, initial_lrs=[0.1], warmup_steps=2, total_steps=10, steps=1)
+    rows = visible.get("trace") if isinstance(visible.get("trace"), list) else []
+    basics = bool(not visible.get("error") and len(rows) == 2 and _group_matches(
+        Scorecard(), rows, [[0.0], [0.05]], "last_lr", 0) == 2 and _group_matches(
+        Scorecard(), rows[1:], [[0.05]], "group_lr", 0) == 1)
+    card = Scorecard()
+    b1 = rng.uniform(0.1, 1.0)
+    initial = [b1, b1 * rng.uniform(0.05, 0.5)]
+    warm = rng.randint(2, 10)
+    total = warm + rng.randint(10, 40)
+    min_lr = rng.uniform(0.05, 0.5) * min(initial)
+    steps = total + 5
+    resume_at = rng.randint(max(1, warm // 2), total - 1)
+    main = _trace(student, initial_lrs=initial, warmup_steps=warm, total_steps=total, steps=steps,
+                  min_lr=min_lr, resume_at=resume_at)
+    if main.get("error"):
+        return CheckResult(0.0, (f"✗ constructing or stepping WarmupCosineLR failed: {main['error']}",), basics)
+    trace = main.get("trace") if isinstance(main.get("trace"), list) else []
+    expected = _expected_rows(initial, warm, total, min_lr, range(resume_at + 1))
+    n = len(expected)
+    first = _group_matches(card, trace, expected, "last_lr", 0)
+    card.add("get_last_lr() follows warmup_cosine for the first param group", 0.3, first, n)
+    second = _group_matches(card, trace, expected, "last_lr", 1)
+    card.add("every param group follows its own initial rate", 0.15, second, n)
+    first_ok = first == n and second == n and len(trace) == n
+    unjudged = "" if first_ok else "judged once the rates above are right"
+    group0 = _group_matches(Scorecard(), trace, expected, "group_lr", 0)
+    group1 = _group_matches(Scorecard(), trace, expected, "group_lr", 1)
+    card.add("sets the optimizer's param_group['lr']", 0.05, (group0 + group1) * first_ok, 2 * n, unjudged)
+    warned = main.get("warning") is not None
+    card.add("no warnings when stepped in PyTorch's order", 0.15, int(first_ok and not warned), 1,
+             "a warning was raised" if warned else unjudged)
+    card.add("is a torch.optim.lr_scheduler.LRScheduler", 0.05, int(first_ok and main.get("is_lr_scheduler") is True),
+             1, unjudged)
+    # Resume: a fresh optimizer and scheduler loaded from the state dicts at resume_at; the
+    # whole continuation must be right (first group: the others are judged above).
+    resumed = main.get("resumed") if isinstance(main.get("resumed"), list) else []
+    exp_resume = _expected_rows(initial, warm, total, min_lr, range(resume_at, steps + 1))
+    resume_ok = (
+        not main.get("resume_error")
+        and len(resumed) == len(exp_resume)
+        and _group_matches(card, resumed, exp_resume, "last_lr", 0) == len(exp_resume)
+    )
+    card.add("state_dict() / load_state_dict() resumes mid-schedule", 0.2, int(resume_ok), 1,
+             "loading raised an error" if main.get("resume_error") else "")
+    # Edge cases: warm-up 0 with the default min_lr; warm-up = total_steps.
+    wrong = []
+    t0 = rng.randint(5, 20)
+    for label, params, exp_args in [
+        ("warmup_steps = 0 with the default min_lr", {"initial_lrs": [b1], "warmup_steps": 0, "total_steps": t0, "steps": t0 + 3},
+         (0, t0, 0.0)),
+        ("warmup_steps = total_steps", {"initial_lrs": [b1], "warmup_steps": t0, "total_steps": t0, "steps": t0 + 3, "min_lr": min_lr},
+         (t0, t0, min_lr)),
+    ]:
+        out = _trace(student, **params)
+        exp = _expected_rows([b1], *exp_args, range(params["steps"] + 1))
+        rows = out.get("trace") if isinstance(out.get("trace"), list) else []
+        if out.get("error") or len(rows) != len(exp) or _group_matches(card, rows, exp, "last_lr", 0) != len(exp):
+            wrong.append(label)
+    card.add("edge cases", 0.1, 2 - len(wrong), 2, ", ".join(wrong))
+    return card.result(basics)
+
+
+# --------------------------------------------------------------------------- applied part
+
+
+@functools.lru_cache(maxsize=1)
+def applied_total_steps() -> int:
+    """Optimizer steps in the applied part's budget (epochs × batches per epoch)."""
+    from lrlab.data import load_split
+
+    n_train = len(load_split("digits", seed=APPLIED_SEED).y_train)
+    return APPLIED_EPOCHS * math.ceil(n_train / APPLIED_BATCH_SIZE)
+
+
+def _validate_applied(settings: Plain) -> tuple[dict | None, list[str]]:
+    """The student's APPLIED dict as trusted plain values, or the reasons it is unusable."""
+    if not isinstance(settings, dict):
+        return None, [f"APPLIED must be a dict (found {_kind(settings).removeprefix('returned ')})"]
+    problems = []
+    keys = {"optimizer", "lr", "momentum", "warmup_steps", "min_lr"}
+    missing = sorted(keys - set(settings))
+    if missing:
+        problems.append(f"APPLIED is missing {', '.join(missing)}")
+        return None, problems
+    total = applied_total_steps()
+    opt = settings["optimizer"]
+    lr, momentum, min_lr = (as_float(settings[k]) for k in ("lr", "momentum", "min_lr"))
+    warm = settings["warmup_steps"]
+    if opt not in APPLIED_OPTIMIZERS or type(opt) is not str:
+        problems.append(f"optimizer must be one of {', '.join(APPLIED_OPTIMIZERS)}")
+    if lr is None or not (0 < lr <= APPLIED_MAX_LR):
+        problems.append(f"lr must be a number in (0, {APPLIED_MAX_LR:g}]")
+    if momentum is None or not (0 <= momentum < 1):
+        problems.append("momentum must be a number in [0, 1)")
+    elif momentum and opt in ("adam", "adamw"):
+        problems.append("adam and adamw take momentum = 0 (they use betas)")
+    if type(warm) is not int or not 0 <= warm <= total:
+        problems.append(f"warmup_steps must be an int in [0, {total}]")
+    if min_lr is None or lr is None or not (0 <= min_lr <= lr):
+        problems.append("min_lr must be a number in [0, lr]")
+    if problems:
+        return None, problems
+    return {"optimizer": opt, "lr": lr, "momentum": momentum, "warmup_steps": warm, "min_lr": min_lr}, []
+
+
+@functools.lru_cache(maxsize=64)
+def retrain(optimizer: str, lr: float, momentum: float, rates: tuple[float, ...]) -> tuple[float, bool]:
+    """Train the digits MLP on the trusted side, step k at ``rates[k]``: (val accuracy, diverged).
+
+    Same seeds, data, model and loop as ``lrlab.run(...)`` in the notebook, so the student
+    sees the number the grader computes.
+    """
+    from torch.optim.lr_scheduler import LRScheduler
+
+    from lrlab.data import load_split, make_loaders
+    from lrlab.models import mlp
+    from lrlab.seed import seed_everything
+    from lrlab.train import make_optimizer, train
+
+    class Replay(LRScheduler):
+        def get_lr(self) -> list[float]:
+            rate = rates[min(self.last_epoch, len(rates) - 1)]
+            return [rate for _ in self.optimizer.param_groups]
+
+    seed_everything(APPLIED_SEED)
+    split = load_split("digits", seed=APPLIED_SEED)
+    train_loader, val_loader = make_loaders(split, batch_size=APPLIED_BATCH_SIZE, seed=APPLIED_SEED)
+    model = mlp(split.n_features, split.n_classes, (64,))
+    opt = make_optimizer(optimizer, model.parameters(), lr, momentum)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        history = train(model, opt, train_loader, val_loader, APPLIED_EPOCHS, Replay(opt), "batch")
+    return history.final_val_acc, history.diverged
+
+
+def _applied_visible_ok(settings: Plain) -> bool:
+    """Exactly what the visible test cell asserts about APPLIED."""
+    if not isinstance(settings, dict) or set(settings) != {"optimizer", "lr", "momentum", "warmup_steps", "min_lr"}:
+        return False
+    lr, min_lr, warm = settings["lr"], settings["min_lr"], settings["warmup_steps"]
+    numbers = all(type(v) in (int, float, bool) for v in (lr, min_lr))
+    return (
+        settings["optimizer"] in APPLIED_OPTIMIZERS
+        and numbers
+        and 0 < lr <= APPLIED_MAX_LR
+        and 0 <= min_lr <= lr
+        and type(warm) in (int, bool)
+        and 0 <= warm <= applied_total_steps()
+    )
+
+
+def check_applied(student: Student, rng: random.Random) -> CheckResult:
+    del rng  # the applied part is the same for everyone: fixed seeds, fixed budget
+    if not student.has("APPLIED"):
+        return _missing("APPLIED")
+    raw_settings = student.get("APPLIED")
+    visible_ok = _applied_visible_ok(raw_settings)
+    settings, problems = _validate_applied(raw_settings)
+    if settings is None:
+        return CheckResult(0.0, tuple(f"✗ {p}" for p in problems), basics_ok=visible_ok)
+    total = applied_total_steps()
+    out = student.op(
+        "ps1_schedule_rates",
+        lr=settings["lr"],
+        warmup_steps=settings["warmup_steps"],
+        total_steps=total,
+        min_lr=settings["min_lr"],
+    )
+    if not isinstance(out, dict) or out.get("missing"):
+        return _missing("WarmupCosineLR")
+    if out.get("error"):
+        return CheckResult(0.0, (f"✗ your WarmupCosineLR failed with these settings: {out['error']}",), visible_ok)
+    raw = out.get("rates")
+    rates = [as_float(r) for r in raw] if isinstance(raw, list) else []
+    if len(rates) != total or any(r is None or not math.isfinite(r) or not 0 <= r <= APPLIED_MAX_LR for r in rates):
+        return CheckResult(
+            0.0, (f"✗ your WarmupCosineLR must give {total} finite learning rates in [0, {APPLIED_MAX_LR:g}]",),
+            visible_ok,
+        )
+    accuracy, diverged = retrain(settings["optimizer"], settings["lr"], settings["momentum"], tuple(rates))
+    if diverged or not math.isfinite(accuracy):
+        return CheckResult(0.0, ("✗ re-training with your settings diverged",), visible_ok)
+    if accuracy >= APPLIED_TARGET:
+        return CheckResult(1.0, (f"✓ re-trained: validation accuracy {accuracy:.4f} ≥ {APPLIED_TARGET}",), visible_ok)
+    return CheckResult(
+        0.0, (f"✗ re-trained: validation accuracy {accuracy:.4f} is below the target {APPLIED_TARGET}",), visible_ok
+    )
+
+
+# --------------------------------------------------------------------------- the list
+
+_SCHEDULE_CELLS = ("step_decay_answer", "exponential_decay_answer", "cosine_annealing_answer", "warmup_cosine_answer")
+
+CHECKS: list[Check] = [
+    Check("test_step_decay", 10, "step_decay", check_step_decay, ("step_decay_answer",), FORBIDDEN_SCHEDULERS),
+    Check("test_exponential_decay", 8, "exponential_decay", check_exponential_decay,
+          ("exponential_decay_answer",), FORBIDDEN_SCHEDULERS),
+    Check("test_cosine_annealing", 12, "cosine_annealing", check_cosine_annealing,
+          ("cosine_annealing_answer",), FORBIDDEN_SCHEDULERS),
+    Check("test_warmup_cosine", 15, "warmup_cosine", check_warmup_cosine,
+          ("cosine_annealing_answer", "warmup_cosine_answer"), FORBIDDEN_SCHEDULERS),
+    Check("test_max_stable_lr", 5, "max_stable_lr", check_max_stable_lr, ("max_stable_lr_answer",)),
+    Check("test_gd_regime", 5, "gd_regime", check_gd_regime, ("gd_regime_answer",)),
+    Check("test_warmup_cosine_lr", 20, "WarmupCosineLR", check_warmup_cosine_lr,
+          (*_SCHEDULE_CELLS, "warmup_cosine_lr_answer"), FORBIDDEN_SCHEDULERS),
+    Check("test_applied", 15, "applied: reach the target accuracy", check_applied,
+          (*_SCHEDULE_CELLS, "warmup_cosine_lr_answer", "applied_answer"), FORBIDDEN_SCHEDULERS),
+]
+"""Autograded checks (90 points); the written answer ``warmup_written`` adds 10 manual points."""
+
+MANUAL_POINTS = {"warmup_written": 10}

@@ -1,0 +1,9 @@
+# variant-of: correct
+# %% answer: gd_regime_answer
+def gd_regime(lr, curvature):
+    product = lr * curvature
+    if product < 1:  # WRONG: lr·curvature = 1 converges in one step (monotone)
+        return "monotone"
+    if product <= 2:  # WRONG: lr·curvature = 2 never converges
+        return "oscillating"
+    return "unstable"

@@ -1,0 +1,334 @@
+"""ps1_schedulers: the notebook, its release, its hidden checks and its answer sets.
+
+Fast tests first (in-process, the checks judged exactly as the sealed scorer judges them:
+static forbidden-API voiding, then ``evaluate`` on a plain-data Student); the slow ones run
+nbgrader itself on a temporary copy of the course with its own SQLite gradebook.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from autograder.checks import evaluate, load_checks
+from autograder.checks import ps1 as checks_ps1
+from autograder.checks.base import LocalStudent, forbidden_uses
+from autograder.harness import ps1 as harness_ps1
+from autograder.submissions import answer_program, answer_sources, answers, is_answer_cell, is_setup_cell, variants
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "ps1_schedulers"
+SOURCE_NB = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+RELEASE_NB = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+CHECKS = load_checks(ASSIGNMENT)
+STUDENTS = ("alice", "bob", "carol")  # each seeds different hidden hyper-parameters
+
+# variant -> (checks that MUST lose points, checks that MAY lose points); every other check
+# must get full marks. "blank" is the release as handed out.
+ALL = frozenset(CHECKS)
+EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "correct": (frozenset(), frozenset()),
+    "correct_loops": (frozenset(), frozenset()),
+    "correct_numpy": (frozenset(), frozenset()),
+    "wrong_step_no_floor": (frozenset({"test_step_decay"}), frozenset()),
+    "wrong_exponential_off_by_one": (frozenset({"test_exponential_decay"}), frozenset()),
+    "wrong_cosine_not_clamped": (frozenset({"test_cosine_annealing"}), frozenset()),
+    "wrong_min_lr_ignored": (
+        frozenset({"test_cosine_annealing", "test_warmup_cosine", "test_warmup_cosine_lr"}),
+        frozenset(),
+    ),
+    "wrong_warmup_from_one": (frozenset({"test_warmup_cosine", "test_warmup_cosine_lr"}), frozenset({"test_applied"})),
+    "wrong_warmup_off_by_one": (frozenset({"test_warmup_cosine", "test_warmup_cosine_lr"}), frozenset({"test_applied"})),
+    "wrong_cosine_not_shifted": (frozenset({"test_warmup_cosine", "test_warmup_cosine_lr"}), frozenset({"test_applied"})),
+    "wrong_no_value_error": (
+        frozenset({"test_step_decay", "test_exponential_decay", "test_cosine_annealing", "test_warmup_cosine",
+                   "test_max_stable_lr"}),
+        frozenset(),
+    ),
+    "wrong_max_stable_lr": (frozenset({"test_max_stable_lr"}), frozenset()),
+    "wrong_regime_boundaries": (frozenset({"test_gd_regime"}), frozenset()),
+    "wrong_class_one_group": (frozenset({"test_warmup_cosine_lr"}), frozenset()),
+    "wrong_class_state_dict": (frozenset({"test_warmup_cosine_lr"}), frozenset()),
+    "wrong_class_off_by_one": (frozenset({"test_warmup_cosine_lr"}), frozenset({"test_applied"})),
+    "wrong_class_warns": (frozenset({"test_warmup_cosine_lr"}), frozenset()),
+    # numerically right, but built from PyTorch's schedulers: voided statically
+    "wrong_forbidden_scheduler": (frozenset({"test_step_decay", "test_warmup_cosine_lr", "test_applied"}), frozenset()),
+    "wrong_applied_misses": (frozenset({"test_applied"}), frozenset()),
+    "partial": (
+        frozenset({"test_cosine_annealing", "test_warmup_cosine", "test_max_stable_lr", "test_warmup_cosine_lr"}),
+        frozenset({"test_applied"}),
+    ),
+    "blank": (ALL, frozenset()),
+}
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+@functools.lru_cache(maxsize=1)
+def _release() -> nbformat.NotebookNode:
+    return _read(RELEASE_NB)
+
+
+def _answers(variant: str) -> dict[str, str]:
+    return answer_sources(_release()) if variant == "blank" else answers(ASSIGNMENT, variant)
+
+
+@functools.lru_cache(maxsize=None)
+def _namespace(variant: str) -> dict:
+    """The trusted release's setup cells then the answers, like the worker; a cell that raises
+    (a stub's NotImplementedError) is skipped, as in a notebook run."""
+    namespace: dict = {"__name__": "__main__"}
+    for label, source in answer_program(_release(), _answers(variant)):
+        try:
+            exec(compile(source, f"<{label}>", "exec"), namespace)
+        except Exception:
+            pass
+    return namespace
+
+
+def score(variant: str, student: str) -> dict[str, float]:
+    """Points per check as the sealed scorer computes them (forbidden APIs void a check)."""
+    sources = _answers(variant)
+    scores = {}
+    for grade_id, check in CHECKS.items():
+        if any(forbidden_uses(sources.get(cell, ""), check.forbidden) for cell in check.answer_cells):
+            scores[grade_id] = 0.0
+            continue
+        result = evaluate(check, LocalStudent(_namespace(variant), harness_ps1.OPS), student, ASSIGNMENT)
+        assert 0.0 <= result.fraction <= 1.0 and all(isinstance(m, str) for m in result.messages)
+        scores[grade_id] = round(check.points * result.fraction, 2)
+    return scores
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_every_answer_set_has_an_expectation() -> None:
+    assert set(variants(ASSIGNMENT)) | {"blank"} == set(EXPECTED)
+
+
+def test_points_add_up_to_100_and_match_the_notebook() -> None:
+    nb = _read(SOURCE_NB)
+    meta = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+    graded = {gid: c for gid, c in meta.items() if c.metadata["nbgrader"].get("grade")}
+    code_tests = {gid for gid, c in graded.items() if c.cell_type == "code"}
+    assert code_tests == set(CHECKS)
+    for gid, check in CHECKS.items():
+        assert graded[gid].metadata["nbgrader"]["points"] == check.points
+        assert graded[gid].metadata["nbgrader"]["locked"] is True
+        for cell in check.answer_cells:
+            assert is_answer_cell(meta[cell]), cell
+        src = graded[gid].source
+        assert src.rstrip().endswith(
+            f'### BEGIN HIDDEN TESTS\nfrom autograder.checks import run_in_kernel\n'
+            f'run_in_kernel("{ASSIGNMENT}", "{gid}", globals())\n### END HIDDEN TESTS'
+        )
+    manual = {gid: c for gid, c in graded.items() if c.cell_type == "markdown"}
+    assert set(manual) == set(checks_ps1.MANUAL_POINTS)
+    assert all(c.metadata["nbgrader"]["solution"] for c in manual.values())
+    total = sum(c.points for c in CHECKS.values()) + sum(c.metadata["nbgrader"]["points"] for c in manual.values())
+    assert total == 100
+
+
+def test_one_locked_setup_cell_and_forbidden_names() -> None:
+    nb = _read(SOURCE_NB)
+    setup = [c for c in nb.cells if is_setup_cell(c)]
+    assert len(setup) == 1
+    meta = setup[0].metadata["nbgrader"]
+    assert (meta["locked"], meta["grade"], meta["solution"], meta["grade_id"]) == (True, False, False, "setup")
+    assert nb.cells.index(setup[0]) <= 2
+    schedule_checks = [c for c in CHECKS.values() if c.grade_id not in ("test_max_stable_lr", "test_gd_regime")]
+    for check in schedule_checks:
+        assert {"StepLR", "LambdaLR", "SequentialLR", "lr_lambda"} <= check.forbidden
+        assert "LRScheduler" not in check.forbidden
+
+
+def test_correct_answer_set_is_the_source_solution() -> None:
+    solutions = {}
+    for cell in _read(SOURCE_NB).cells:
+        if is_answer_cell(cell):
+            lines = [ln for ln in cell.source.split("\n") if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+            solutions[cell.metadata["nbgrader"]["grade_id"]] = "\n".join(lines)
+    assert solutions == answers(ASSIGNMENT, "correct")
+
+
+def test_release_holds_no_solution_no_hidden_test_no_rubric() -> None:
+    text = RELEASE_NB.read_text()
+    for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "run_in_kernel", "autograder", "Rubric", "Model answer"):
+        assert secret not in text, secret
+    correct = answers(ASSIGNMENT, "correct")
+    release = _release()
+    for cell in release.cells:
+        assert not cell.get("outputs") and cell.get("execution_count") is None
+    stubs = answer_sources(release)
+    assert set(stubs) == set(correct)
+    for grade_id, stub in stubs.items():
+        assert "raise NotImplementedError()" in stub
+        body = [ln for ln in correct[grade_id].split("\n")[2:] if ln.strip() and "return" in ln]
+        assert not any(line in stub for line in body), grade_id
+
+
+def test_notebook_states_the_applied_budget_the_check_uses() -> None:
+    budget = next(c.source for c in _read(SOURCE_NB).cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "applied_budget")
+    assert f"APPLIED_EPOCHS = {checks_ps1.APPLIED_EPOCHS}\n" in budget
+    assert f"BATCH_SIZE = {checks_ps1.APPLIED_BATCH_SIZE}\n" in budget
+    assert f"TARGET_ACCURACY = {checks_ps1.APPLIED_TARGET}\n" in budget
+    assert checks_ps1.applied_total_steps() == 66
+
+
+# --------------------------------------------------------------------------- references
+
+
+def _stepped(make, base_lr: float, n: int) -> list[float]:
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
+    sched = make(opt)
+    rates = []
+    for _ in range(n):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return rates
+
+
+def test_references_agree_with_pytorch_schedulers_stepped() -> None:
+    from torch.optim import lr_scheduler as S
+
+    steps = list(range(40))
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(
+        checks_ps1.ref_step_decay(steps, 0.3, 7, 0.4), _stepped(lambda o: S.StepLR(o, 7, 0.4), 0.3, 40)))
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(
+        checks_ps1.ref_exponential_decay(steps, 0.3, 0.93), _stepped(lambda o: S.ExponentialLR(o, 0.93), 0.3, 40)))
+    cos = checks_ps1.ref_cosine_annealing(steps, 30, 0.3, 0.02)
+    torch_cos = _stepped(lambda o: S.CosineAnnealingLR(o, 30, 0.02), 0.3, 40)
+    assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(cos[:31], torch_cos[:31]))
+    assert cos[31:] == [0.02] * 9 and torch_cos[-1] > 0.02  # ours holds, PyTorch's rises again
+    # Linear warm-up + cosine: LinearLR + SequentialLR coincide (LinearLR cannot start at 0,
+    # so it starts at 1e-10·base_lr) up to total_steps.
+    warm, total = 8, 40
+    ours = checks_ps1.ref_warmup_cosine(list(range(total + 1)), warm, total, 0.3)
+    theirs = _stepped(lambda o: S.SequentialLR(o, [S.LinearLR(o, 1e-10, total_iters=warm),
+                                                    S.CosineAnnealingLR(o, total - warm)], [warm]), 0.3, total + 1)
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-10) for a, b in zip(ours, theirs))
+
+
+def test_checks_reject_non_numbers_and_nan() -> None:
+    namespace = {
+        "step_decay": lambda *a: True,
+        "exponential_decay": lambda *a: float("nan"),
+        "cosine_annealing": lambda *a: "0.1",
+    }
+    for gid in ("test_step_decay", "test_exponential_decay", "test_cosine_annealing"):
+        result = evaluate(CHECKS[gid], LocalStudent(namespace, harness_ps1.OPS), "x", ASSIGNMENT)
+        assert result.fraction <= 0.25 and not result.basics_ok  # at most the ValueError share
+
+
+# --------------------------------------------------------------------------- answer sets
+
+
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+def test_answer_set_scores_as_designed(variant: str) -> None:
+    must_lose, may_lose = EXPECTED[variant]
+    for student in STUDENTS:
+        scores = score(variant, student)
+        for grade_id, points in scores.items():
+            full = CHECKS[grade_id].points
+            if grade_id in must_lose:
+                assert points < full, f"{variant}/{student}: {grade_id} should lose points"
+            elif grade_id not in may_lose:
+                assert points == full, f"{variant}/{student}: {grade_id} got {points}/{full}"
+    if variant == "blank":
+        assert sum(score(variant, STUDENTS[0]).values()) == 0
+
+
+def test_messages_name_categories_not_values() -> None:
+    result = evaluate(CHECKS["test_cosine_annealing"], LocalStudent(_namespace("wrong_cosine_not_clamped")),
+                      "alice", ASSIGNMENT)
+    assert result.fraction < 1 and any("holds at min_lr past total_steps" in m for m in result.messages)
+    assert not any(re.search(r"\d\.\d{3,}", m) for m in result.messages)
+
+
+# --------------------------------------------------------------------------- nbgrader
+
+
+def _course(tmp: Path) -> tuple[object, str]:
+    """A temporary course (root = tmp) with this assignment's source and its own gradebook."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    shutil.copytree(ROOT / "source" / ASSIGNMENT, tmp / "source" / ASSIGNMENT)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    db_url = f"sqlite:///{tmp / 'gradebook.db'}"
+    config.CourseDirectory.root = str(tmp)
+    config.CourseDirectory.db_url = db_url
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    return api, db_url
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("ps1_course")
+    env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # alembic on PATH; kernels import autograder from this checkout
+    try:
+        api, db_url = _course(tmp)
+        result = api.generate_assignment(ASSIGNMENT, force=True, create=True)
+        assert result["success"], result.get("error") or result.get("log")
+        yield tmp, api, db_url
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _comparable(nb: nbformat.NotebookNode) -> list:
+    """What must not change between regenerations. Ignored (legitimately varies): cell ids that
+    nbformat invents when the source lacks them, ``language_info`` (whatever kernel last
+    saved the source), nbformat_minor upgrades and the file's JSON layout."""
+    cells = [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
+    return [nb.metadata.get("kernelspec"), cells]
+
+
+def test_committed_release_equals_regenerated(course) -> None:
+    tmp, _, _ = course
+    regenerated = _read(tmp / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    assert _comparable(regenerated) == _comparable(_release())
+    assert sorted(p.name for p in (ROOT / "release" / ASSIGNMENT).iterdir()) == sorted(
+        p.name for p in (tmp / "release" / ASSIGNMENT).iterdir())
+    assert not (ROOT / "release" / ASSIGNMENT / "gradebook.db").exists()
+
+
+@pytest.mark.slow
+def test_real_autograde_solution_full_marks_blank_zero(course) -> None:
+    from nbgrader.api import Gradebook
+
+    tmp, api, db_url = course
+    for student, notebook in (("solution", SOURCE_NB), ("blank", RELEASE_NB)):
+        target = tmp / "submitted" / student / ASSIGNMENT
+        target.mkdir(parents=True)
+        shutil.copy(notebook, target / f"{ASSIGNMENT}.ipynb")
+    result = api.autograde(ASSIGNMENT, "*", force=True, create=True)
+    assert result["success"], result.get("error") or result.get("log")
+    auto_points = sum(c.points for c in CHECKS.values())
+    with Gradebook(db_url) as gb:
+        solution = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "solution")
+        blank = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "blank")
+        assert solution.max_code_score == auto_points == 90
+        assert solution.code_score == auto_points
+        assert blank.code_score == 0
+    assert (tmp / "autograded" / "blank" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
