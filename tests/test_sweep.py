@@ -1,0 +1,52 @@
+"""Unit tests for lrlab.sweep (learning-rate sweeps, their table and summary plot)."""
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+
+from lrlab.sweep import final_losses, plot_final_losses, run_sweep, sweep_table
+from lrlab.train import History
+
+
+@pytest.fixture(scope="module")
+def sweep() -> dict[float, History]:
+    return run_sweep([0.01, 0.3, 50.0], epochs=3, dataset="iris")
+
+
+def test_run_sweep_same_start_different_rates(sweep: dict[float, History]) -> None:
+    assert list(sweep) == [0.01, 0.3, 50.0]
+    starts = {h.initial_train_loss for h in sweep.values()}
+    assert len(starts) == 1  # same seed, same initial weights
+    assert sweep[0.3].train_loss[-1] < sweep[0.01].train_loss[-1]
+
+
+@pytest.mark.parametrize("rates", [[], [0.1, 0.1]])
+def test_run_sweep_rejects_bad_rates(rates: list[float]) -> None:
+    with pytest.raises(ValueError):
+        run_sweep(rates, epochs=1, dataset="iris")
+
+
+def test_sweep_table_rows_columns_and_bands(sweep: dict[float, History]) -> None:
+    table = sweep_table(sweep, epochs=[1, 3], bands={0.01: "slow", 0.3: "good", 50.0: "x"})
+    lines = table.splitlines()
+    assert "Training Loss ep 1" in lines[0] and "Validation Accuracy ep 3" in lines[0]
+    assert lines[0].rstrip("| ").endswith("Band")
+    assert len(lines) == 2 + 3
+    first = [c.strip() for c in lines[2].split("|")[1:-1]]
+    assert first[0] == "0.01" and all(len(c.split(".")[1]) == 4 for c in first[1:5])
+    with pytest.raises(ValueError):
+        sweep_table(sweep, epochs=[0])
+
+
+def test_diverged_runs_read_stopped_and_plot_at_the_top() -> None:
+    h = History(train_loss=[2.0, math.inf], val_loss=[2.0, math.inf], val_acc=[0.1, 0.1],
+                initial_train_loss=1.0, epochs_planned=4, diverged=True)
+    ok = History(train_loss=[0.9, 0.5], val_loss=[0.9, 0.6], val_acc=[0.5, 0.7], initial_train_loss=1.0)
+    assert "stopped" in sweep_table({1.0: h}, epochs=[3])
+    assert final_losses(h) == (math.inf, math.inf)
+    ax = plot_final_losses({0.1: ok, 1.0: h}, bands={0.1: "good", 1.0: "diverging"})
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert "diverged" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close("all")
