@@ -1,0 +1,282 @@
+"""Hidden checks of ps2_diagnosing_curves: ``diagnose``, ``next_lr`` and the figure answers.
+
+Every check asks the student for plain data only (``call_many``/``get``/``op``) and judges it
+here: a label counts only when it is exactly a ``str`` from ``LABELS``, a rate only when it is
+exactly a ``float``. References are the notebook's rules (the held-out curves carry the label
+their set-up produced and the reference rules agree with it, see ``autograder.curves``) and the
+hand-made canonical curves below, whose labels are fixed by design and far from every threshold.
+Messages give categories and counts, never a hidden curve.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from autograder.checks.base import Check, CheckResult, Student, StudentError
+
+ASSIGNMENT = "ps2_diagnosing_curves"
+LABELS = ("diverging", "oscillating", "too_slow", "overfitting", "good")
+FULL_MARKS_ACCURACY = 0.95
+# The label each notebook figure shows (the figures are practice runs; see autograder/curves).
+FIGURE_KEY = {
+    "figure_a": "overfitting",
+    "figure_b": "too_slow",
+    "figure_c": "oscillating",  # lecture 6's self-check: falls fast, bounces, validation jumps
+    "figure_d": "good",
+    "figure_e": "diverging",
+}
+NEXT_LR_FACTOR = {"diverging": 0.1, "oscillating": 1 / 3, "too_slow": 3.0, "overfitting": 1.0, "good": 1.0}
+
+Curve = tuple[list[float], list[float]]
+
+
+# --------------------------------------------------------------------------- judging helpers
+
+
+def as_label(value: Any) -> str | None:
+    """The value when it is exactly a str from LABELS, else None."""
+    return value if type(value) is str and value in LABELS else None
+
+
+def _calls(curves: list[Curve]) -> list[tuple[list[Any], dict[str, Any]]]:
+    return [([list(train), list(val)], {}) for train, val in curves]
+
+
+def _labels(student: Student, curves: list[Curve]) -> list[str | None]:
+    """The student's label for each curve (None: raised or returned something else)."""
+    return [as_label(r) if not isinstance(r, StudentError) else None for r in student.call_many("diagnose", _calls(curves))]
+
+
+def _confusions(expected: list[str], got: list[str | None]) -> str:
+    pairs = Counter(f"{e}→{g or 'error/not a label'}" for e, g in zip(expected, got) if e != g)
+    return ", ".join(f"{pair} ({n})" for pair, n in pairs.most_common(3))
+
+
+# --------------------------------------------------------------------------- canonical curves
+
+
+def _grid(n: int) -> list[float]:
+    return [i / (n - 1) for i in range(n)]
+
+
+def canonical_shape(shape: str, scale: float, n: int) -> Curve:
+    """A hand-made (train, val) pair of ``shape`` starting near ``scale`` with ``n`` epochs.
+
+    Each shape sits far from every threshold of the notebook's rules, at any scale and length.
+    """
+    t = _grid(n)
+    exp = math.exp
+    if shape == "good":
+        train = [scale * (0.02 + 0.98 * exp(-12 * x)) for x in t]
+        val = [scale * (0.1 + 0.9 * exp(-12 * x)) for x in t]
+    elif shape == "too_slow_flat":  # barely moved
+        train = [scale * (1 - 0.1 * x) for x in t]
+        val = [scale * (1.02 - 0.1 * x) for x in t]
+    elif shape == "too_slow_falling":  # still falling steadily at the end
+        train = [scale * (1 - 0.6 * x) for x in t]
+        val = [scale * (1.05 - 0.55 * x) for x in t]
+    elif shape == "diverging_growth":  # finite, but ends far above its start
+        train = [scale * exp(3 * x) for x in t]
+        val = [scale * 1.1 * exp(3.5 * x) for x in t]
+    elif shape == "diverging_nan":  # blew up half way: inf, then nan
+        half = n // 2
+        train = [scale * (1 - 0.3 * x) for x in t[:half]] + [math.inf] + [math.nan] * (n - half - 1)
+        val = [scale * (1.05 - 0.3 * x) for x in t[:half]] + [math.nan] * (n - half)
+    elif shape == "oscillating":  # saw-tooth: a large rise every other epoch
+        train = [scale * (0.5 + 0.5 * exp(-5 * x) + (0.2 if i % 2 else 0.0)) for i, x in enumerate(t)]
+        val = [1.2 * v for v in train]
+    elif shape == "overfitting":  # validation turns up after a third of the epochs
+        train = [scale * (0.02 + 0.98 * exp(-8 * x)) for x in t]
+        val = [scale * (0.3 + 0.7 * exp(-8 * x) + 0.4 * x) for x in t]
+    else:
+        raise ValueError(f"unknown shape {shape!r}")
+    return train, val
+
+
+CANONICAL_SHAPES = {
+    "good": "good",
+    "too_slow_flat": "too_slow",
+    "too_slow_falling": "too_slow",
+    "diverging_growth": "diverging",
+    "diverging_nan": "diverging",
+    "oscillating": "oscillating",
+    "overfitting": "overfitting",
+}
+# ln 10 (10 classes), ln 3, ln 2 (2 classes) and a small arbitrary start; 10, 37 and 200 epochs.
+CANONICAL_SCALES = (math.log(10), math.log(3), math.log(2), 0.05)
+CANONICAL_LENGTHS = (10, 37, 200)
+
+
+def canonical_cases() -> list[tuple[str, Curve, str]]:
+    """(description, curve, expected label) for every shape × scale × length."""
+    return [
+        (f"{shape} (start {scale:.2f}, {n} epochs)", canonical_shape(shape, scale, n), label)
+        for shape, label in CANONICAL_SHAPES.items()
+        for scale in CANONICAL_SCALES
+        for n in CANONICAL_LENGTHS
+    ]
+
+
+def check_diagnose_canonical(student: Student, rng: random.Random) -> CheckResult:
+    """Hand-made curves of every label at several scales and lengths: proportional credit."""
+    if not student.has("diagnose"):
+        return CheckResult(0.0, ("diagnose is not defined",), basics_ok=False)
+    cases = canonical_cases()
+    expected = [label for _, _, label in cases]
+    got = _labels(student, [curve for _, curve, _ in cases])
+    right = sum(e == g for e, g in zip(expected, got))
+    # the visible test's cases: a good decay, a constant curve, a blow-up
+    visible_ok = got[expected.index("good")] == "good"
+    messages = [f"{right}/{len(cases)} canonical curves labelled as the rules say"]
+    if right < len(cases):
+        messages.append(f"missed: {_confusions(expected, got)}")
+    return CheckResult(right / len(cases), tuple(messages), basics_ok=visible_ok)
+
+
+# --------------------------------------------------------------------------- held-out bank
+
+
+def _bank_curves(part: str) -> tuple[list[Curve], list[str]]:
+    from autograder.curves import curves
+
+    stored = curves(part)
+    return [(c["train_loss"], c["val_loss"]) for c in stored], [c["label"] for c in stored]
+
+
+def check_diagnose_heldout(student: Student, rng: random.Random) -> CheckResult:
+    """Accuracy on the held-out real curves; full marks from 95 %, proportional below."""
+    if not student.has("diagnose"):
+        return CheckResult(0.0, ("diagnose is not defined",), basics_ok=False)
+    curves, expected = _bank_curves("heldout")
+    got = _labels(student, curves)
+    right = sum(e == g for e, g in zip(expected, got))
+    accuracy = right / len(curves)
+    errors = sum(g is None for g in got)
+    messages = [f"{len(curves) - right}/{len(curves)} held-out curves wrong (accuracy {100 * accuracy:.1f} %; "
+                f"full marks from {100 * FULL_MARKS_ACCURACY:.0f} %)"]
+    if right < len(curves):
+        messages.append(f"most confused: {_confusions(expected, got)}")
+    if errors:
+        messages.append(f"{errors} calls raised an error or returned something that is not a label")
+    p_curves, p_expected = _bank_curves("practice")
+    p_got = _labels(student, p_curves)
+    basics_ok = sum(e == g for e, g in zip(p_expected, p_got)) >= FULL_MARKS_ACCURACY * len(p_curves)
+    return CheckResult(min(1.0, accuracy / FULL_MARKS_ACCURACY), tuple(messages), basics_ok=basics_ok)
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def _raises_value_error(student: Student, train: list[float], val: list[float]) -> bool:
+    try:
+        student.call("diagnose", list(train), list(val))
+    except StudentError as err:
+        return err.is_a("ValueError")
+    return False
+
+
+def check_diagnose_robust(student: Student, rng: random.Random) -> CheckResult:
+    """nan mid-run, inf in validation only, numpy arrays, a constant curve, bad input."""
+    if not student.has("diagnose"):
+        return CheckResult(0.0, ("diagnose is not defined",), basics_ok=False)
+    start = rng.choice((math.log(10), math.log(2), 1.3))
+    n = rng.randint(12, 60)
+    good = canonical_shape("good", start, n)
+    nan_mid = list(good[0]), list(good[1])
+    nan_mid[0][n // 3] = math.nan  # one nan in the middle, finite again afterwards
+    inf_val = list(good[0]), list(good[1])
+    inf_val[1][-2] = math.inf
+    constant = [start] * n
+    results: dict[str, bool] = {}
+
+    def label_case(name: str, curve: Curve, expected: str) -> None:
+        got = _labels(student, [curve])[0]
+        results[name] = got == expected
+
+    label_case("nan in the middle of a run", nan_mid, "diverging")
+    label_case("inf in the validation loss only", inf_val, "diverging")
+    label_case("constant curve", (constant, list(constant)), "too_slow")
+    for name, shape in (("numpy arrays (good run)", "good"), ("numpy arrays (overfitting)", "overfitting"),
+                        ("numpy arrays (blew up)", "diverging_nan")):
+        curve = canonical_shape(shape, start, n)
+        try:
+            got = as_label(student.op("ps2_diagnose_arrays", train_loss=curve[0], val_loss=curve[1]))
+        except StudentError:
+            got = None
+        results[name] = got == CANONICAL_SHAPES[shape]
+    const_arrays_ok = results["constant curve"]
+    results["ValueError for different lengths"] = _raises_value_error(student, [1.0] * (n + 1), [1.0] * n)
+    results["ValueError for fewer than 5 epochs"] = _raises_value_error(student, [1.0] * 4, [1.0] * 4)
+    results["ValueError for empty input"] = _raises_value_error(student, [], [])
+    passed = sum(results.values())
+    failed = [name for name, ok in results.items() if not ok]
+    messages = [f"{passed}/{len(results)} robustness cases passed"]
+    if failed:
+        messages.append("failed: " + "; ".join(failed))
+    basics_ok = const_arrays_ok and all(results[k] for k in results if k.startswith("ValueError"))
+    return CheckResult(passed / len(results), tuple(messages), basics_ok=basics_ok)
+
+
+# --------------------------------------------------------------------------- next_lr
+
+
+def check_next_lr(student: Student, rng: random.Random) -> CheckResult:
+    """The factor of every label at several rates, and ValueError for bad labels and rates."""
+    if not student.has("next_lr"):
+        return CheckResult(0.0, ("next_lr is not defined",), basics_ok=False)
+    rates = [1.0, 0.3, 0.05] + [10 ** rng.uniform(-5, 1) for _ in range(2)]
+    cases = [(lr, label) for label in LABELS for lr in rates]
+    results = student.call_many("next_lr", [([lr, label], {}) for lr, label in cases])
+    wrong: Counter[str] = Counter()
+    for (lr, label), got in zip(cases, results):
+        expected = lr * NEXT_LR_FACTOR[label]
+        ok = type(got) is float and math.isclose(got, expected, rel_tol=1e-9)
+        if not ok:
+            wrong[label] += 1
+    bad = [(0.1, "slow"), (0.1, "Good"), (0.0, "good"), (-0.1, "too_slow")]
+    bad_results = student.call_many("next_lr", [([lr, label], {}) for lr, label in bad])
+    bad_ok = [isinstance(r, StudentError) and r.is_a("ValueError") for r in bad_results]
+    total = len(cases) + len(bad)
+    passed = len(cases) - sum(wrong.values()) + sum(bad_ok)
+    messages = [f"{passed}/{total} next_lr cases passed"]
+    if wrong:
+        messages.append("wrong rate (or not a float) after: " + ", ".join(f"{k} ({v})" for k, v in wrong.items()))
+    if not all(bad_ok):
+        messages.append(f"{len(bad) - sum(bad_ok)} of {len(bad)} invalid inputs did not raise ValueError")
+    visible = [(1.0, "diverging"), (0.3, "too_slow"), (0.05, "good")]
+    basics_ok = all(wrong[label] == 0 for _, label in visible) and bad_ok[0]
+    return CheckResult(passed / total, tuple(messages), basics_ok=basics_ok)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def check_figures(student: Student, rng: random.Random) -> CheckResult:
+    """``ANSWERS`` against the key: equal credit per figure, exact label strings only."""
+    if not student.has("ANSWERS"):
+        return CheckResult(0.0, ("ANSWERS is not defined",), basics_ok=False)
+    answers = student.get("ANSWERS")
+    if type(answers) is not dict:
+        return CheckResult(0.0, ("ANSWERS must be a dict of figure name -> label",), basics_ok=False)
+    right = [name for name, label in FIGURE_KEY.items() if as_label(answers.get(name)) == label]
+    basics_ok = sorted(answers) == sorted(FIGURE_KEY) and all(as_label(v) for v in answers.values())
+    messages = [f"{len(right)}/{len(FIGURE_KEY)} figures named correctly"]
+    if not basics_ok:
+        messages.append("ANSWERS needs exactly the keys figure_a … figure_e, each one label of LABELS")
+    return CheckResult(len(right) / len(FIGURE_KEY), tuple(messages), basics_ok=basics_ok)
+
+
+def _check(grade_id: str, points: float, title: str, run: Callable[..., CheckResult], cell: str) -> Check:
+    return Check(grade_id=grade_id, points=points, title=title, run=run, answer_cells=(cell,))
+
+
+CHECKS: list[Check] = [
+    _check("test_diagnose_canonical", 20, "diagnose: canonical curves", check_diagnose_canonical, "diagnose_answer"),
+    _check("test_diagnose_heldout", 30, "diagnose: held-out real curves", check_diagnose_heldout, "diagnose_answer"),
+    _check("test_diagnose_robust", 10, "diagnose: robustness", check_diagnose_robust, "diagnose_answer"),
+    _check("test_next_lr", 10, "next_lr", check_next_lr, "next_lr_answer"),
+    _check("test_figures", 20, "figures: ANSWERS", check_figures, "figures_answer"),
+]
