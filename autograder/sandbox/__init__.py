@@ -1,0 +1,635 @@
+"""How untrusted student code runs: a warm, isolated fork server and its sandboxed children.
+
+API (trusted side; importing this module does not import torch)::
+
+    with Sandbox(course_root, Limits()) as sandbox:          # once per grading process (5-30 s)
+        sandbox.isolation.level                               # "netns+mountns+pidns+uid+rlimits"
+        with sandbox.worker(answer_program(trusted_nb, answers)) as student:   # tens of ms
+            student.load_errors                               # {label: "ValueError: ..."}
+            student.call("cosine_annealing", 17, 50, 0.1, 0.001)   # -> plain data
+        result = sandbox.execute_notebook(nb, cell_timeout=30, total_timeout=300)
+        result.status, result.notebook, result.cell_errors
+
+* :class:`Limits` — per child: ``wall_seconds`` (loading a program, and a worker's whole
+  life), ``call_seconds`` (one request), ``memory_bytes`` (address space on top of the warm
+  parent's ~1 GB), ``cpu_seconds``, ``max_processes`` (per uid; each child has its own),
+  ``file_bytes``, ``disk_bytes`` (its private ``/tmp``), ``open_files``, ``output_bytes``
+  (stdout+stderr text), ``reply_bytes`` (one worker reply), ``notebook_bytes`` (all outputs
+  of one executed notebook, figures included).
+* :class:`Sandbox` ``(course_root, limits, *, hide=(), keep=(), preload=("lrlab",))`` — one
+  per grading process; create it AFTER any fork of the grading process. It starts the warm
+  parent (:mod:`autograder.sandbox._server`), which enters new network, mount and PID
+  namespaces (a user namespace when not root), imports torch, numpy, matplotlib (inline),
+  IPython, lrlab and the public ``autograder.harness`` — never a hidden check (verified:
+  it refuses to start otherwise) — and then hides ``course_root``, the repo root (so
+  ``autograder/``, ``source/``, ``tests/``, ``gradebook.db``, ``submitted/``, ``.git`` …),
+  ``hide`` paths and private system directories behind empty tmpfs, binding back only the
+  interpreter, the venv, ``lrlab`` and ``keep`` paths, read-only. ``isolation``
+  (:class:`IsolationReport`) says what was actually reached; ``alive`` turns False if the
+  warm parent died (make a new Sandbox). ``close()`` (or ``with``) kills everything.
+* :meth:`Sandbox.worker` ``(program)`` forks a child that executes ``[(label, source)]``
+  in a fresh namespace (like :func:`autograder.submissions.run_program`; IPython magics
+  are translated) and returns a :class:`WorkerStudent`: the
+  :class:`~autograder.checks.base.Student` protocol (``has``/``call``/``call_many``/
+  ``get``/``op``) over JSON lines, answers encoded exactly like ``LocalStudent`` (warnings
+  silenced). Every reply is parsed with ``json`` only, size-capped and checked to be plain
+  data (else ``StudentError(["TypeError", ...])``). A child that times out, crashes, runs
+  out of memory or floods its output is killed with all its processes, and the request
+  raises :class:`~autograder.checks.base.StudentUnavailable` with reason ``"timeout"``,
+  ``"crashed"``, ``"memory"`` (MemoryError, or SIGKILL not sent by us: the OOM killer) or
+  ``"output_limit"``; later requests raise it again. ``Sandbox.worker`` itself raises it
+  when loading the program does. Not thread-safe: one thread per WorkerStudent.
+* :meth:`Sandbox.execute_notebook` ``(nb, cell_timeout, total_timeout, files=None)`` runs
+  every code cell of a copy of ``nb`` (prepared by the caller: no hidden tests; old
+  outputs are discarded, tags such as ``skip-execution`` are ignored) in a forked child with
+  IPython's ``InteractiveShell``, errors not stopping execution (like nbgrader), and returns
+  :class:`ExecResult`: the executed notebook (standard nbformat outputs: stream,
+  execute_result, display_data incl. inline PNG figures, error with ANSI traceback;
+  ``language_info``), ``status`` (``"ok"``, ``"timeout"``, ``"kernel_died"``, ``"memory"``,
+  ``"output_limit"``), per-cell error flags and ``stopped_at``. On an abnormal end the
+  cell that was running gets an error output saying why and later cells stay unexecuted.
+  ``files`` (name -> text) are written into the child's working directory first.
+
+The warm parent is pid 1 of its own PID namespace where allowed, so nothing it started can
+outlive it, even if the grading process is SIGKILLed. Every child: own session/process
+group, own unprivileged uid when root (from the server's block, so the processes limit and
+a final kill-by-uid cover exactly that submission), private tmpfs ``/tmp`` as
+cwd/HOME/TMPDIR, ``/proc`` showing only its own processes, scrubbed environment,
+``OMP_NUM_THREADS=1``, rlimits, no core dumps, ``no_new_privs``, and only its protocol
+socket as a file descriptor.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.checks.base import Plain, StudentError, StudentUnavailable
+from autograder.sandbox._wire import BadMessage, Channel, ChannelClosed, ChannelTimeout, MessageTooLarge
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MiB = 1 << 20
+
+#: Modules imported by the warm parent besides torch/numpy/matplotlib/IPython (with submodules).
+DEFAULT_PRELOAD = ("lrlab",)
+UNAVAILABLE_REASONS = ("timeout", "crashed", "memory", "output_limit")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed child."""
+
+    wall_seconds: float = 60  # loading a program / a child's whole life
+    call_seconds: float = 10  # one request to a worker
+    memory_bytes: int = 2 << 30  # address space on top of the warm parent's
+    cpu_seconds: int = 120
+    max_processes: int = 64  # per uid (each child has its own uid when root)
+    file_bytes: int = 16 * MiB  # largest file it may write
+    disk_bytes: int = 64 * MiB  # size of its private /tmp
+    open_files: int = 256
+    output_bytes: int = 1 * MiB  # stdout + stderr text
+    reply_bytes: int = 4 * MiB  # one JSON reply of a worker
+    notebook_bytes: int = 32 * MiB  # all outputs of one executed notebook (figures included)
+
+
+@dataclass(frozen=True)
+class IsolationReport:
+    """What the sandbox reached on this machine (``level`` like ``netns+mountns+uid+rlimits``)."""
+
+    level: str
+    details: dict[str, bool | str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return f"{self.level} ({', '.join(f'{k}={v}' for k, v in sorted(self.details.items()))})"
+
+
+@dataclass
+class ExecResult:
+    """An executed notebook and how its execution ended.
+
+    ``cell_errors[i]`` is True when cell ``i`` (index into ``notebook.cells``) raised;
+    ``stopped_at`` is the index of the cell during which execution ended abnormally.
+    """
+
+    notebook: Any
+    status: str
+    cell_errors: list[bool]
+    stopped_at: int | None = None
+    seconds: float = 0.0
+    message: str = ""
+
+
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    if depth > 50:
+        return False
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    if type(value) is list:
+        return all(_is_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _is_plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _student_error(payload: Any) -> StudentError:
+    if (type(payload) is dict and type(payload.get("kinds")) is list
+            and all(type(k) is str for k in payload["kinds"]) and type(payload.get("message")) is str):
+        return StudentError([k[:64] for k in payload["kinds"][:20]], payload["message"])
+    return StudentError(["TypeError", "Exception", "BaseException"], "malformed answer from the student's process")
+
+
+class _Child:
+    """One forked child as seen from the trusted side."""
+
+    def __init__(self, sandbox: Sandbox, kind: str) -> None:
+        self.sandbox = sandbox
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            reply = sandbox._control({"op": "spawn", "kind": kind}, fds=[theirs.fileno()])
+        finally:
+            theirs.close()
+        self.pid: int = int(reply["pid"])
+        self.uid: int = int(reply["uid"])
+        self.chan = Channel(ours)
+        self.dead: str | None = None
+        self.killed_by_us = False
+        sandbox._children[self.pid] = self
+
+    def kill(self) -> None:
+        if self.pid in self.sandbox._children:
+            self.killed_by_us = True
+            self.sandbox._control({"op": "forget", "pid": self.pid}, quiet=True)
+            self.sandbox._children.pop(self.pid, None)
+        self.chan.close()
+
+    def exit_status(self, timeout: float = 1.0) -> dict[str, Any] | None:
+        reply = self.sandbox._control({"op": "status", "pid": self.pid, "timeout": timeout}, quiet=True)
+        status = reply.get("status") if reply else None
+        return status if type(status) is dict else None
+
+
+class WorkerStudent:
+    """A :class:`~autograder.checks.base.Student` whose answers come from a sandboxed child."""
+
+    def __init__(self, sandbox: Sandbox, program: list[tuple[str, str]]) -> None:
+        self._limits = sandbox.limits
+        self._child = _Child(sandbox, "worker")
+        self._next_id = 0
+        self._deadline = time.monotonic() + self._limits.wall_seconds
+        self.load_errors: dict[str, str] = {}
+        self.load_seconds = 0.0
+        t0 = time.monotonic()
+        try:
+            try:
+                self._child.chan.send({"program": [[str(a), str(b)] for a, b in program]},
+                                      timeout=self._limits.wall_seconds)
+            except ChannelTimeout:
+                self._fail("timeout")
+            except ChannelClosed:
+                self._fail(self._death_reason())
+            reply = self._receive(self._limits.wall_seconds)
+        except BaseException:
+            self.close()
+            raise
+        errors = reply.get("loaded")
+        if type(errors) is not dict or not all(type(k) is str and type(v) is str for k, v in errors.items()):
+            self._fail("crashed")
+        self.load_errors = {k[:200]: v[:600] for k, v in errors.items()}
+        self.load_seconds = time.monotonic() - t0
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _fail(self, reason: str) -> None:
+        self._child.dead = reason
+        self._child.kill()
+        raise StudentUnavailable(reason)
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        child = self._child
+        if child.dead:
+            raise StudentUnavailable(child.dead)
+        timeout = min(timeout, max(0.0, self._deadline - time.monotonic()))
+        try:
+            reply = child.chan.recv(timeout, self._limits.reply_bytes + 4096)
+        except ChannelTimeout:
+            self._fail("timeout")
+        except MessageTooLarge:
+            self._fail("output_limit")
+        except (ChannelClosed, BadMessage):
+            self._fail(self._death_reason())
+        if type(reply) is not dict:
+            self._fail("crashed")
+        if "unavailable" in reply:
+            reason = reply["unavailable"]
+            self._fail(reason if reason in UNAVAILABLE_REASONS else "crashed")
+        return reply
+
+    def _death_reason(self) -> str:
+        status = self._child.exit_status()
+        if status and status.get("signal") == signal.SIGXCPU:
+            return "timeout"
+        if status and status.get("signal") == signal.SIGKILL:
+            return "memory"  # not killed by us: the kernel's OOM killer
+        return "crashed"
+
+    def _request(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self._child.dead:
+            raise StudentUnavailable(self._child.dead)
+        self._next_id += 1
+        payload["id"] = self._next_id
+        try:
+            self._child.chan.send(payload, timeout=self._limits.call_seconds)
+        except ChannelTimeout:
+            self._fail("timeout")
+        except ChannelClosed:
+            self._fail(self._death_reason())
+        reply = self._receive(self._limits.call_seconds)
+        if reply.get("id") != self._next_id:
+            self._fail("crashed")  # out-of-order replies: the protocol was tampered with
+        return reply
+
+    @staticmethod
+    def _value(reply: dict[str, Any]) -> Plain:
+        if "error" in reply:
+            raise _student_error(reply["error"])
+        if "ok" not in reply or not _is_plain(reply["ok"]):
+            raise StudentError(["TypeError", "Exception", "BaseException"], "the answer is not plain data")
+        return reply["ok"]
+
+    # ---------------------------------------------------------------- Student protocol
+
+    def has(self, name: str) -> bool:
+        reply = self._request({"op": "has", "name": str(name)})
+        return reply.get("ok") is True
+
+    def call(self, name: str, *args: Plain, **kwargs: Plain) -> Plain:
+        return self._value(self._request({"op": "call", "name": str(name), "args": list(args), "kwargs": kwargs}))
+
+    def call_many(self, name: str, calls: list[tuple[list[Plain], dict[str, Plain]]]) -> list[Plain | StudentError]:
+        calls = [[list(a), dict(k)] for a, k in calls]
+        reply = self._request({"op": "call_many", "name": str(name), "calls": calls})
+        if "error" in reply:
+            err = _student_error(reply["error"])
+            return [err for _ in calls]
+        items = reply.get("ok")
+        if type(items) is not list or len(items) != len(calls):
+            bad = StudentError(["TypeError", "Exception", "BaseException"], "malformed answers")
+            return [bad for _ in calls]
+        results: list[Plain | StudentError] = []
+        for item in items:
+            try:
+                results.append(self._value(item if type(item) is dict else {}))
+            except StudentError as err:
+                results.append(err)
+        return results
+
+    def get(self, name: str) -> Plain:
+        return self._value(self._request({"op": "get", "name": str(name)}))
+
+    def op(self, op_name: str, **params: Plain) -> Plain:
+        reply = self._request({"op": "op", "name": str(op_name), "params": params})
+        if reply.get("unknown_op") is True:
+            raise KeyError(f"unknown harness operation {op_name!r}")
+        return self._value(reply)
+
+    # ---------------------------------------------------------------- lifetime
+
+    @property
+    def pid(self) -> int:
+        """The child's pid as the warm parent sees it (inside its PID namespace when it has one)."""
+        return self._child.pid
+
+    @property
+    def uid(self) -> int:
+        """The unprivileged uid every process of this child runs as (unique per child as root)."""
+        return self._child.uid
+
+    @property
+    def alive(self) -> bool:
+        return self._child.dead is None
+
+    def close(self) -> None:
+        if self._child.dead is None:
+            self._child.dead = "closed"
+        self._child.kill()
+
+    def __enter__(self) -> WorkerStudent:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class Sandbox:
+    """The warm fork server of one grading process (see the module docstring)."""
+
+    def __init__(self, course_root: Path | str, limits: Limits = Limits(), *,
+                 hide: tuple[Path | str, ...] = (), keep: tuple[Path | str, ...] = (),
+                 preload: tuple[str, ...] = DEFAULT_PRELOAD, start_timeout: float = 180) -> None:
+        self.course_root = Path(course_root).resolve()
+        self.limits = limits
+        self._lock = threading.RLock()
+        self._children: dict[int, _Child] = {}
+        self._closed = False
+        self._tmp = tempfile.mkdtemp(prefix="lrlab-sandbox-")
+        os.chmod(self._tmp, 0o700)
+        hidden = {self.course_root, REPO_ROOT, *(Path(h).resolve() for h in hide)}
+        config = {
+            "limits": asdict(limits),
+            "hide": sorted(str(h) for h in hidden),
+            "keep": [str(Path(k).resolve()) for k in keep],
+            "preload": list(preload),
+            "repo_root": str(REPO_ROOT),
+        }
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._ctrl = ours
+        env = {
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": self._tmp, "TMPDIR": self._tmp, "LANG": "C.UTF-8",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            # matplotlib's font cache: reuse the caller's (or the repo's) instead of rebuilding it.
+            "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", str(REPO_ROOT / ".cache" / "matplotlib")),
+            "IPYTHONDIR": os.path.join(self._tmp, "ipython"),
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+        }
+        bootstrap = "import sys; sys.path.insert(0, sys.argv[1]); from autograder.sandbox._server import main; main()"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", bootstrap, str(REPO_ROOT), str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=env, cwd=self._tmp, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        theirs.close()
+        try:
+            ours.send(__import__("json").dumps(config).encode())
+            ours.settimeout(start_timeout)
+            hello = __import__("json").loads(ours.recv(1 << 20))
+            ours.settimeout(None)
+            if "error" in hello:
+                raise RuntimeError(f"sandbox server failed to start: {hello['error']}")
+        except BaseException:
+            self.close()
+            raise
+        # The warm parent needed its HOME/IPYTHONDIR only while starting: leave nothing behind
+        # even if this object is never closed.
+        shutil.rmtree(self._tmp, ignore_errors=True)
+        details = {str(k): v for k, v in hello["details"].items() if type(v) in (bool, str, int, float)}
+        self.isolation = IsolationReport(str(hello["level"]), details)
+        self.server_pid = self._proc.pid  # outside any PID namespace
+
+    @property
+    def alive(self) -> bool:
+        """False once the warm parent is gone (closed, or died: then make a new Sandbox)."""
+        return not self._closed and self._proc.poll() is None
+
+    def _control(self, request: dict[str, Any], fds: list[int] | None = None, quiet: bool = False) -> dict[str, Any]:
+        import json
+
+        with self._lock:
+            try:
+                if self._closed:
+                    raise ChannelClosed("sandbox closed")
+                if fds:
+                    socket.send_fds(self._ctrl, [json.dumps(request).encode()], fds)
+                else:
+                    self._ctrl.send(json.dumps(request).encode())
+                self._ctrl.settimeout(30)
+                data = self._ctrl.recv(1 << 16)
+                self._ctrl.settimeout(None)
+                if not data:
+                    raise ChannelClosed("sandbox server is gone")
+                return json.loads(data)
+            except (OSError, ChannelClosed, ValueError) as exc:
+                if quiet:
+                    return {}
+                raise RuntimeError(f"sandbox server failed: {exc}") from exc
+
+    # ---------------------------------------------------------------- workers
+
+    def worker(self, program: list[tuple[str, str]]) -> WorkerStudent:
+        """Fork a child that executes ``program`` ([(label, source)]) and answers questions.
+
+        Raises StudentUnavailable when loading the program times out, crashes, runs out
+        of memory or floods its output.
+        """
+        return WorkerStudent(self, program)
+
+    # ---------------------------------------------------------------- notebooks
+
+    def execute_notebook(self, nb: Any, cell_timeout: float = 30, total_timeout: float = 300,
+                         files: dict[str, str] | None = None) -> ExecResult:
+        """Execute every code cell of ``nb`` (a copy; outputs are replaced) in a sandboxed child.
+
+        ``files`` (name -> text) are written into the child's working directory first.
+        """
+        import nbformat
+        from nbformat.v4 import new_output
+
+        t0 = time.monotonic()
+        nb = copy.deepcopy(nb)
+        code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        for _, cell in code_cells:
+            cell.outputs = []
+            cell.execution_count = None
+        cell_errors = [False] * len(nb.cells)
+        status, stopped_at, message = "ok", None, ""
+        deadline = t0 + total_timeout
+        child = _Child(self, "notebook")
+        budget = self.limits.notebook_bytes + 65536
+        by_index = dict(code_cells)
+        pending = [i for i, _ in code_cells]
+        last_cell: int | None = None
+
+        def stop(new_status: str, text: str) -> None:
+            nonlocal status, stopped_at, message
+            status, message = new_status, text
+            if pending:
+                stopped_at = pending[0]
+                cell = by_index[stopped_at]
+                ename = {"timeout": "CellTimeoutError", "memory": "MemoryError",
+                         "output_limit": "OutputLimitError"}.get(new_status, "DeadKernelError")
+                cell.outputs.append(new_output("error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"]))
+                cell_errors[stopped_at] = True
+
+        try:
+            try:
+                child.chan.send({"cells": [[i, str(c.source)] for i, c in code_cells], "files": files or {}},
+                                timeout=cell_timeout)
+            except (ChannelTimeout, ChannelClosed):
+                pass  # the replies (or their absence) tell what happened
+            first = True
+            while True:
+                now = time.monotonic()
+                wait = min(deadline - now, cell_timeout + (5 if first else 0))
+                try:
+                    if wait <= 0:
+                        raise ChannelTimeout("total")
+                    msg = child.chan.recv(wait, budget)
+                except ChannelTimeout:
+                    stop("timeout", f"execution exceeded {'the total time' if time.monotonic() >= deadline else 'the cell time'} "
+                         f"limit ({total_timeout if time.monotonic() >= deadline else cell_timeout:g} s)")
+                    break
+                except MessageTooLarge:
+                    stop("output_limit", "the notebook produced too much output")
+                    break
+                except (ChannelClosed, BadMessage):
+                    sig = (child.exit_status() or {}).get("signal")
+                    if sig == signal.SIGXCPU:
+                        stop("timeout", "CPU time limit exceeded")
+                    elif sig == signal.SIGKILL:
+                        stop("memory", "the kernel was killed (out of memory)")
+                    else:
+                        name = signal.Signals(sig).name if sig else "exit"
+                        stop("kernel_died", f"the kernel died unexpectedly ({name})")
+                    break
+                budget -= len(str(msg))
+                if child.chan.bytes_received > self.limits.notebook_bytes + 65536:
+                    stop("output_limit", "the notebook produced too much output")
+                    break
+                if type(msg) is not dict:
+                    stop("kernel_died", "malformed message from the kernel")
+                    break
+                if "hello" in msg:
+                    first = False
+                    info = msg["hello"]
+                    if type(info) is dict and _is_plain(info):
+                        nb.metadata["language_info"] = info
+                    continue
+                if "status" in msg:
+                    reason = msg["status"] if msg["status"] in ("memory", "output_limit") else "kernel_died"
+                    if reason == "memory" and last_cell is not None:
+                        pending.insert(0, last_cell)  # the cell that ran out of memory
+                        by_index[last_cell].outputs = [o for o in by_index[last_cell].outputs
+                                                       if o.output_type != "error" or o.ename != "MemoryError"]
+                    stop(reason, {"memory": "the kernel ran out of memory",
+                                  "output_limit": "the notebook produced too much output"}.get(reason, "bad status"))
+                    break
+                if msg.get("done") is True:
+                    break
+                index = msg.get("cell")
+                if not pending or index != pending[0]:
+                    stop("kernel_died", "out-of-order message from the kernel")
+                    break
+                last_cell = pending.pop(0)
+                cell = by_index[index]
+                count = msg.get("execution_count")
+                cell.execution_count = count if type(count) is int else None
+                cell.outputs = _clean_outputs(msg.get("outputs"), new_output)
+                cell_errors[index] = msg.get("error") is True or any(o.output_type == "error" for o in cell.outputs)
+        finally:
+            child.kill()
+        if status == "ok" and pending:
+            stop("kernel_died", "the kernel stopped before executing every cell")
+        try:
+            nbformat.validate(nb)
+        except Exception as exc:  # noqa: BLE001 - should not happen: outputs are rebuilt above
+            message = (message + f"; invalid notebook: {exc}")[:2000]
+        return ExecResult(nb, status, cell_errors, stopped_at, time.monotonic() - t0, message)
+
+    # ---------------------------------------------------------------- lifetime
+
+    def close(self) -> None:
+        """Kill every child and the warm parent; no process survives."""
+        if self._closed:
+            return
+        for child in list(self._children.values()):
+            child.kill()
+        try:
+            self._control({"op": "shutdown"}, quiet=True)
+        finally:
+            self._closed = True
+            try:
+                self._ctrl.close()
+            except OSError:
+                pass
+            proc = getattr(self, "_proc", None)
+            if proc is not None:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+_MIME_TEXT_OK = ("application/json",)
+
+
+def _clean_outputs(outputs: Any, new_output: Any) -> list[Any]:
+    """Rebuild outputs reported by the child as valid nbformat outputs (drop anything else)."""
+    clean: list[Any] = []
+    if type(outputs) is not list:
+        return clean
+    for out in outputs[:1000]:
+        if type(out) is not dict:
+            continue
+        kind = out.get("output_type")
+        try:
+            if kind == "stream" and out.get("name") in ("stdout", "stderr") and type(out.get("text")) is str:
+                clean.append(new_output("stream", name=out["name"], text=out["text"]))
+            elif kind in ("execute_result", "display_data"):
+                data = out.get("data")
+                if type(data) is not dict:
+                    continue
+                good = {}
+                for mime, value in data.items():
+                    if type(mime) is not str or "/" not in mime:
+                        continue
+                    if mime.endswith("json") and _is_plain(value) and _finite(value):
+                        good[mime] = value
+                    elif type(value) is str:
+                        good[mime] = value
+                    elif type(value) is list and all(type(v) is str for v in value):
+                        good[mime] = "".join(value)
+                meta = out.get("metadata")
+                meta = meta if type(meta) is dict and _is_plain(meta) and _finite(meta) else {}
+                if kind == "execute_result":
+                    count = out.get("execution_count")
+                    clean.append(new_output("execute_result", data=good, metadata=meta,
+                                            execution_count=count if type(count) is int else None))
+                else:
+                    clean.append(new_output("display_data", data=good, metadata=meta))
+            elif kind == "error":
+                tb = out.get("traceback")
+                tb = [str(t) for t in tb] if type(tb) is list else []
+                clean.append(new_output("error", ename=str(out.get("ename", ""))[:200],
+                                        evalue=str(out.get("evalue", ""))[:10000], traceback=tb))
+        except Exception:  # noqa: BLE001
+            continue
+    return clean
+
+
+def _finite(value: Any) -> bool:
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is list:
+        return all(_finite(v) for v in value)
+    if type(value) is dict:
+        return all(_finite(v) for v in value.values())
+    return True
+
+
+__all__ = ["ExecResult", "IsolationReport", "Limits", "Sandbox", "StudentError", "StudentUnavailable", "WorkerStudent"]

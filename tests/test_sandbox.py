@@ -1,0 +1,476 @@
+"""The sandbox: honest answers cross the boundary intact; hostile code is contained.
+
+One warm sandbox serves the whole module (starting it imports torch once).
+"""
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder.checks.base import LocalStudent, StudentError, StudentUnavailable
+from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox._server import _live_processes
+from autograder.submissions import run_program
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "hidden-test-secret-7f3a"
+LIMITS = Limits(wall_seconds=30, call_seconds=2, memory_bytes=512 << 20, cpu_seconds=30,
+                max_processes=32, file_bytes=4 << 20, disk_bytes=16 << 20, output_bytes=256 << 10)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("course")
+    (root / "gradebook.db").write_text(SECRET)
+    for sub in ("source/ps1", "submitted/alice/ps1", "autograded/bob/ps1", "feedback/bob/ps1", "outcomes"):
+        (root / sub).mkdir(parents=True)
+        (root / sub / "secret.txt").write_text(SECRET)
+    return root
+
+
+@pytest.fixture(scope="module")
+def sandbox(course: Path):
+    os.environ["LRLAB_TEST_SECRET"] = SECRET  # must not reach the children
+    try:
+        with Sandbox(course, LIMITS) as sb:
+            yield sb
+    finally:
+        os.environ.pop("LRLAB_TEST_SECRET", None)
+
+
+def worker(sandbox: Sandbox, source: str, setup: str = "import numpy as np\n"):
+    return sandbox.worker([("setup:0", setup), ("answer", source)])
+
+
+# --------------------------------------------------------------------------- honest code
+
+HONEST = '''
+import math
+def f(x):
+    return np.float64(x) * 2
+def many():
+    return [1, 2.5, "s", None, True, (3, 4), {"k": np.int64(7)}, float("nan"), math.inf, object()]
+def boom(kind):
+    if kind == "value":
+        raise ValueError("bad value")
+    raise KeyError(kind)
+def noisy(x):
+    import warnings
+    warnings.warn("careful")
+    print("some output")
+    return x + 1
+NAME = "value"
+'''
+
+
+def test_isolation_is_reported(sandbox: Sandbox) -> None:
+    report = sandbox.isolation
+    assert report.level.endswith("rlimits")
+    assert report.details["hidden_modules_absent"] is True
+    if report.details["uid_drop"]:  # real root: CI and this machine
+        assert report.level == "netns+mountns+pidns+uid+rlimits", report.describe()
+
+
+def test_honest_answers_match_local_student(sandbox: Sandbox) -> None:
+    program = [("setup:0", "import numpy as np\n"), ("answer", HONEST)]
+    local = LocalStudent(run_program(program))
+    with sandbox.worker(program) as student:
+        assert student.load_errors == {}
+        assert student.has("f") and not student.has("nope")
+        for name, args in (("f", [3]), ("f", [0.25]), ("noisy", [1])):
+            got, want = student.call(name, *args), local.call(name, *args)
+            assert got == want and type(got) is type(want)
+        many = student.call("many")
+        want = local.call("many")
+        assert math.isnan(many[7]) and many[:7] == want[:7] and many[8:] == want[8:]
+        assert many[9] == {"__unsupported__": "object"}
+        assert student.get("NAME") == "value"
+        with pytest.raises(StudentError) as err:
+            student.call("boom", "value")
+        assert err.value.is_a("ValueError") and "bad value" in err.value.message
+        results = student.call_many("boom", [(["value"], {}), (["other"], {})])
+        assert [type(r) for r in results] == [StudentError, StudentError]
+        assert results[1].is_a("KeyError") and results[1].is_a("LookupError")
+        assert student.call_many("f", [([1], {}), ([2], {})]) == [2.0, 4.0]
+        with pytest.raises(StudentError) as err:
+            student.call("missing")
+        assert err.value.is_a("NameError")
+        with pytest.raises(KeyError):
+            student.op("no_such_operation")
+
+
+def test_load_errors_are_reported_and_loading_continues(sandbox: Sandbox) -> None:
+    program = [("setup:0", "%matplotlib inline\nimport numpy as np"), ("a", "raise ValueError('no good')"),
+               ("b", "def g():\n    return 5"), ("c", "def broken(:\n")]
+    with sandbox.worker(program) as student:
+        assert student.load_errors["a"] == "ValueError: no good"
+        assert student.load_errors["c"].startswith("SyntaxError") and "setup:0" not in student.load_errors
+        assert student.call("g") == 5
+
+
+# --------------------------------------------------------------------------- ending the process
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("while True:\n        pass", "timeout"),
+        ("import os; os._exit(3)", "crashed"),
+        ("import ctypes; ctypes.string_at(0)", "crashed"),
+        ("return bytearray(10**12)", "memory"),
+        ("print('x' * 10**7)", "output_limit"),
+        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "memory"),  # like the OOM killer
+    ],
+)
+def test_hostile_calls_make_the_student_unavailable(sandbox: Sandbox, body: str, reason: str) -> None:
+    student = worker(sandbox, f"def f():\n    {body}\n")
+    with pytest.raises(StudentUnavailable) as err:
+        student.call("f")
+    assert err.value.reason == reason
+    assert not student.alive
+    with pytest.raises(StudentUnavailable):
+        student.call("f")
+    student.close()
+    if sandbox.isolation.details["uid_drop"]:
+        _wait_until(lambda: not _live_processes(student.uid))
+
+
+def test_timeout_kills_the_whole_group_and_escaped_sessions(sandbox: Sandbox) -> None:
+    _require_uid_per_child(sandbox)
+    source = '''
+import os, time
+def spawn():
+    pids = []
+    for i in range(3):
+        pid = os.fork()
+        if pid == 0:
+            if i == 2:
+                os.setsid()  # tries to leave the process group
+            time.sleep(1000)
+            os._exit(0)
+        pids.append(pid)
+    return pids
+def hang():
+    time.sleep(1000)
+'''
+    student = worker(sandbox, source)
+    uid = student.uid
+    assert len(student.call("spawn")) == 3
+    assert len(_live_processes(uid)) == 4
+    t0 = time.monotonic()
+    with pytest.raises(StudentUnavailable) as err:
+        student.call("hang")
+    assert err.value.reason == "timeout" and time.monotonic() - t0 < LIMITS.call_seconds + 2
+    _wait_until(lambda: not _live_processes(uid))
+
+
+def test_fork_bomb_is_capped_and_cleaned_up(sandbox: Sandbox) -> None:
+    _require_uid_per_child(sandbox)
+    source = '''
+import os
+def bomb():
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+'''
+    student = worker(sandbox, source)
+    uid = student.uid
+    with pytest.raises(StudentUnavailable):
+        student.call("bomb")
+    student.close()
+    _wait_until(lambda: not _live_processes(uid))
+
+
+def test_disk_fill_fails_inside_the_sandbox(sandbox: Sandbox) -> None:
+    source = '''
+import os
+def big_file():
+    with open("big.bin", "wb") as fh:
+        fh.write(b"x" * (64 << 20))
+def many_files():
+    for i in range(100):
+        with open(f"f{i}.bin", "wb") as fh:
+            fh.write(b"x" * (2 << 20))
+def where():
+    return [os.getcwd(), os.environ["HOME"], os.environ["TMPDIR"]]
+'''
+    with worker(sandbox, source) as student:
+        for name in ("big_file", "many_files"):
+            with pytest.raises(StudentError) as err:
+                student.call(name)
+            assert err.value.is_a("OSError")
+        assert student.call("where") == ["/tmp", "/tmp", "/tmp"]
+
+
+def test_forged_protocol_messages_are_rejected(sandbox: Sandbox) -> None:
+    source = r'''
+import os
+def deep():
+    os.write(3, b'{"id": 1, "ok": ' + b'[' * 100000 + b'\n')
+def huge():
+    os.write(3, b'{"id": 1, "ok": "' + b'x' * (8 << 20) + b'"}\n')
+def not_plain():
+    return {1: "int keys are dropped", "k": {1, 2}}
+'''
+    with worker(sandbox, source) as student:
+        assert student.call("not_plain") == {"k": {"__unsupported__": "set"}}
+    for name, reason in (("deep", "crashed"), ("huge", "output_limit")):
+        with worker(sandbox, source) as student, pytest.raises(StudentUnavailable) as err:
+            student.call(name)
+        assert err.value.reason == reason
+
+
+def test_outputs_reported_by_the_child_are_rebuilt() -> None:
+    from nbformat.v4 import new_output
+
+    from autograder.sandbox import _clean_outputs
+
+    forged = [
+        {"output_type": "stream", "name": "stdout", "text": "ok\n"},
+        {"output_type": "stream", "name": "stdin", "text": "bad stream name"},
+        {"output_type": "execute_result", "data": {"text/plain": ["4", "2"], "bad": 1}, "metadata": {"x": float("nan")},
+         "execution_count": "7"},
+        {"output_type": "display_data", "data": {"image/png": 42}, "metadata": {}},
+        {"output_type": "error", "ename": 1, "evalue": None, "traceback": "not a list"},
+        {"output_type": "javascript", "data": {}},
+        "not a dict",
+    ]
+    clean = _clean_outputs(forged, new_output)
+    assert [o.output_type for o in clean] == ["stream", "execute_result", "display_data", "error"]
+    assert clean[1].data == {"text/plain": "42"} and clean[1].metadata == {} and clean[1].execution_count is None
+    assert clean[2].data == {} and clean[3].traceback == []
+    nb = new_notebook(cells=[new_code_cell("x", outputs=clean)])
+    nbformat.validate(nb)
+
+
+# --------------------------------------------------------------------------- reading and writing outside
+
+
+PROBE = '''
+import os, socket
+def can_read(path):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(100).decode("utf-8", "replace")
+    except OSError as exc:
+        return type(exc).__name__
+def listing(path):
+    try:
+        return sorted(os.listdir(path))
+    except OSError as exc:
+        return type(exc).__name__
+def can_write(path):
+    try:
+        with open(path, "a") as fh:
+            fh.write("tampered")
+        return "written"
+    except OSError as exc:
+        return type(exc).__name__
+def connect(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return "connected"
+    except OSError as exc:
+        return type(exc).__name__
+def environment():
+    import ctypes
+    libc = ctypes.CDLL(None)
+    environ = ctypes.POINTER(ctypes.c_char_p).in_dll(libc, "environ")
+    raw, i = [], 0
+    while environ[i]:  # the C-level environment block, not just os.environ
+        raw.append(environ[i].decode("utf-8", "replace"))
+        i += 1
+    caps = [line.split()[1] for line in open("/proc/self/status") if line.startswith(("CapEff", "CapBnd"))]
+    return [dict(os.environ), raw, os.getuid(), os.getgid(), os.getgroups(), caps]
+def parent_memory():
+    try:
+        with open(f"/proc/{os.getppid()}/mem", "rb") as fh:
+            return "readable"
+    except OSError as exc:
+        return type(exc).__name__
+def open_fds():
+    return sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
+def imports():
+    import lrlab
+    out = [lrlab.__name__]
+    for name in ("autograder.checks.ps1", "autograder.checks.ps2", "autograder.scorer"):
+        try:
+            __import__(name)
+            out.append(name)
+        except Exception as exc:
+            out.append(type(exc).__name__)
+    return out
+'''
+
+
+def test_hidden_paths_are_unreadable_and_unwritable(sandbox: Sandbox, course: Path) -> None:
+    private = [course / "gradebook.db", course / "source/ps1/secret.txt", course / "submitted/alice/ps1/secret.txt",
+               course / "autograded/bob/ps1/secret.txt", ROOT / "autograder/checks/base.py",
+               ROOT / "autograder/checks/__init__.py", ROOT / "tests/test_sandbox.py", ROOT / ".git/HEAD"]
+    with worker(sandbox, PROBE) as student:
+        for path in private:
+            assert student.call("can_read", str(path)) in ("FileNotFoundError", "PermissionError"), path
+            assert student.call("can_write", str(path)) in ("FileNotFoundError", "PermissionError",
+                                                            "OSError"), path
+        for directory in (course, ROOT / "autograder", ROOT / "source", ROOT / "submitted"):
+            assert student.call("listing", str(directory)) in ([], "FileNotFoundError", "PermissionError")
+        assert student.call("listing", str(ROOT)) == sorted(p for p in (".venv", "lrlab") if (ROOT / p).exists())
+        assert student.call("imports") == ["lrlab", "ModuleNotFoundError", "ModuleNotFoundError",
+                                           "ModuleNotFoundError"]
+        assert student.call("parent_memory") in ("PermissionError", "FileNotFoundError")
+        assert student.call("open_fds") == [0, 1, 2, 3, 4]  # 4: listdir's own fd
+    assert (course / "gradebook.db").read_text() == SECRET
+    assert (course / "submitted/alice/ps1/secret.txt").read_text() == SECRET
+
+
+def test_no_network(sandbox: Sandbox) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    try:
+        with worker(sandbox, PROBE) as student:
+            assert student.call("connect", port) != "connected"
+    finally:
+        listener.close()
+
+
+def test_concurrent_students_cannot_talk(sandbox: Sandbox) -> None:
+    source = '''
+import socket
+def listen():
+    global LISTENER
+    LISTENER = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    LISTENER.bind("\\0lrlab-covert-channel")
+    LISTENER.listen()
+    return "listening"
+def talk():
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect("\\0lrlab-covert-channel")
+        return "connected"
+    except OSError as exc:
+        return type(exc).__name__
+'''
+    with worker(sandbox, source) as alice, worker(sandbox, source) as bob:
+        assert alice.call("listen") == "listening"
+        assert bob.call("talk") == "ConnectionRefusedError"
+
+
+def test_environment_is_scrubbed_and_uid_dropped(sandbox: Sandbox) -> None:
+    with worker(sandbox, PROBE) as student:
+        env, raw, uid, gid, groups, caps = student.call("environment")
+    assert caps == ["0000000000000000", "0000000000000000"]  # no capabilities, none to regain
+    assert SECRET not in raw and SECRET not in str(env)
+    assert set(env) <= {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                        "OPENBLAS_NUM_THREADS", "MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR",
+                        "PYTHONDONTWRITEBYTECODE"}
+    assert env["OMP_NUM_THREADS"] == "1" and "PYTHONPATH" not in env
+    if sandbox.isolation.details["uid_drop"]:
+        assert uid != 0 and gid != 0 and groups == []
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def _notebook(*sources: str):
+    return new_notebook(cells=[new_markdown_cell("# title")] + [new_code_cell(s) for s in sources])
+
+
+def test_execute_notebook_produces_standard_outputs(sandbox: Sandbox) -> None:
+    nb = _notebook(
+        "print('hello')\n1 + 1",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title('loss');",
+        "from IPython.display import display, HTML\ndisplay(HTML('<b>bold</b>'))",
+        "import warnings\nwarnings.warn('careful')",
+        "1 / 0",
+        "open('gradebook.db').read()",
+        "x = 41\nx + 1",
+    )
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="forged")]
+    result = sandbox.execute_notebook(nb, cell_timeout=20, total_timeout=60)
+    assert result.status == "ok", result.message
+    cells = result.notebook.cells
+    assert result.cell_errors == [False, False, False, False, False, True, True, False]
+    assert [o.output_type for o in cells[1].outputs] == ["stream", "execute_result"]
+    assert cells[1].outputs[0].text == "hello\n" and cells[1].outputs[1].data["text/plain"] == "2"
+    assert cells[2].outputs[-1].output_type == "display_data" and "image/png" in cells[2].outputs[-1].data
+    assert cells[3].outputs[0].data["text/html"] == "<b>bold</b>"
+    assert cells[4].outputs[0].name == "stderr" and "careful" in cells[4].outputs[0].text
+    assert cells[5].outputs[0].output_type == "error" and cells[5].outputs[0].ename == "ZeroDivisionError"
+    assert cells[6].outputs[0].ename == "FileNotFoundError"
+    assert cells[7].outputs[0].data["text/plain"] == "42" and cells[7].execution_count == 7
+    nbformat.validate(result.notebook)
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter().from_notebook_node(result.notebook)
+    assert "data:image/png;base64" in html and "ZeroDivisionError" in html
+
+
+@pytest.mark.parametrize(
+    ("source", "status"),
+    [
+        ("while True:\n    pass", "timeout"),
+        ("import os\nos._exit(0)", "kernel_died"),
+        ("import ctypes\nctypes.string_at(0)", "kernel_died"),
+        ("x = bytearray(10**12)", "memory"),
+        ("while True:\n    print('x' * 10000)", "output_limit"),
+    ],
+)
+def test_execute_notebook_contains_failures(sandbox: Sandbox, source: str, status: str) -> None:
+    result = sandbox.execute_notebook(_notebook("print('before')", source, "print('after')"),
+                                      cell_timeout=2, total_timeout=20)
+    assert result.status == status, result.message
+    assert result.stopped_at == 2 and result.cell_errors == [False, False, True, False]
+    cells = result.notebook.cells
+    assert cells[1].outputs[0].text == "before\n" and cells[3].outputs == []
+    assert cells[2].outputs[-1].output_type == "error"
+    nbformat.validate(result.notebook)
+
+
+def test_total_timeout(sandbox: Sandbox) -> None:
+    result = sandbox.execute_notebook(_notebook("import time\ntime.sleep(0.8)", "time.sleep(0.8)", "1"),
+                                      cell_timeout=5, total_timeout=1.2)
+    assert result.status == "timeout" and result.stopped_at == 2
+
+
+# --------------------------------------------------------------------------- lifetime
+
+
+def test_nothing_survives_close(sandbox: Sandbox) -> None:
+    """Runs last: closes the module's sandbox."""
+    _require_uid_per_child(sandbox)
+    student = sandbox.worker([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n")])
+    uid, server = student.uid, sandbox.server_pid
+    assert len(_live_processes(uid)) == 2
+    sandbox.close()
+    assert not _live_processes(uid)
+    assert not Path(f"/proc/{server}").exists() or "(zombie)" in _status(server)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require_uid_per_child(sandbox: Sandbox) -> None:
+    if not sandbox.isolation.details["uid_drop"]:
+        pytest.skip("needs one uid per child (real root)")
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "(zombie)"
+
+
+def _wait_until(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
