@@ -1,0 +1,131 @@
+"""``python -m autograder VERB …``: the instructor's command line, one module per verb.
+
+=========  ==========================  ===============================================
+verb       module                      what it does
+=========  ==========================  ===============================================
+release    ``autograder/release.py``   regenerate release/ from source/ (+ exchange)
+collect    ``autograder/collect.py``   exchange inbound -> submitted/
+grade      ``autograder/grade.py``     parallel, resumable autograding -> outcomes + gradebook
+feedback   ``autograder/feedback.py``  per-student HTML in feedback/ (no hidden tests)
+export     ``autograder/export.py``    exports/grades.csv and exports/check_scores.csv
+report     ``autograder/report.py``    reports/<assignment>.html with plots
+demo       ``autograder/demo.py``      all of the above on the bundled sample class
+=========  ==========================  ===============================================
+
+The course root is ``--course DIR``, else ``$LRLAB_COURSE_ROOT``, else the current folder
+when it holds ``nbgrader_config.py``, else the folder this package lives in. A request that
+cannot be honoured (unknown assignment or student, nothing graded yet, no exchange) prints
+one clear line and exits with status 2 without changing anything.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from autograder.gradebook import Course, CourseError, ensure_tools_on_path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def course_root(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("LRLAB_COURSE_ROOT"):
+        return Path(os.environ["LRLAB_COURSE_ROOT"])
+    if (Path.cwd() / "nbgrader_config.py").is_file():
+        return Path.cwd()
+    return PACKAGE_ROOT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", metavar="DIR", help="course root (folder with nbgrader_config.py)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    p = verbs.add_parser("release", help="regenerate release/ from source/; release to the exchange if configured")
+    p.add_argument("assignment", nargs="?")
+    p.add_argument("--all", action="store_true", help="every assignment in source/")
+    p.add_argument("--no-exchange", action="store_true", help="only regenerate release/")
+
+    p = verbs.add_parser("collect", help="collect submissions from the exchange into submitted/")
+    p.add_argument("assignment")
+
+    p = verbs.add_parser("grade", help="autograde every submission (parallel, resumable)")
+    p.add_argument("assignment")
+    p.add_argument("--students", metavar="GLOB", help="only students whose id matches, e.g. 'a*'")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. tcp://host:8786")
+    p.add_argument("--force", action="store_true", help="regrade even submissions with a current outcome")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = verbs.add_parser("feedback", help="per-student HTML feedback in feedback/")
+    p.add_argument("assignment")
+    p.add_argument("--students", metavar="GLOB")
+
+    p = verbs.add_parser("export", help="grades CSV (all assignments) and per-check scores CSV")
+    p.add_argument("--output", metavar="DIR", help="folder for the CSV files (default: exports/)")
+
+    p = verbs.add_parser("report", help="HTML report with plots for one assignment")
+    p.add_argument("assignment")
+    p.add_argument("--output", metavar="FILE", help="default: reports/<assignment>.html")
+
+    p = verbs.add_parser("demo", help="release, lay out the sample class, grade, feedback, export, report")
+    p.add_argument("--workers", type=int, metavar="N")
+    return parser
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    course = Course(course_root(args.course))
+    if args.verb == "release":
+        from autograder import release
+
+        release.run(course, args.assignment, all_=args.all, exchange=not args.no_exchange)
+    elif args.verb == "collect":
+        from autograder import collect
+
+        collect.run(course, args.assignment)
+    elif args.verb == "grade":
+        from autograder import grade
+
+        if args.workers is not None and args.workers < 1:
+            raise CourseError("--workers must be at least 1")
+        summary = grade.run(course, args.assignment, students=args.students, workers=args.workers,
+                            dask=args.dask, force=args.force, progress=not args.no_progress)
+        print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "
+              f"{summary.failed} failed, {summary.current} unchanged since the last run "
+              f"({summary.seconds:.1f} s). Records: outcomes/{args.assignment}/")
+    elif args.verb == "feedback":
+        from autograder import feedback
+
+        feedback.run(course, args.assignment, students=args.students)
+    elif args.verb == "export":
+        from autograder import export
+
+        export.run(course, output=args.output)
+    elif args.verb == "report":
+        from autograder import report
+
+        report.run(course, args.assignment, output=args.output)
+    elif args.verb == "demo":
+        from autograder import demo
+
+        return demo.run(course, workers=args.workers)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ensure_tools_on_path()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    args = build_parser().parse_args(argv)
+    try:
+        return dispatch(args)
+    except CourseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: every outcome recorded so far is kept; run the same command again to resume.",
+              file=sys.stderr)
+        return 130

@@ -1,0 +1,99 @@
+"""``python -m autograder export``: grades of every assignment as CSV, plus per-check scores.
+
+``exports/grades.csv`` has one row per student and assignment, scores read from nbgrader's
+gradebook (the system of record, so manual grades from formgrader are included) and the
+status from the outcome record: ``graded``, ``failed`` (with its ``reason``), ``not graded``
+(submitted, no outcome yet) or ``missing`` (no submission). ``exports/check_scores.csv``
+has one row per autograded check from the outcome records. Both are written with the
+``csv`` module (every field that needs it is quoted: commas, quotes, newlines in ids or
+messages survive a round trip).
+"""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from autograder import store
+from autograder.gradebook import Course, CourseError
+
+GRADE_COLUMNS = ["student", "assignment", "status", "reason", "score", "max_score", "needs_manual_grade",
+                 "flags", "submitted_at", "graded_at"]
+CHECK_COLUMNS = ["student", "assignment", "grade_id", "title", "score", "points", "status", "reason",
+                 "kernel_passed", "message"]
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{float(value):g}"
+
+
+def grade_rows(course: Course) -> list[dict]:
+    rows: list[dict] = []
+    with course.gradebook() as gb:
+        assignments = sorted(gb.assignments, key=lambda a: (a.duedate is None, a.duedate or 0, a.name))
+        students = sorted(s.id for s in gb.students)
+        for assignment in assignments:
+            outcomes = store.read_all(course.root, assignment.name)
+            submissions = {s.student.id: s for s in gb.assignment_submissions(assignment.name)}
+            for student in students:
+                sub = submissions.get(student)
+                outcome = outcomes.get(student)
+                if sub is None:
+                    status, reason = "missing", ""
+                elif outcome is None:
+                    status, reason = "not graded", ""
+                else:
+                    status, reason = outcome.status, outcome.reason or ""
+                rows.append({
+                    "student": student,
+                    "assignment": assignment.name,
+                    "status": status,
+                    "reason": reason,
+                    "score": _fmt(sub.score) if sub is not None else "0",
+                    "max_score": _fmt(assignment.max_score),
+                    "needs_manual_grade": "" if sub is None else str(bool(sub.needs_manual_grade)).lower(),
+                    "flags": "; ".join(outcome.flags) if outcome else "",
+                    "submitted_at": sub.timestamp.isoformat() if sub is not None and sub.timestamp else "",
+                    "graded_at": outcome.graded_at if outcome else "",
+                })
+    return rows
+
+
+def check_rows(course: Course) -> list[dict]:
+    rows: list[dict] = []
+    for assignment in store.assignments_with_outcomes(course.root):
+        for student, outcome in sorted(store.read_all(course.root, assignment).items()):
+            for c in outcome.checks:
+                rows.append({
+                    "student": student, "assignment": assignment, "grade_id": c.grade_id, "title": c.title,
+                    "score": _fmt(c.score if outcome.status == "graded" else 0.0), "points": _fmt(c.points),
+                    "status": outcome.status, "reason": outcome.reason or "",
+                    "kernel_passed": "" if c.kernel_passed is None else str(c.kernel_passed).lower(),
+                    "message": c.message,
+                })
+            if not outcome.checks:
+                rows.append({"student": student, "assignment": assignment, "grade_id": "", "title": "",
+                             "score": "", "points": "", "status": outcome.status, "reason": outcome.reason or "",
+                             "kernel_passed": "", "message": outcome.detail})
+    return rows
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, quoting=csv.QUOTE_MINIMAL)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+    return path
+
+
+def run(course: Course, *, output: Path | None = None, log=print) -> tuple[Path, Path]:
+    if not course.gradebook_exists():
+        raise CourseError(f"no gradebook at {course.db_url}: run `python -m autograder release` or `grade` first")
+    out = Path(output) if output else course.root / "exports"
+    grades = write_csv(out / "grades.csv", GRADE_COLUMNS, grade_rows(course))
+    checks = write_csv(out / "check_scores.csv", CHECK_COLUMNS, check_rows(course))
+    log(f"Grades: {grades}\nPer-check scores: {checks}")
+    return grades, checks

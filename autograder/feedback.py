@@ -1,0 +1,254 @@
+"""``python -m autograder feedback ASSIGNMENT``: per-student HTML feedback, hidden tests never shown.
+
+For every student with an outcome record this writes
+``feedback/<student>/<assignment>/<notebook>.html`` — where nbgrader's ``release_feedback``
+looks — next to copies of the submission's ``timestamp.txt`` and ``submission_secret.txt``.
+nbgrader 0.9.6 keys released feedback by ``notebook_hash(secret=submission_secret,
+notebook_id=<notebook>)`` and the student's ``fetch_feedback`` recomputes that key from the
+secret kept in their own submission cache, so the secret must travel with the HTML
+(plain ``nbgrader generate_feedback`` copies it the same way).
+
+Each page has, first, the authoritative result: every check's title, points, score and
+student-safe message (or, for a failed submission, why it could not be graded); then the
+notebook as executed in the sandbox, rendered with nbconvert. That execution ran only the
+*visible* tests, and before rendering the notebook is sanitised again anyway:
+
+* every test cell's source is replaced by the released (student) version of that cell and
+  any ``BEGIN/END HIDDEN TESTS`` block is dropped;
+* tracebacks that pass through instructor code (``autograder/``) or quote hidden material
+  are reduced to their last line, and hidden lines are redacted from every output;
+* the finished page is searched for every line of hidden material (hidden test blocks of
+  ``source/`` and the check modules' code) and the notebook part is withheld if any is found.
+"""
+from __future__ import annotations
+
+import fnmatch
+import html
+import os
+import re
+import stat
+from pathlib import Path
+
+import nbformat
+
+from autograder import store
+from autograder.gradebook import Course, CourseError
+from autograder.outcome import Outcome
+
+HIDDEN_BLOCK = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[^\n]*\n?",
+                          re.MULTILINE | re.DOTALL)
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+MIN_SECRET_LINE = 16  # shorter lines ("return x", "import math") are not evidence of a leak
+REDACTED = "[hidden]"
+
+REASON_TEXT = {
+    "not_a_notebook": "The submission is not a Jupyter notebook (or not valid JSON).",
+    "invalid_notebook": "The submitted file is not a valid notebook.",
+    "wrong_assignment": "The submitted notebook belongs to another assignment.",
+    "missing_cells": "Graded cells were deleted from the notebook, so it could not be scored.",
+    "timeout": "Running your notebook took longer than the time limit.",
+    "kernel_died": "The process running your notebook stopped abruptly (e.g. os._exit or a crash).",
+    "memory": "Your notebook used more memory than allowed.",
+    "crash": "The grader could not process this submission; your instructor has been told.",
+}
+
+
+# --------------------------------------------------------------------------- hidden material
+
+
+def _code_lines(text: str) -> set[str]:
+    """Distinctive lines: long enough, and not an import (imports reveal no reference)."""
+    found = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if len(line) >= MIN_SECRET_LINE and not line.startswith(("import ", "from ", "#!")):
+            found.add(line)
+    return found
+
+
+def checks_dir(course: Course) -> Path:
+    own = course.root / "autograder" / "checks"
+    return own if own.is_dir() else Path(__file__).resolve().parent / "checks"
+
+
+def hidden_material(course: Course, assignment: str, public: str) -> set[str]:
+    """Lines the students must never see (minus those the release itself shows)."""
+    lines: set[str] = set()
+    for path in course.path("source", ".", assignment).glob("*.ipynb"):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        for cell in nb.cells:
+            for block in HIDDEN_BLOCK.findall(cell.source):
+                lines |= _code_lines(block)
+    for path in sorted(checks_dir(course).rglob("*.py")):
+        lines |= _code_lines(path.read_text(encoding="utf-8", errors="replace"))
+    public_lines = {line.strip() for line in public.splitlines()}
+    return {line for line in lines if line not in public_lines and "BEGIN HIDDEN" not in line
+            and "END HIDDEN" not in line}
+
+
+def _redact(text: str, secrets: set[str]) -> str:
+    if not text:
+        return text
+    out = []
+    for line in text.splitlines(keepends=True):
+        plain = ANSI.sub("", line)
+        out.append(REDACTED + "\n" if any(s in plain for s in secrets) else line)
+    return "".join(out)
+
+
+def _mentions_instructor_code(lines: list[str], secrets: set[str]) -> bool:
+    for line in lines:
+        plain = ANSI.sub("", line)
+        if "autograder" in plain or any(s in plain for s in secrets):
+            return True
+    return False
+
+
+def sanitize(nb, release_nb, secrets: set[str]):
+    """The executed notebook made safe to show (see the module doc). Modifies ``nb``."""
+    public_tests = {}
+    for cell in getattr(release_nb, "cells", []):
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id"):
+            public_tests[meta["grade_id"]] = cell.source
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        is_test = bool(meta.get("grade")) and not meta.get("solution") and not meta.get("task")
+        if is_test:
+            cell.source = public_tests.get(meta.get("grade_id"), "# (this test cell is not part of the assignment)")
+        cell.source = _redact(HIDDEN_BLOCK.sub("", cell.source), secrets)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                trace = list(output.get("traceback", []))
+                output["evalue"] = _redact(str(output.get("evalue", "")), secrets)
+                if _mentions_instructor_code(trace, secrets):
+                    output["traceback"] = [f"{output.get('ename', 'Error')}: {output['evalue']}"]
+            elif output.get("output_type") == "stream":
+                output["text"] = _redact("".join(output.get("text", "")), secrets)
+            for key in ("data",):
+                data = output.get(key, {})
+                for mime in list(data):
+                    if mime.startswith("text/") or mime.endswith("json"):
+                        value = data[mime]
+                        text = "".join(value) if isinstance(value, list) else str(value)
+                        data[mime] = _redact(text, secrets)
+    return nb
+
+
+def visible_text(page: str) -> str:
+    """Approximate text a browser shows (tags stripped, entities decoded)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def leaks(page: str, secrets: set[str]) -> list[str]:
+    text = visible_text(page)
+    compact = re.sub(r"\s+", " ", text)
+    return sorted(s for s in secrets if s in text or re.sub(r"\s+", " ", s) in compact)
+
+
+# --------------------------------------------------------------------------- page
+
+
+def summary_html(outcome: Outcome) -> str:
+    e = html.escape
+    parts = [f"<section id='lrlab-result' style='font-family:sans-serif;max-width:60em;margin:1em auto'>",
+             f"<h1>{e(outcome.assignment)} — feedback for {e(outcome.student)}</h1>"]
+    if outcome.status == "failed":
+        reason = REASON_TEXT.get(outcome.reason or "", "The submission could not be graded.")
+        parts.append(f"<p><strong>Not graded:</strong> {e(reason)}</p>")
+        if outcome.detail:
+            parts.append(f"<p>{e(outcome.detail)}</p>")
+        parts.append("<p>Every autograded check counts 0 until this is resolved with your instructor.</p>")
+    else:
+        parts.append(f"<p><strong>Autograded score: {outcome.score:g} / {outcome.max_score:g}</strong>"
+                     " (answers graded by hand are scored separately)</p>")
+    if outcome.checks:
+        parts.append("<table style='border-collapse:collapse' border='1' cellpadding='4'>"
+                     "<tr><th>Check</th><th>Score</th><th>Points</th><th>Message</th></tr>")
+        for c in outcome.checks:
+            parts.append(f"<tr><td>{e(c.title or c.grade_id)}</td><td>{c.score:g}</td><td>{c.points:g}</td>"
+                         f"<td>{e(c.message).replace(chr(10), '<br>')}</td></tr>")
+        parts.append("</table>")
+    parts.append("<p style='color:#555'>Scores come from the course's grader, which checks your functions "
+                 "with more cases than the visible tests below.</p><hr></section>")
+    return "\n".join(parts)
+
+
+def _read_regular(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        return fh.read()
+
+
+def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], release_nb) -> str:
+    from nbconvert import HTMLExporter
+
+    summary = summary_html(outcome)
+    executed = course.path("autograded", outcome.student, outcome.assignment) / f"{notebook}.ipynb"
+    data = _read_regular(executed)
+    body = None
+    if data is not None:
+        try:
+            nb = sanitize(nbformat.reads(data.decode("utf-8"), as_version=4), release_nb, secrets)
+            body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+        except Exception:  # an unreadable executed notebook: the result table still stands
+            body = None
+    notice = None
+    if body is None:
+        notice = "Your executed notebook is not available for this submission."
+    elif leaks(body, secrets):
+        notice = "Your executed notebook is withheld from this page; ask your instructor."
+        body = None
+    if body is None:
+        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(outcome.assignment)}"
+                f"</title></head><body>{summary}<p>{html.escape(notice)}</p></body></html>")
+    match = re.search(r"<body[^>]*>", body)
+    at = match.end() if match else 0
+    page = body[:at] + summary + body[at:]
+    return page
+
+
+def run(course: Course, assignment: str, *, students: str | None = None, log=print) -> list[Path]:
+    course.require_assignment(assignment)
+    outcomes = store.read_all(course.root, assignment)
+    if students is not None:
+        outcomes = {s: o for s, o in outcomes.items() if fnmatch.fnmatchcase(s, students)}
+    if not outcomes:
+        which = f" matching {students!r}" if students else ""
+        raise CourseError(f"no graded submissions of {assignment}{which}: run `python -m autograder grade {assignment}` first")
+    notebooks = course.notebook_names(assignment)
+    written: list[Path] = []
+    for notebook in notebooks:
+        release_path = course.path("release", ".", assignment) / f"{notebook}.ipynb"
+        release_nb = nbformat.read(release_path, as_version=4) if release_path.is_file() else None
+        public = "\n".join(c.source for c in release_nb.cells) if release_nb else ""
+        secrets = hidden_material(course, assignment, public)
+        for student, outcome in sorted(outcomes.items()):
+            folder = course.path("feedback", student, assignment)
+            folder.mkdir(parents=True, exist_ok=True)
+            page = render(course, outcome, notebook, secrets, release_nb)
+            target = folder / f"{notebook}.html"
+            tmp = folder / f".{notebook}.html.tmp"
+            tmp.write_text(page, encoding="utf-8")
+            os.replace(tmp, target)
+            written.append(target)
+            submitted = course.path("submitted", student, assignment)
+            for name in ("timestamp.txt", "submission_secret.txt"):
+                data = _read_regular(submitted / name)
+                if data is not None and len(data) < 4096:
+                    (folder / name).write_bytes(data)
+    missing_secret = [s for s in outcomes if not (course.path("feedback", s, assignment) / "submission_secret.txt").is_file()]
+    log(f"Feedback for {len(outcomes)} student(s) in {course.coursedir.feedback_directory}/<student>/{assignment}/")
+    if missing_secret and course.exchange_root():
+        log(f"  note: {len(missing_secret)} submission(s) have no submission_secret.txt (not submitted through "
+            f"the exchange); nbgrader's release_feedback needs it for those.")
+    return written

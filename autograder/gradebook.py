@@ -1,0 +1,282 @@
+"""The course as nbgrader sees it, and every write to nbgrader's gradebook.
+
+nbgrader stays the system of record: this module loads the course's ``nbgrader_config.py``
+into nbgrader's own ``CourseDirectory`` / ``NbGraderAPI`` and writes scores with its
+``Gradebook`` API (any SQLAlchemy URL; SQLite ``gradebook.db`` by default). Only the
+coordinating process of ``python -m autograder grade`` calls :func:`write_outcome`.
+
+How an :class:`~autograder.outcome.Outcome` lands in the gradebook:
+
+* the student and the ``SubmittedAssignment`` (with the ``timestamp.txt`` time) are created
+  when missing; ``add_submission`` mirrors every notebook, grade and comment row;
+* every *autograded test cell* (a grade cell that is not also a solution or task cell) gets
+  ``auto_score`` from the outcome's check with the same grade id (0 when the submission
+  failed or the check is absent), so the gradebook always equals the newest outcome: the
+  stale scores plain nbgrader leaves behind after a failed or changed run are overwritten;
+* when the submission itself changed since the last outcome, manual overrides of those
+  autograded cells are cleared (they judged another notebook); otherwise they are kept
+  and the cell is marked for review, exactly like nbgrader's ``SaveAutoGrades``;
+* manually graded cells stay for formgrader, except when the submission has no usable
+  notebook at all (not a notebook, invalid, another assignment), where they get 0;
+* a failed or flagged outcome sets the submitted notebook's ``flagged`` bit, which
+  formgrader shows; the reason itself lives in the outcome record, the CSV and the report.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.outcome import Outcome
+
+# Failures after which the notebook holds nothing a human could grade either.
+UNUSABLE_REASONS = frozenset({"not_a_notebook", "invalid_notebook", "wrong_assignment"})
+
+
+class CourseError(Exception):
+    """A problem with the instructor's request (unknown assignment or student, bad setup).
+
+    The command line prints the message and exits with status 2; nothing is changed.
+    """
+
+
+def ensure_tools_on_path() -> None:
+    """nbgrader runs the ``alembic`` command when it creates or upgrades a gradebook.
+
+    Put this interpreter's ``bin`` directory first on PATH when it is missing (a venv
+    used without activation), so that command is found.
+    """
+    bindir = os.path.dirname(os.path.abspath(sys.executable))
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p]])
+
+
+def _quiet_nbgrader_logging(level: int) -> None:
+    import logging
+
+    for name in ("traitlets", "NbGraderAPI", "nbgrader"):
+        logging.getLogger(name).setLevel(level)
+
+
+@dataclass
+class Course:
+    """A course root (the folder holding ``nbgrader_config.py``) and nbgrader's view of it."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config import Config
+        from traitlets.config.loader import PyFileConfigLoader
+
+        ensure_tools_on_path()
+        self.root = Path(self.root).resolve()
+        if not self.root.is_dir():
+            raise CourseError(f"course root {self.root} is not a directory")
+        config_file = self.root / "nbgrader_config.py"
+        if config_file.is_file():
+            self.config = PyFileConfigLoader(config_file.name, path=str(self.root)).load_config()
+        else:
+            self.config = Config()
+        # The course root is the folder we were given, whatever the file computed.
+        self.config.CourseDirectory.root = str(self.root)
+        self.coursedir = CourseDirectory(config=self.config)
+        self._api = None
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def course_id(self) -> str:
+        return self.coursedir.course_id
+
+    @property
+    def db_url(self) -> str:
+        return self.coursedir.db_url
+
+    def path(self, step: str, student: str, assignment: str) -> Path:
+        """``<root>/<step>/<student>/<assignment>`` with the configured folder names."""
+        names = {
+            "source": self.coursedir.source_directory,
+            "release": self.coursedir.release_directory,
+            "submitted": self.coursedir.submitted_directory,
+            "autograded": self.coursedir.autograded_directory,
+            "feedback": self.coursedir.feedback_directory,
+        }
+        return Path(self.coursedir.format_path(names.get(step, step), student, assignment))
+
+    def source_assignments(self) -> list[str]:
+        source = self.root / self.coursedir.source_directory
+        if not source.is_dir():
+            return []
+        return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+    def notebook_names(self, assignment: str) -> list[str]:
+        """Notebook ids of ``assignment`` (from ``source/``; else from the gradebook)."""
+        names = sorted(p.stem for p in self.path("source", ".", assignment).glob("*.ipynb"))
+        if names:
+            return names
+        with self.gradebook() as gb:
+            try:
+                return sorted(nb.name for nb in gb.find_assignment(assignment).notebooks)
+            except Exception:
+                return []
+
+    def known_assignments(self) -> list[str]:
+        """Assignments in ``source/`` or already in the gradebook."""
+        known = set(self.source_assignments())
+        if self.gradebook_exists():
+            with self.gradebook() as gb:
+                known.update(a.name for a in gb.assignments)
+        return sorted(known)
+
+    def require_assignment(self, assignment: str) -> None:
+        if assignment not in self.known_assignments():
+            known = ", ".join(self.known_assignments()) or "none yet"
+            raise CourseError(f"unknown assignment {assignment!r} (known: {known})")
+
+    def submitted_students(self, assignment: str) -> list[str]:
+        """Students with a folder ``submitted/<student>/<assignment>/``."""
+        submitted = self.root / self.coursedir.submitted_directory
+        if not submitted.is_dir():
+            return []
+        return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+
+    def timestamp(self, student: str, assignment: str):
+        """The submission time from ``timestamp.txt`` (a datetime) or None."""
+        return self.coursedir.get_existing_timestamp(str(self.path("submitted", student, assignment)))
+
+    # ------------------------------------------------------------------ nbgrader objects
+
+    def gradebook_exists(self) -> bool:
+        url = self.db_url
+        if url.startswith("sqlite:///"):
+            return Path(url[len("sqlite:///"):]).is_file()
+        return True  # a server database: the Gradebook connects or raises
+
+    def gradebook(self):
+        """A new nbgrader ``Gradebook`` (a context manager; creates the database if needed)."""
+        from nbgrader.api import Gradebook
+
+        return Gradebook(self.db_url, self.course_id)
+
+    def api(self):
+        """nbgrader's ``NbGraderAPI`` for this course (created once)."""
+        if self._api is None:
+            import logging
+
+            from nbgrader.apps.api import NbGraderAPI
+
+            _quiet_nbgrader_logging(logging.WARNING)
+            # Without an exchange, NbGraderAPI's start-up probe of the default exchange root
+            # logs a CRITICAL "Unwritable directory": expected here, so not shown.
+            probe = logging.getLogger("traitlets")
+            level = probe.level
+            if self.exchange_root() is None:
+                probe.setLevel(logging.CRITICAL + 1)
+            try:
+                self._api = NbGraderAPI(coursedir=self.coursedir, config=self.config)
+            finally:
+                probe.setLevel(level)
+            self._api.log.setLevel(logging.WARNING)
+        return self._api
+
+    def exchange_root(self) -> str | None:
+        """The configured exchange root (``Exchange.root``), or None when none is configured."""
+        if "Exchange" in self.config and "root" in self.config.Exchange:
+            return str(self.config.Exchange.root)
+        return None
+
+
+def check_result(result: dict | None, what: str) -> str:
+    """Raise CourseError with nbgrader's own log when an ``NbGraderAPI`` call failed."""
+    if result is None:
+        raise CourseError(f"{what}: not supported on this platform")
+    if not result.get("success"):
+        log = (result.get("log") or "").strip()
+        error = (result.get("error") or "").strip().splitlines()
+        last = error[-1] if error else ""
+        raise CourseError(f"{what} failed: {last}\n{log}".rstrip())
+    return result.get("log", "")
+
+
+def ensure_assignment(course: Course, assignment: str) -> bool:
+    """Make sure the gradebook knows ``assignment`` with its notebooks and grade cells.
+
+    Uses nbgrader's own ``generate_assignment`` (which records the cells from ``source/``)
+    into a throw-away release folder, so ``release/`` is not touched. Returns True when it
+    had to populate the gradebook (e.g. a new or deleted ``gradebook.db``).
+    """
+    from nbgrader.api import MissingEntry
+    from nbgrader.utils import temp_attrs
+
+    if course.gradebook_exists():
+        with course.gradebook() as gb:
+            try:
+                if gb.find_assignment(assignment).notebooks:
+                    return False
+            except MissingEntry:
+                pass
+    if assignment not in course.source_assignments():
+        raise CourseError(f"assignment {assignment!r} is neither in the gradebook nor in source/")
+    with tempfile.TemporaryDirectory(prefix="lrlab-release-") as tmp:
+        api = course.api()
+        with temp_attrs(course.coursedir, release_directory=tmp):
+            check_result(api.generate_assignment(assignment, force=True, create=True),
+                         f"recording {assignment} in the gradebook")
+    return True
+
+
+def _autograded_cell_names(notebook) -> set[str]:
+    """Grade cells scored by the autograder: not also a solution (manual) or task cell."""
+    manual = {c.name for c in notebook.solution_cells} | {c.name for c in notebook.task_cells}
+    return {c.name for c in notebook.grade_cells if c.name not in manual}
+
+
+def write_outcome(gb, course: Course, outcome: Outcome, *, submission_changed: bool = False) -> None:
+    """Make the gradebook state of this submission equal ``outcome`` (see module doc)."""
+    from nbgrader.api import MissingEntry
+
+    assignment, student = outcome.assignment, outcome.student
+    gb.update_or_create_student(student)
+    timestamp = course.timestamp(student, assignment)
+    try:
+        submission = gb.find_submission(assignment, student)
+        if timestamp is not None:
+            submission.timestamp = timestamp
+    except MissingEntry:
+        kwargs = {"timestamp": timestamp} if timestamp is not None else {}
+        with warnings.catch_warnings():  # nbgrader's add_submission autoflushes half-built rows
+            warnings.simplefilter("ignore")
+            submission = gb.add_submission(assignment, student, **kwargs)
+
+    scores = {c.grade_id: c for c in outcome.checks} if outcome.status == "graded" else {}
+    unusable = outcome.status == "failed" and outcome.reason in UNUSABLE_REASONS
+    flagged = outcome.status == "failed" or bool(outcome.flags)
+    for nb in submission.notebooks:
+        autograded = _autograded_cell_names(nb.notebook)
+        for grade in nb.grades:
+            name = grade.cell.name
+            if name in autograded:
+                check = scores.get(name)
+                grade.auto_score = float(min(max(check.score, 0.0), grade.max_score)) if check else 0.0
+                if submission_changed:
+                    grade.manual_score = None
+                    grade.extra_credit = None
+                grade.needs_manual_grade = grade.manual_score is not None
+            elif unusable and grade.cell.__class__.__name__ == "GradeCell":
+                grade.auto_score = 0.0
+                grade.needs_manual_grade = False
+        nb.flagged = flagged
+    gb.db.commit()
+
+
+def submission_scores(gb, assignment: str) -> dict[str, tuple[float, float]]:
+    """{student: (score, max_score)} of every submission of ``assignment`` in the gradebook."""
+    out: dict[str, tuple[float, float]] = {}
+    for sub in gb.assignment_submissions(assignment):
+        out[sub.student.id] = (float(sub.score), float(sub.max_score))
+    return out

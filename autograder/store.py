@@ -1,0 +1,108 @@
+"""Outcome records on disk: ``outcomes/<assignment>/<student>.json`` under the course root.
+
+One file per submission, written atomically (temp file + rename in the same folder), so a
+run killed at any moment leaves either the old record or the new one, never half of one.
+A record is *current* when its ``submission_hash`` equals the sha256 of the submission as
+it is now (:func:`submission_hash`); ``grade`` only regrades what is not current.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from autograder.outcome import Outcome
+
+OUTCOMES = "outcomes"
+
+
+def outcome_dir(root: Path, assignment: str) -> Path:
+    return Path(root) / OUTCOMES / assignment
+
+
+def outcome_path(root: Path, assignment: str, student: str) -> Path:
+    return outcome_dir(root, assignment) / f"{student}.json"
+
+
+def write(root: Path, outcome: Outcome) -> Path:
+    """Atomically (re)place the record of ``outcome``'s submission."""
+    path = outcome_path(root, outcome.assignment, outcome.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(outcome.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read(root: Path, assignment: str, student: str) -> Outcome | None:
+    """The stored outcome, or None when absent or unreadable (then it is simply regraded)."""
+    path = outcome_path(root, assignment, student)
+    try:
+        return Outcome.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def read_all(root: Path, assignment: str) -> dict[str, Outcome]:
+    """{student: outcome} of every readable record of ``assignment``."""
+    found: dict[str, Outcome] = {}
+    folder = outcome_dir(root, assignment)
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.json")):
+        outcome = read(root, assignment, path.stem)
+        if outcome is not None:
+            found[path.stem] = outcome
+    return found
+
+
+def assignments_with_outcomes(root: Path) -> list[str]:
+    folder = Path(root) / OUTCOMES
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def submission_hash(submission_dir: Path, assignment: str) -> str:
+    """sha256 of the submitted notebook ``<assignment>.ipynb``'s bytes.
+
+    When that notebook is missing (renamed, or a non-notebook upload) the hash covers every
+    other file's name and bytes instead, so any change to the folder triggers a regrade.
+    ``timestamp.txt`` and ``submission_secret.txt`` are nbgrader's bookkeeping, not the work.
+    """
+    folder = Path(submission_dir)
+    notebook = folder / f"{assignment}.ipynb"
+    digest = hashlib.sha256()
+    if _is_regular(notebook):
+        digest.update(notebook.read_bytes())
+        return digest.hexdigest()
+    digest.update(b"no-notebook\0")
+    for dirpath, dirnames, filenames in os.walk(folder):  # never follows symlinks
+        dirnames.sort()
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(folder))
+            if rel in ("timestamp.txt", "submission_secret.txt"):
+                continue
+            digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+            if _is_regular(path):
+                digest.update(path.read_bytes() + b"\0")
+            elif path.is_symlink():  # a link is hashed by where it points, never read through
+                digest.update(b"link:" + os.fsencode(os.readlink(path)) + b"\0")
+    return digest.hexdigest()
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
