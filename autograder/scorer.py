@@ -1,0 +1,216 @@
+"""The sealed scorer: authoritative points for every hidden check of one submission.
+
+Runs in the trusted grading process and never executes student code itself. It builds the
+answer program (the release's setup cells, then the student's answer cells, nothing else),
+hands it to a sandboxed worker (``sandbox.worker(program)``), and runs every check of the
+assignment against that worker through the plain-data :class:`~autograder.checks.base.Student`
+protocol: the worker only ever returns JSON, which the checks convert and compare against
+references they compute here. Nothing from the submission is imported or unpickled.
+
+Before anything runs, each check whose answer cells use one of its ``forbidden`` names
+(e.g. PyTorch's own schedulers inside a hand-written schedule) is voided statically.
+When the worker becomes unavailable (timeout, crash, memory) the scorer starts a fresh one
+once and carries on with the next check, so a function that loops forever costs only the
+checks that call it; if the fresh worker also dies, the remaining checks score 0 with the
+reason.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from nbformat import NotebookNode
+
+from autograder.checks import evaluate, load_checks
+from autograder.checks.base import Check, CheckResult, StudentUnavailable, forbidden_uses
+from autograder.outcome import CheckScore
+from autograder.submissions import answer_program, answer_sources
+
+
+class WorkerFactory(Protocol):
+    def worker(self, program: list[tuple[str, str]]) -> Any: ...
+
+
+@dataclass
+class ScoreReport:
+    """Everything the scorer learned; ``score()`` returns ``(checks, flags)`` from it."""
+
+    checks: list[CheckScore]
+    flags: list[str] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)  # StudentUnavailable reasons, in order
+    load_errors: dict[str, str] = field(default_factory=dict)
+    workers_started: int = 0
+    seconds: float = 0.0
+
+    @property
+    def all_unavailable(self) -> bool:
+        """No check got an answer from a live worker (the whole submission failed to run)."""
+        return bool(self.unavailable) and all(c.message.startswith(UNAVAILABLE_PREFIX) or c.message.startswith(VOID_PREFIX) for c in self.checks)
+
+
+UNAVAILABLE_PREFIX = "Not graded: your code"
+VOID_PREFIX = "Void:"
+_UNAVAILABLE_TEXT = {
+    "timeout": "ran longer than the time limit",
+    "memory": "used more memory than allowed",
+    "crash": "stopped the Python process (crash or exit)",
+    "kernel_died": "stopped the Python process (crash or exit)",
+    "output": "printed or returned more output than allowed",
+}
+
+
+def unavailable_message(reason: str) -> str:
+    """A student-safe sentence for a StudentUnavailable reason."""
+    key = next((k for k in _UNAVAILABLE_TEXT if k in reason.lower()), None)
+    text = _UNAVAILABLE_TEXT[key] if key else f"could not be run ({reason[:120]})"
+    return f"{UNAVAILABLE_PREFIX} {text}, so this check scored 0."
+
+
+def _points(check: Check, fraction: float) -> float:
+    return round(check.points * fraction, 2)
+
+
+def _close(worker: Any) -> None:
+    close = getattr(worker, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:  # the worker may already be gone; never mask the score
+            pass
+
+
+def _load_errors(worker: Any) -> dict[str, str]:
+    errors = getattr(worker, "load_errors", None) or {}
+    if isinstance(errors, Mapping):
+        return {str(k): str(v)[:300] for k, v in errors.items()}
+    if isinstance(errors, list | tuple):  # [(label, message)] or [message]
+        out: dict[str, str] = {}
+        for i, item in enumerate(errors):
+            if isinstance(item, list | tuple) and len(item) == 2:
+                out[str(item[0])] = str(item[1])[:300]
+            else:
+                out[f"cell {i}"] = str(item)[:300]
+        return out
+    return {"program": str(errors)[:300]}
+
+
+def score_report(
+    assignment: str,
+    trusted_nb: NotebookNode,
+    submitted_nb: NotebookNode,
+    student: str,
+    sandbox: WorkerFactory,
+    *,
+    checks: Mapping[str, Check] | None = None,
+    restarts: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> ScoreReport:
+    """Score one submission; see the module docstring. Never raises for a bad submission."""
+    start = clock()
+    checks = dict(checks if checks is not None else load_checks(assignment))
+    sources = answer_sources(submitted_nb)
+    program = answer_program(trusted_nb, sources)
+    report = ScoreReport(checks=[])
+    results: dict[str, CheckScore] = {}
+
+    # 1. Static: forbidden APIs void a check before anything runs.
+    to_run: list[Check] = []
+    for check in checks.values():
+        used = sorted(
+            {
+                name
+                for cell in check.answer_cells
+                for name in forbidden_uses(sources.get(cell, ""), check.forbidden)
+                if name != "<syntax error>"
+            }
+        )
+        if used:
+            results[check.grade_id] = CheckScore(
+                check.grade_id,
+                check.title,
+                check.points,
+                0.0,
+                f"{VOID_PREFIX} your answer uses {', '.join(used)}, which this exercise asks you to "
+                "implement yourself, so this check scored 0.",
+                basics_ok=False,
+            )
+            report.flags.append(f"forbidden API in {check.grade_id}: {', '.join(used)}")
+        else:
+            to_run.append(check)
+
+    # 2. Dynamic: every remaining check against a sandboxed worker.
+    worker: Any = None
+    lives = 1 + max(0, restarts)
+    dead_reason: str | None = None
+    try:
+        for check in to_run:
+            if dead_reason is None and worker is None and lives > 0:
+                lives -= 1
+                try:
+                    worker = sandbox.worker(program)
+                    report.workers_started += 1
+                    if report.workers_started == 1:
+                        report.load_errors = _load_errors(worker)
+                except StudentUnavailable as gone:
+                    report.unavailable.append(gone.reason)
+                    dead_reason = gone.reason  # the answers themselves cannot be loaded
+            if worker is None:
+                reason = dead_reason or (report.unavailable[-1] if report.unavailable else "unavailable")
+                results[check.grade_id] = CheckScore(
+                    check.grade_id, check.title, check.points, 0.0, unavailable_message(reason), basics_ok=False
+                )
+                continue
+            try:
+                result = evaluate(check, worker, student, assignment)
+            except StudentUnavailable as gone:
+                report.unavailable.append(gone.reason)
+                _close(worker)
+                worker = None
+                results[check.grade_id] = CheckScore(
+                    check.grade_id, check.title, check.points, 0.0, unavailable_message(gone.reason), basics_ok=False
+                )
+                continue
+            except Exception as err:  # a check that cannot cope with an answer: 0, never a crash
+                result = CheckResult(0.0, ("This check could not evaluate your answer.",), basics_ok=False)
+                report.flags.append(f"scorer error in {check.grade_id}: {type(err).__name__}")
+            results[check.grade_id] = CheckScore(
+                check.grade_id,
+                check.title,
+                check.points,
+                _points(check, result.fraction),
+                " ".join(str(m) for m in result.messages)[:2000],
+                basics_ok=bool(result.basics_ok),
+            )
+    finally:
+        if worker is not None:
+            _close(worker)
+
+    report.checks = [results[g] for g in checks if g in results]
+    for check in checks.values():  # say which of the student's own cells went wrong
+        scored = results.get(check.grade_id)
+        if scored is None or scored.score >= scored.points:
+            continue
+        notes = [f"Answer cell {cell} is missing from your notebook." for cell in check.answer_cells if cell not in sources]
+        notes += [f"Cell {cell} raised {report.load_errors[cell]}" for cell in check.answer_cells if cell in report.load_errors]
+        if notes:
+            scored.message = " ".join([scored.message, *notes]).strip()[:2000]
+    setup_errors = {k: v for k, v in report.load_errors.items() if k.startswith("setup:")}
+    if setup_errors:
+        report.flags.append("trusted setup cell failed in the worker: " + "; ".join(f"{k}: {v[:100]}" for k, v in setup_errors.items()))
+    report.seconds = clock() - start
+    return report
+
+
+def score(
+    assignment: str,
+    trusted_nb: NotebookNode,
+    submitted_nb: NotebookNode,
+    student: str,
+    sandbox: WorkerFactory,
+    **options: Any,
+) -> tuple[list[CheckScore], list[str]]:
+    """``(per-check scores, flags)`` for one submission (see :func:`score_report`)."""
+    report = score_report(assignment, trusted_nb, submitted_nb, student, sandbox, **options)
+    return report.checks, report.flags

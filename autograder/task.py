@@ -1,0 +1,341 @@
+"""The per-submission task: validate, score (authoritative), execute for feedback.
+
+The pipeline maps :func:`grade_one` over submissions, in a local process pool or on Dask
+workers; each process keeps one warm :class:`Grader` (one sandbox forkserver per course
+root), so torch is imported once per process, never per submission. The task only reads
+the course and writes ``autograded/<student>/<assignment>/<assignment>.ipynb``; the
+gradebook is written by the coordinating process from the returned outcome.
+
+For every submission exactly one :class:`~autograder.outcome.Outcome` comes back; a bad
+submission never raises:
+
+1. :mod:`autograder.validate` — is it a notebook of this assignment; tampering flags.
+2. :mod:`autograder.scorer` — the sealed scores (student code only in the sandbox).
+3. the notebook, with every locked/test cell restored from the release (so WITHOUT
+   hidden tests) and the student's answer cells, is executed in the sandbox for people:
+   outputs, plots, visible-test results. A visible test that passed in the kernel while
+   the scorer found its basic cases wrong, or that did not run, is flagged.
+"""
+from __future__ import annotations
+
+import atexit
+import datetime as _dt
+import os
+import re
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from autograder.checks import ASSIGNMENTS, load_checks
+from autograder.outcome import Outcome
+from autograder.scorer import UNAVAILABLE_PREFIX, score_report
+from autograder.validate import (
+    TrustedMismatch,
+    TrustedNotebook,
+    read_gradebook,
+    restore_locked_cells,
+    trusted_notebook,
+    validate_submission,
+)
+
+_NAME = re.compile(r"^[A-Za-z0-9_@+\-][A-Za-z0-9_.@+\-]{0,127}$")
+CELL_TIMEOUT = 60.0
+TOTAL_TIMEOUT = 300.0
+
+
+def failure_reason(unavailable: str) -> str:
+    """Map a sandbox StudentUnavailable reason onto outcome.FAILURE_REASONS."""
+    text = unavailable.lower()
+    if "timeout" in text or "time limit" in text:
+        return "timeout"
+    if "memory" in text:
+        return "memory"
+    if any(word in text for word in ("crash", "died", "exit", "signal", "output")):
+        return "kernel_died"
+    return "crash"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class Grader:
+    """Grades submissions with one warm sandbox per course root; a context manager.
+
+    ``sandbox_factory(course_root, limits)`` defaults to :class:`autograder.sandbox.Sandbox`.
+    ``execute=False`` skips the feedback run (scores only).
+    """
+
+    def __init__(
+        self,
+        limits: Any = None,
+        *,
+        execute: bool = True,
+        cell_timeout: float = CELL_TIMEOUT,
+        total_timeout: float = TOTAL_TIMEOUT,
+        db_url: str | None = None,
+        sandbox_factory: Any = None,
+    ) -> None:
+        self.limits = limits
+        self.execute = execute
+        self.cell_timeout = cell_timeout
+        self.total_timeout = total_timeout
+        self.db_url = db_url
+        self._factory = sandbox_factory
+        self._sandboxes: dict[str, Any] = {}
+        self._trusted: dict[tuple[str, str], tuple[tuple[int, int, int], TrustedNotebook]] = {}
+        self._lock = threading.Lock()
+        self._warm: set[str] = set()
+
+    # ------------------------------------------------------------------ resources
+    def sandbox(self, course_root: str | os.PathLike[str]) -> Any:
+        root = str(Path(course_root).resolve())
+        if root not in self._sandboxes:
+            factory = self._factory
+            if factory is None:
+                from autograder.sandbox import Sandbox as factory  # noqa: N813
+            self._sandboxes[root] = factory(root, self.limits) if self.limits is not None else factory(root)
+        return self._sandboxes[root]
+
+    def warm(self, assignment: str) -> None:
+        """Import what the checks need on the trusted side (torch, the check module) BEFORE a
+        worker starts: a worker's wall-clock budget runs while the scorer works too."""
+        if assignment in self._warm:
+            return
+        import importlib
+
+        # torch._dynamo: what the first torch.optim optimizer costs (~5 s) in the references.
+        for name in ("torch", "torch.optim.lr_scheduler", "torch._dynamo", "numpy"):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
+        load_checks(assignment)
+        self._warm.add(assignment)
+
+    def trusted(self, course_root: str | os.PathLike[str], assignment: str) -> TrustedNotebook:
+        """The release notebook (cross-checked with the gradebook), cached until it changes."""
+        root = Path(course_root).resolve()
+        path = root / "release" / assignment / f"{assignment}.ipynb"
+        db_url = self.db_url or f"sqlite:///{root / 'gradebook.db'}"
+        st = path.stat()
+        db_path = root / "gradebook.db"
+        db_mtime = db_path.stat().st_mtime_ns if self.db_url is None and db_path.exists() else 0
+        key = (str(root), assignment)
+        stamp = (st.st_mtime_ns, st.st_size, db_mtime)
+        cached = self._trusted.get(key)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        nb = nbformat.read(path, as_version=4)
+        gradebook = read_gradebook(db_url, assignment, assignment)
+        trusted = trusted_notebook(assignment, nb, gradebook)
+        self._trusted[key] = (stamp, trusted)
+        return trusted
+
+    def close(self) -> None:
+        for sandbox in self._sandboxes.values():
+            try:
+                sandbox.close()
+            except Exception:
+                pass
+        self._sandboxes.clear()
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ grading
+    def grade(self, course_root: str | os.PathLike[str], assignment: str, student: str) -> Outcome:
+        """Exactly one outcome for ``submitted/<student>/<assignment>/``; never raises for a bad
+        submission (grader bugs become status failed, reason "crash")."""
+        with self._lock:
+            return self._grade(Path(course_root), assignment, student)
+
+    def _grade(self, root: Path, assignment: str, student: str) -> Outcome:
+        start = time.perf_counter()
+        outcome = Outcome(assignment=assignment, student=student, status="failed", graded_at=_now())
+        seconds = outcome.seconds
+
+        def fail(reason: str, detail: str) -> Outcome:
+            outcome.status, outcome.reason, outcome.detail = "failed", reason, detail
+            seconds["total"] = round(time.perf_counter() - start, 3)
+            return outcome
+
+        if assignment not in ASSIGNMENTS:
+            return fail("wrong_assignment", f"Unknown assignment {assignment[:60]!r}.")
+        if not _NAME.match(student):
+            return fail("not_a_notebook", "Invalid student id.")
+        try:
+            try:
+                trusted = self.trusted(root, assignment)
+            except (OSError, TrustedMismatch, ValueError) as err:
+                outcome.flags.append(f"grader setup: {str(err)[:300]}")
+                return fail("crash", "The grader could not load this assignment; your instructor has been notified.")
+
+            t = time.perf_counter()
+            validation = validate_submission(root / "submitted" / student / assignment, trusted)
+            seconds["validate"] = round(time.perf_counter() - t, 3)
+            outcome.submission_hash = validation.sha256
+            outcome.flags.extend(validation.flags)
+            if not validation.ok:
+                return fail(validation.reason or "invalid_notebook", validation.detail)
+            normalized = restore_locked_cells(trusted, validation.notebook)
+
+            sandbox = self.sandbox(root)
+            self.warm(assignment)
+            outcome.isolation = _isolation(sandbox)
+            report = score_report(assignment, trusted.notebook, normalized, student, sandbox)
+            seconds["score"] = round(report.seconds, 3)
+            outcome.checks = report.checks
+            outcome.flags.extend(report.flags)
+
+            if report.all_unavailable:
+                reason = failure_reason(report.unavailable[0])
+                outcome.detail = _FAILED_TEXT.get(reason, "Your code could not be run.")
+                outcome.status, outcome.reason = "failed", reason
+            else:
+                outcome.status = "graded"
+
+            if self.execute and not report.all_unavailable:
+                t = time.perf_counter()
+                self._execute(root, assignment, student, trusted, normalized, sandbox, outcome)
+                seconds["execute"] = round(time.perf_counter() - t, 3)
+        except Exception as err:  # a grader bug must not stop the batch nor hide as a zero
+            outcome.flags.append(f"grader error: {type(err).__name__}: {str(err)[:300]}")
+            return fail("crash", "The grader failed on this submission; your instructor has been notified.")
+        seconds["total"] = round(time.perf_counter() - start, 3)
+        return outcome
+
+    def _execute(
+        self,
+        root: Path,
+        assignment: str,
+        student: str,
+        trusted: TrustedNotebook,
+        normalized: NotebookNode,
+        sandbox: Any,
+        outcome: Outcome,
+    ) -> None:
+        files = release_files(root, assignment)
+        result = sandbox.execute_notebook(normalized, self.cell_timeout, self.total_timeout, files=files)
+        executed = getattr(result, "notebook", None)
+        status = str(getattr(result, "status", ""))
+        seconds_note = f"{status}: {str(getattr(result, 'message', ''))[:120]}" if status != "ok" else "ok"
+        if executed is None:
+            outcome.flags.append(f"feedback run produced no notebook ({seconds_note})")
+            return
+        target = root / "autograded" / student / assignment / f"{assignment}.ipynb"
+        _atomic_write(target, nbformat.writes(executed))
+        stamp = root / "submitted" / student / assignment / "timestamp.txt"
+        if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
+            _atomic_write(target.parent / "timestamp.txt", stamp.read_text(errors="replace"))
+        ran = kernel_results(executed, trusted, getattr(result, "cell_errors", None))
+        for check in outcome.checks:
+            if check.grade_id not in ran:
+                continue
+            check.kernel_passed = ran[check.grade_id]
+            if check.kernel_passed is None:
+                outcome.flags.append(f"visible test {check.grade_id} did not run in the kernel ({seconds_note})")
+            elif check.kernel_passed and not check.basics_ok and not check.message.startswith(UNAVAILABLE_PREFIX):
+                outcome.flags.append(
+                    f"{check.grade_id} passed in the kernel but failed in the scorer (suspected tampering)"
+                )
+
+
+def release_files(root: Path, assignment: str, max_bytes: int = 8 * 2**20) -> dict[str, str]:
+    """The data files the release ships beside the notebook (text only), for the kernel's cwd."""
+    files: dict[str, str] = {}
+    folder = root / "release" / assignment
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.suffix == ".ipynb" or not path.is_file() or path.is_symlink() or path.stat().st_size > max_bytes:
+            continue
+        try:
+            files[path.name] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+    return files
+
+
+def kernel_results(
+    executed: NotebookNode, trusted: TrustedNotebook, cell_errors: list[bool] | None = None
+) -> dict[str, bool | None]:
+    """Per visible test cell: True ran without error, False raised, None did not run."""
+    out: dict[str, bool | None] = {g: None for g in trusted.test_ids}
+    for index, cell in enumerate(executed.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id not in out or cell.get("cell_type") != "code" or out[grade_id] is not None:
+            continue
+        if cell.get("execution_count") is None:
+            continue
+        raised = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        if cell_errors is not None and index < len(cell_errors):
+            raised = raised or bool(cell_errors[index])
+        out[grade_id] = not raised
+    return out
+
+
+_FAILED_TEXT = {
+    "timeout": "Your notebook ran longer than the time limit, so it could not be graded.",
+    "memory": "Your notebook used more memory than allowed, so it could not be graded.",
+    "kernel_died": "Your code stopped the Python process (crash, exit or too much output), so it could not be graded.",
+    "crash": "Your notebook could not be run, so it could not be graded.",
+}
+
+
+def _isolation(sandbox: Any) -> str:
+    iso = getattr(sandbox, "isolation", None)
+    level = getattr(iso, "level", iso)
+    return str(level) if level is not None else ""
+
+
+# ---------------------------------------------------------------------- process-global task
+
+_GLOBAL: Grader | None = None
+_GLOBAL_LOCK = threading.Lock()
+
+
+def _global_grader() -> Grader:
+    global _GLOBAL
+    with _GLOBAL_LOCK:
+        if _GLOBAL is None:
+            _GLOBAL = Grader()
+            atexit.register(_GLOBAL.close)
+        return _GLOBAL
+
+
+def grade_one(course_root: str, assignment: str, student: str) -> dict:
+    """The JSON-able outcome of one submission (for a process pool or Dask)."""
+    try:
+        outcome = _global_grader().grade(course_root, assignment, student)
+    except Exception as err:  # e.g. the sandbox could not start at all
+        outcome = Outcome(
+            assignment=assignment,
+            student=student,
+            status="failed",
+            reason="crash",
+            detail="The grader failed on this submission; your instructor has been notified.",
+            flags=[f"grader error: {type(err).__name__}: {str(err)[:300]}"],
+            graded_at=_now(),
+        )
+    return asdict(outcome)

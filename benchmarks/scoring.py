@@ -1,0 +1,71 @@
+"""Sealed scoring time per submission (ps1, ps2): the median over the sample answer sets.
+
+Starts one warm sandbox (not counted), warms the trusted side (torch, the check modules,
+one untimed submission), then times ``autograder.scorer.score_report`` — fork a worker,
+load the answers, every check's round trips, the trusted references — for every answer set
+in ``autograder/samples/<assignment>/``, ``--repeat`` times each. Target: well under 1 s.
+
+    python benchmarks/scoring.py [--repeat 3] [--assignment ps1_schedulers]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from autograder.checks import ASSIGNMENTS, load_checks  # noqa: E402
+from autograder.sandbox import Limits, Sandbox  # noqa: E402
+from autograder.scorer import score_report  # noqa: E402
+from autograder.submissions import answers, fill, release_notebook, variants  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--assignment", action="append", choices=sorted(ASSIGNMENTS))
+    args = parser.parse_args(argv)
+    wanted = args.assignment or sorted(ASSIGNMENTS)
+    ready = []
+    for assignment in wanted:
+        if not (ROOT / "release" / assignment / f"{assignment}.ipynb").is_file() or not variants(assignment):
+            print(f"{assignment}: skipped (no release notebook or no sample answer sets)")
+            continue
+        ready.append(assignment)
+    if not ready:
+        return 1
+    import torch  # noqa: F401  (the trusted side's references use it; import once, untimed)
+    import torch._dynamo  # noqa: F401  (what the first optimizer would import)
+
+    with tempfile.TemporaryDirectory(prefix="lrlab-bench-") as course:
+        t0 = time.perf_counter()
+        with Sandbox(course, Limits()) as sandbox:
+            print(f"sandbox: {sandbox.isolation.level}, started in {time.perf_counter() - t0:.1f} s")
+            print(f"{'assignment':<24} {'subs':>5} {'median s':>9} {'p90 s':>7} {'max s':>7}  slowest")
+            for assignment in ready:
+                load_checks(assignment)
+                trusted = release_notebook(assignment)
+                subs = {v: fill(trusted, answers(assignment, v)) for v in variants(assignment)}
+                first = next(iter(subs.values()))
+                score_report(assignment, trusted, first, "warmup", sandbox)  # untimed warm-up
+                times: list[tuple[float, str]] = []
+                for k in range(args.repeat):
+                    for variant, nb in subs.items():
+                        report = score_report(assignment, trusted, nb, f"student{k}", sandbox)
+                        times.append((report.seconds, variant))
+                values = sorted(t for t, _ in times)
+                p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
+                slow = max(times)
+                print(f"{assignment:<24} {len(subs):>5} {statistics.median(values):>9.3f} {p90:>7.3f} "
+                      f"{slow[0]:>7.3f}  {slow[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,11 @@
+# variant-of: correct
+# Family 6: end the process while the answers load (sys.exit, then os._exit).
+# %% answer: gd_regime_answer
+import os
+import sys
+
+try:
+    sys.exit(0)
+except SystemExit:
+    pass
+os._exit(0)

@@ -1,0 +1,567 @@
+"""Red-team suite: hostile submissions for ps1 and ps2 against the real grader.
+
+Every hostile submission is graded by ONE warm :class:`autograder.task.Grader` (one sandbox
+for the whole module) on a temporary course copy holding planted secrets ("canaries"):
+in ``source/`` (a hidden test), in a fresh nbgrader gradebook (the same hidden test, as
+nbgrader stores it), in ``autograder/``, in another student's submission, autograded
+notebook and feedback, and in this process's environment. For every submission:
+
+* exactly one Outcome comes back (the batch goes on), failed ones with a reason and a
+  student-safe detail;
+* no check scores more than the honest baseline with the same real answers;
+* no canary appears in the outcome or the autograded notebook, and every course file
+  outside this student's own folders is byte-for-byte unchanged (and no file is added);
+* no process of the sandbox uid range survives;
+* a tampering flag is recorded where the attack is detectable.
+
+Answer-set fixtures live in ``tests/redteam/<assignment>/`` (the ``autograder.submissions``
+format; a ``variant-of`` parent is looked up there first, then in the sample bank);
+``{COURSE}`` and ``{PORT}`` in them are replaced by the course root and a loopback port.
+Raw notebook manipulations (family 9) are written in code below.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.checks import ASSIGNMENTS, load_checks
+from autograder.outcome import FAILURE_REASONS, Outcome
+from autograder.submissions import SAMPLES, fill, parse_answers, release_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+REDTEAM = Path(__file__).resolve().parent / "redteam"
+PS1, PS2 = "ps1_schedulers", "ps2_diagnosing_curves"
+UID_BASE = 1_500_000_000
+VICTIM = "victim"
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def _available(assignment: str) -> str | None:
+    """Why an assignment cannot be red-teamed yet (None when it can)."""
+    if not (ROOT / "release" / assignment / f"{assignment}.ipynb").is_file():
+        return f"release/{assignment} not generated yet"
+    if not (SAMPLES / assignment / "correct.py").is_file():
+        return f"no correct answer set for {assignment}"
+    try:
+        load_checks(assignment)
+    except Exception as exc:  # noqa: BLE001
+        return f"checks for {assignment} not loadable: {exc}"
+    return None
+
+
+def assignments(*names: str) -> list:
+    return [
+        pytest.param(a, marks=pytest.mark.skipif(bool(_available(a)), reason=str(_available(a)))) for a in names
+    ]
+
+
+# --------------------------------------------------------------------------- answer sets
+
+
+def redteam_answers(assignment: str, name: str, subst: dict[str, str] | None = None) -> dict[str, str]:
+    """A red-team answer set (parents resolved in tests/redteam, then in the sample bank)."""
+    path = REDTEAM / assignment / f"{name}.py"
+    if not path.is_file():
+        path = SAMPLES / assignment / f"{name}.py"
+    parent, own = parse_answers(path.read_text())
+    merged = {**(redteam_answers(assignment, parent) if parent else {}), **own}
+    for key, value in (subst or {}).items():
+        merged = {g: s.replace(key, value) for g, s in merged.items()}
+    return merged
+
+
+# --------------------------------------------------------------------------- the course
+
+
+class Course:
+    def __init__(self, root: Path, canary: str) -> None:
+        self.root = root
+        self.canary = canary
+        self.baseline: dict[str, dict[str, float]] = {}
+
+    def snapshot(self) -> dict[str, tuple[str, int]]:
+        """sha256 and mode of every course file outside the attackers' own folders."""
+        out = {}
+        for path in sorted(self.root.rglob("*")):
+            rel = path.relative_to(self.root)
+            parts = rel.parts
+            if parts[0] in ("submitted", "autograded") and len(parts) > 1 and parts[1] != VICTIM:
+                continue
+            if path.is_symlink() or not path.is_file():
+                out[str(rel)] = ("dir" if path.is_dir() else "other", path.lstat().st_mode)
+                continue
+            out[str(rel)] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mode)
+        return out
+
+    def submit(self, assignment: str, student: str, notebook=None, raw: bytes | None = None) -> Path:
+        folder = self.root / "submitted" / student / assignment
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.rmtree(self.root / "autograded" / student / assignment, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("2026-01-01 12:00:00.000000 UTC")
+        target = folder / f"{assignment}.ipynb"
+        if raw is not None:
+            target.write_bytes(raw)
+        elif notebook is not None:
+            nbformat.write(notebook, target)
+        return folder
+
+
+def _plant_hidden_test(nb, canary: str) -> None:
+    """Put a canary into every grade cell's hidden-test block (as the instructor's source)."""
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            if "### END HIDDEN TESTS" in cell.source:
+                cell.source = cell.source.replace("### END HIDDEN TESTS", f"# {canary}\n### END HIDDEN TESTS")
+            else:
+                cell.source += f"\n### BEGIN HIDDEN TESTS\n# {canary}\n### END HIDDEN TESTS"
+
+
+def _make_gradebook(root: Path, assignment: str, canary: str) -> None:
+    """A fresh nbgrader gradebook for ``assignment`` as generate_assignment records it: grade
+    and solution cells, source cells (test cells WITH their hidden tests), the kernelspec."""
+    from sqlalchemy import text
+
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution
+
+    nb = release_notebook(assignment, root)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="lrlab") as gb:
+        gb.db.execute(text("PRAGMA synchronous=OFF"))
+        gb.update_or_create_assignment(assignment)
+        gb.add_notebook(assignment, assignment, kernelspec=json.dumps(nb.metadata.get("kernelspec", {})))
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader")
+            if not meta or not (is_grade(cell) or is_solution(cell) or is_locked(cell)):
+                continue
+            gid = meta["grade_id"]
+            if is_grade(cell):
+                gb.add_grade_cell(gid, assignment, assignment, max_score=float(meta["points"]), cell_type=cell.cell_type)
+            if is_solution(cell):
+                gb.add_solution_cell(gid, assignment, assignment)
+            stored = copy.deepcopy(cell)
+            if is_grade(cell) and not is_solution(cell):
+                stored.source += f"\n### BEGIN HIDDEN TESTS\n# {canary}\n### END HIDDEN TESTS"
+            gb.add_source_cell(gid, assignment, assignment, cell_type=cell.cell_type, locked=bool(is_locked(cell)),
+                               source=stored.source, checksum=compute_checksum(stored))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    canary = f"CANARY-{secrets.token_hex(12)}"
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    for folder in ("release", "source"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, root / folder)
+    ready = [a for a in ASSIGNMENTS if not _available(a)]
+    for assignment in ready:
+        src = root / "source" / assignment / f"{assignment}.ipynb"
+        if src.is_file():
+            nb = nbformat.read(src, as_version=4)
+            _plant_hidden_test(nb, canary)
+            nbformat.write(nb, src)
+        _make_gradebook(root, assignment, canary)
+        # Another student's work, graded notebook and feedback.
+        victim = fill(release_notebook(assignment, root), {})
+        victim.cells.append(nbformat.v4.new_markdown_cell(f"my private notes {canary}"))
+        for kind in ("submitted", "autograded"):
+            folder = root / kind / VICTIM / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(victim, folder / f"{assignment}.ipynb")
+        (root / "feedback" / VICTIM / assignment).mkdir(parents=True, exist_ok=True)
+        (root / "feedback" / VICTIM / assignment / f"{assignment}.html").write_text(f"<p>{canary}</p>")
+    (root / "autograder").mkdir()
+    (root / "autograder" / "references.txt").write_text(f"hidden references {canary}\n")
+    os.environ["LRLAB_REDTEAM_SECRET"] = canary  # the grading process's environment
+    try:
+        yield Course(root, canary)
+    finally:
+        os.environ.pop("LRLAB_REDTEAM_SECRET", None)
+
+
+@pytest.fixture(scope="module")
+def grader(course):
+    from autograder.sandbox import Limits
+    from autograder.task import Grader
+
+    limits = Limits(wall_seconds=60, call_seconds=8, memory_bytes=1 << 30, cpu_seconds=60, max_processes=32,
+                    file_bytes=8 << 20, disk_bytes=32 << 20, output_bytes=1 << 20)
+    with Grader(limits, execute=False, cell_timeout=20, total_timeout=120) as g:
+        yield g
+
+
+@pytest.fixture(scope="module")
+def snapshot(course, grader):
+    return course.snapshot()
+
+
+def _sandbox_processes() -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("Uid:") and int(line.split()[1]) >= UID_BASE:
+                pids.append(int(entry))
+    return pids
+
+
+def grade(grader, course, assignment, student, answers=None, notebook=None, raw=None, execute=False) -> Outcome:
+    if notebook is None and raw is None:
+        notebook = fill(release_notebook(assignment, course.root), answers or {})
+    course.submit(assignment, student, notebook=notebook, raw=raw)
+    grader.execute = execute
+    try:
+        outcome = grader.grade(course.root, assignment, student)
+    finally:
+        grader.execute = False
+    assert isinstance(outcome, Outcome)
+    return outcome
+
+
+def baseline(grader, course, assignment, variant) -> dict[str, float]:
+    key = f"{assignment}/{variant}"
+    if key not in course.baseline:
+        out = grade(grader, course, assignment, f"base-{variant}", redteam_answers(assignment, variant))
+        assert out.status == "graded", out
+        course.baseline[key] = {c.grade_id: c.score for c in out.checks}
+    return course.baseline[key]
+
+
+def assert_contained(course, snapshot, outcome, assignment, student, *, base=None, zero=()):
+    """The invariants every hostile submission must satisfy."""
+    text = outcome.to_json()
+    assert course.canary not in text, "a planted secret reached the outcome"
+    executed = course.root / "autograded" / student / assignment / f"{assignment}.ipynb"
+    if executed.exists():
+        assert course.canary not in executed.read_text(errors="replace"), "a secret reached the autograded notebook"
+    if outcome.status == "failed":
+        assert outcome.reason in FAILURE_REASONS and outcome.detail
+    checks = {c.grade_id: c for c in outcome.checks}
+    for gid, check in checks.items():
+        assert 0 <= check.score <= check.points
+        if base is not None:
+            assert check.score <= base.get(gid, 0) + 1e-9, f"{gid}: {check.score} > honest {base.get(gid)}"
+    for gid in zero:
+        assert checks[gid].score == 0, f"{gid} scored {checks[gid].score}"
+    assert course.snapshot() == snapshot, "a course file outside the student's folder changed"
+    leftovers = _sandbox_processes()
+    deadline = time.monotonic() + 5
+    while leftovers and time.monotonic() < deadline:
+        time.sleep(0.1)
+        leftovers = _sandbox_processes()
+    assert leftovers == [], f"sandbox processes survived: {leftovers}"
+    assert len(text) < 200_000
+
+
+def total_points(assignment) -> float:
+    return round(sum(c.points for c in load_checks(assignment).values()), 2)
+
+
+# --------------------------------------------------------------------------- honest work
+
+NOISE = (
+    "import sys as _sys, time as _time, warnings as _warnings\n"
+    "import numpy as _np\n"
+    "print('working on it', _np.float64(1.5))\n"
+    "print('a note on stderr', file=_sys.stderr)\n"
+    "_warnings.warn('only a warning')\n"
+    "_time.sleep(0.2)\n"
+)
+
+
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+@pytest.mark.parametrize("variant", ["correct", "honest_noisy"])
+def test_honest_full_marks(grader, course, snapshot, assignment, variant):
+    if (REDTEAM / assignment / f"{variant}.py").exists():
+        answers = redteam_answers(assignment, variant)
+    else:  # every answer cell of the correct set, made noisy and slow (but within limits)
+        answers = {g: NOISE + src for g, src in redteam_answers(assignment, "correct").items()}
+    out = grade(grader, course, assignment, f"honest-{variant}", answers)
+    assert out.status == "graded" and out.flags == [], (out.flags, out.detail)
+    assert out.score == total_points(assignment), [(c.grade_id, c.score, c.message) for c in out.checks]
+    assert len(out.submission_hash) == 64 and out.isolation
+    assert_contained(course, snapshot, out, assignment, f"honest-{variant}")
+
+
+# --------------------------------------------------------------------------- families 1-8, 10
+
+# (fixture, honest baseline variant, checks that must score 0, execute the notebook too,
+#  the check the attack targets)
+ATTACKS = {
+    PS1: [
+        ("hide_failures", "baseline_wrong_step", (), True, "test_step_decay"),
+        ("patch_everything", "baseline_wrong_step", (), False, "test_step_decay"),
+        ("lying_objects", "baseline_lying", (), False, "test_step_decay"),
+        ("applied_lie", "correct", ("test_applied",), False, "test_applied"),
+        ("read_hidden", "baseline_wrong_step", ("test_applied",), True, "test_step_decay"),
+        ("write_outside", "baseline_wrong_step", (), True, "test_step_decay"),
+        ("exit_at_call", "baseline_wrong_step", ("test_step_decay",), False, "test_step_decay"),
+        ("segfault", "baseline_wrong_step", ("test_step_decay",), False, "test_step_decay"),
+        ("loop_in_call", "correct", ("test_max_stable_lr",), False, "test_max_stable_lr"),
+        ("disk_fill", "correct", ("test_gd_regime",), False, "test_gd_regime"),
+        ("graded_differently", "baseline_wrong_step", (), False, "test_step_decay"),
+        ("network", "baseline_wrong_step", (), False, "test_step_decay"),
+    ],
+    PS2: [
+        ("hide_failures", "baseline_wrong", ("test_next_lr",), True, "test_next_lr"),
+        ("patch_everything", "baseline_wrong", ("test_next_lr",), False, "test_next_lr"),
+        ("lying_objects", "baseline_lying", (), False, "test_next_lr"),
+        ("read_hidden", "baseline_raises", ("test_figures",), True, "test_next_lr"),
+        ("write_outside", "baseline_wrong", ("test_next_lr",), False, "test_next_lr"),
+        ("exit_at_call", "baseline_wrong", ("test_next_lr",), False, "test_next_lr"),
+        ("segfault", "baseline_wrong", ("test_next_lr",), False, "test_next_lr"),
+        ("loop_in_call", "correct", ("test_next_lr",), False, "test_next_lr"),
+        ("disk_fill", "correct", ("test_figures",), False, "test_figures"),
+        ("graded_differently", "baseline_wrong", ("test_next_lr",), False, "test_next_lr"),
+        ("network", "baseline_wrong", ("test_next_lr",), True, "test_next_lr"),
+    ],
+}
+# Whole-submission failures: (fixture, expected reasons)
+FATAL = {
+    "exit_at_load": ("kernel_died",),
+    "infinite_loop": ("timeout",),
+    "memory_bomb": ("memory", "kernel_died"),
+    "fork_bomb": ("timeout",),
+    "huge_output": ("kernel_died",),
+}
+
+
+def _attack_params():
+    out = []
+    for assignment, attacks in ATTACKS.items():
+        for name, base, zero, execute, target in attacks:
+            reason = _available(assignment)
+            marks = [pytest.mark.skipif(bool(reason), reason=str(reason))]
+            out.append(pytest.param(assignment, name, base, zero, execute, target, id=f"{assignment}-{name}",
+                                    marks=marks))
+    return out
+
+
+@pytest.fixture()
+def listener():
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.setblocking(False)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("assignment, name, base_variant, zero, execute, target", _attack_params())
+def test_attack(grader, course, snapshot, listener, assignment, name, base_variant, zero, execute, target):
+    base = baseline(grader, course, assignment, base_variant)
+    subst = {"{COURSE}": str(course.root), "{PORT}": str(listener.getsockname()[1])}
+    student = f"attacker-{name}"
+    out = grade(grader, course, assignment, student, redteam_answers(assignment, name, subst), execute=execute)
+    assert_contained(course, snapshot, out, assignment, student, base=base, zero=zero)
+    checks = {c.grade_id: c for c in out.checks}
+    if name in ("exit_at_call", "segfault", "loop_in_call"):
+        # Only the calls that kill the worker cost points; the rest kept theirs (fresh worker).
+        assert "Not graded: your code" in checks[target].message
+        assert out.status == "graded"
+        others = {g: c.score for g, c in checks.items() if g != target}
+        assert others == {g: v for g, v in base.items() if g != target}, "a fresh worker keeps the other checks"
+    if name == "hide_failures":
+        hooked = checks[target]
+        # The hooks do fool the in-kernel test; the scorer is not fooled and says so.
+        assert hooked.kernel_passed is False or any("passed in the kernel but failed" in f for f in out.flags), out
+    if name == "network":
+        try:
+            conn, _ = listener.accept()
+            conn.close()
+            leaked = True
+        except BlockingIOError:
+            leaked = False
+        if "netns" in out.isolation:
+            assert not leaked, "a sandboxed process reached the loopback listener"
+        elif leaked:
+            pytest.xfail(f"no network namespace at isolation level {out.isolation}")
+    if name == "read_hidden":
+        assert os.environ["LRLAB_REDTEAM_SECRET"] == course.canary  # the secret WAS in our environment
+    if execute:
+        executed = course.root / "autograded" / student / assignment / f"{assignment}.ipynb"
+        assert executed.exists(), out.flags
+
+
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+@pytest.mark.parametrize("name", sorted(FATAL))
+def test_fatal(grader, course, snapshot, assignment, name):
+    import dataclasses
+
+    student = f"attacker-{name}"
+    answers = redteam_answers(assignment, name)
+    sandbox = grader.sandbox(course.root)
+    normal = sandbox.limits  # shorter trusted-side deadlines keep the suite fast
+    sandbox.limits = dataclasses.replace(normal, wall_seconds=6, call_seconds=4)
+    try:
+        out = grade(grader, course, assignment, student, answers)
+    finally:
+        sandbox.limits = normal
+    assert out.status == "failed" and out.reason in FATAL[name], (out.status, out.reason, out.detail, out.flags)
+    assert out.score == 0 and out.detail
+    assert_contained(course, snapshot, out, assignment, student)
+
+
+# --------------------------------------------------------------------------- family 9
+
+
+def _cell(nb, gid):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+
+
+def _first_test(assignment):
+    return next(iter(load_checks(assignment)))
+
+
+def _first_answer(assignment):
+    return next(iter(load_checks(assignment).values())).answer_cells[0]
+
+
+def _delete_test(nb, a):
+    nb.cells.remove(_cell(nb, _first_test(a)))
+
+
+def _duplicate_answer_wrong_first(nb, a):
+    cell = _cell(nb, _first_answer(a))
+    wrong = copy.deepcopy(cell)
+    wrong.source = "raise RuntimeError('deliberately wrong first copy')"
+    nb.cells.insert(nb.cells.index(cell), wrong)
+
+
+def _retype_test(nb, a):
+    cell = _cell(nb, _first_test(a))
+    i = nb.cells.index(cell)
+    nb.cells[i] = nbformat.v4.new_markdown_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
+
+
+def _skip_tags(nb, a):
+    for gid in load_checks(a):
+        cell = _cell(nb, gid)
+        cell.metadata["tags"] = ["skip-execution", "raises-exception"]
+
+
+def _points(nb, a):
+    _cell(nb, _first_test(a)).metadata.nbgrader["points"] = 1000
+
+
+def _ungrade(nb, a):
+    _cell(nb, _first_test(a)).metadata.nbgrader["grade"] = False
+
+
+def _rewrite_test(nb, a):
+    cell = _cell(nb, _first_test(a))
+    cell.source = "pass"
+    from nbgrader.utils import compute_checksum
+
+    cell.metadata.nbgrader["checksum"] = compute_checksum(cell)  # a forged, matching checksum
+
+
+def _kernelspec(nb, a):
+    nb.metadata["kernelspec"] = {"name": "evil", "display_name": "Evil", "language": "python"}
+
+
+TAMPER = [
+    (_delete_test, "was deleted"),
+    (_duplicate_answer_wrong_first, "appears 2 times"),
+    (_retype_test, "re-typed from code to markdown"),
+    (_skip_tags, "tagged raises-exception, skip-execution"),
+    (_points, "metadata changed (points)"),
+    (_ungrade, "metadata changed (grade)"),
+    (_rewrite_test, "was modified (checksum mismatch)"),
+    (_kernelspec, "kernelspec changed"),
+]
+
+
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+@pytest.mark.parametrize("mutate, flag", TAMPER, ids=[m.__name__.strip("_") for m, _ in TAMPER])
+def test_notebook_tampering(grader, course, snapshot, assignment, mutate, flag):
+    nb = fill(release_notebook(assignment, course.root), redteam_answers(assignment, "correct"))
+    mutate(nb, assignment)
+    student = f"tamper-{mutate.__name__.strip('_')}"
+    # The kernel run matters only where the cells it restores could have been affected.
+    execute = mutate is _skip_tags and assignment == PS2
+    out = grade(grader, course, assignment, student, notebook=nb, execute=execute)
+    assert out.status == "graded", (out.reason, out.detail)
+    assert any(flag in f for f in out.flags), out.flags
+    assert out.max_score == total_points(assignment)  # points come from the trusted checks
+    full = {c.grade_id: c.points for c in out.checks}
+    assert_contained(course, snapshot, out, assignment, student, base=full)
+    if mutate is _duplicate_answer_wrong_first:  # the FIRST copy is the one graded
+        assert out.score < total_points(assignment)
+    if execute:  # restored test cells ran, despite deletion or skip tags
+        assert all(c.kernel_passed is not None for c in out.checks), [(c.grade_id, c.kernel_passed) for c in out.checks]
+
+
+def _other_assignment(a):
+    other = PS2 if a == PS1 else PS1
+    if _available(other):
+        pytest.skip(f"needs {other}")
+    return nbformat.writes(fill(release_notebook(other, ROOT), {})).encode()
+
+
+BAD_FILES = [
+    ("truncated_json", lambda a: nbformat.writes(fill(release_notebook(a, ROOT), {})).encode()[:500], "not_a_notebook"),
+    ("binary", lambda a: bytes(range(256)) * 10, "not_a_notebook"),
+    ("python_file", lambda a: b"def step_decay(*a):\n    return 1.0\n", "not_a_notebook"),
+    ("nbformat3", lambda a: json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
+     "invalid_notebook"),
+    ("not_a_notebook_json", lambda a: b'{"cells": "nope", "nbformat": 4}', "invalid_notebook"),
+    ("no_graded_cells", lambda a: nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])).encode(),
+     "missing_cells"),
+    ("other_assignment", _other_assignment, "wrong_assignment"),
+]
+
+
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+@pytest.mark.parametrize("label, make, reason", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_files(grader, course, snapshot, assignment, label, make, reason):
+    student = f"bad-{label}"
+    out = grade(grader, course, assignment, student, raw=make(assignment))
+    assert out.status == "failed" and out.reason == reason, (out.reason, out.detail)
+    assert out.detail and out.checks == []
+    assert_contained(course, snapshot, out, assignment, student)
+
+
+@pytest.mark.parametrize("assignment", assignments(PS1))
+def test_symlink_and_missing(grader, course, snapshot, assignment):
+    folder = course.submit(assignment, "bad-symlink")
+    os.symlink(course.root / "gradebook.db", folder / f"{assignment}.ipynb")
+    out = grader.grade(course.root, assignment, "bad-symlink")
+    assert out.status == "failed" and out.reason == "not_a_notebook" and any("symlink" in f for f in out.flags)
+    out = grader.grade(course.root, assignment, "nobody-here")
+    assert out.status == "failed" and out.reason == "not_a_notebook"
+    out = grader.grade(course.root, assignment, "../victim")
+    assert out.status == "failed"
+    assert_contained(course, snapshot, out, assignment, "bad-symlink")
+
+
+# --------------------------------------------------------------------------- the batch goes on
+
+
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+def test_after_the_attacks_an_honest_submission_still_gets_full_marks(grader, course, snapshot, assignment):
+    out = grade(grader, course, assignment, "honest-last", redteam_answers(assignment, "correct"), execute=True)
+    assert out.status == "graded" and out.score == total_points(assignment) and out.flags == [], out
+    assert all(c.kernel_passed for c in out.checks), [(c.grade_id, c.kernel_passed) for c in out.checks]
+    assert_contained(course, snapshot, out, assignment, "honest-last")
