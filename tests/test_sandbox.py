@@ -413,6 +413,44 @@ def test_execute_notebook_produces_standard_outputs(sandbox: Sandbox) -> None:
     assert "data:image/png;base64" in html and "ZeroDivisionError" in html
 
 
+LOG_CURVES = """
+import matplotlib.pyplot as plt
+import numpy as np
+def show(ax, k):
+    epochs = np.arange(1, 31)
+    ax.plot(epochs, 10.0 ** (k - epochs / 3), "-o", markersize=3, label="training loss")
+    ax.plot(epochs, 10.0 ** (k - epochs / 4), "--s", markersize=3, label="validation loss")
+    ax.set_yscale("log"); ax.set_xlabel("epoch"); ax.set_ylabel("loss (log scale)")
+    ax.grid(alpha=0.3, which="both"); ax.legend(fontsize="small"); ax.set_title(f"curve {k}")
+"""
+
+
+def test_figures_after_many_log_scale_plots(sandbox: Sandbox) -> None:
+    """Regression: font objects inherited from the warm parent owned descriptors (font files)
+    that a child renumbers; once new mathtext (log-scale tick labels) evicted them from
+    matplotlib's caches, freeing them closed the child's protocol socket (fd 3) and the
+    notebook ended as "kernel_died"."""
+    nb = _notebook(
+        LOG_CURVES,
+        "fig, axes = plt.subplots(2, 3, figsize=(12, 6), layout='constrained')\n"
+        "for k, ax in enumerate(axes.flat):\n    show(ax, 3 * k - 8)\nplt.show()",
+        "fig, ax = plt.subplots(figsize=(6.5, 3.6))\nshow(ax, 20)",
+        # What an eviction does, all at once: the fonts of every cached text go away.
+        "import gc\nfrom matplotlib import font_manager, mathtext\n"
+        "mathtext.MathTextParser._parse_cached.cache_clear(); font_manager._get_font.cache_clear()\n"
+        "gc.collect()\nfig, ax = plt.subplots()\nshow(ax, -20)",
+        "print('still talking')",
+    )
+    assert sandbox.isolation.details["warm_parent_fds_clean"] is True
+    result = sandbox.execute_notebook(nb, cell_timeout=20, total_timeout=60)
+    assert result.status == "ok", result.message
+    assert result.cell_errors == [False] * 6
+    cells = result.notebook.cells
+    for cell in cells[2:5]:
+        assert cell.outputs[-1].output_type == "display_data" and "image/png" in cell.outputs[-1].data
+    assert cells[5].outputs[0].text == "still talking\n"
+
+
 @pytest.mark.parametrize(
     ("source", "status"),
     [

@@ -21,7 +21,10 @@ API (trusted side; importing this module does not import torch)::
   parent (:mod:`autograder.sandbox._server`), which enters new network, mount and PID
   namespaces (a user namespace when not root), imports torch, numpy, matplotlib (inline),
   IPython, lrlab and the public ``autograder.harness`` — never a hidden check (verified:
-  it refuses to start otherwise) — and then hides ``course_root``, the repo root (so
+  it refuses to start otherwise), drops matplotlib's cached fonts so that it holds no
+  descriptor besides stdio and its control socket (also verified: a child renumbers its
+  descriptors, so an inherited open file would alias the child's protocol socket) —
+  and then hides ``course_root``, the repo root (so
   ``autograder/``, ``source/``, ``tests/``, ``gradebook.db``, ``submitted/``, ``.git`` …),
   ``hide`` paths and private system directories behind empty tmpfs, binding back only the
   interpreter, the venv, ``lrlab`` and ``keep`` paths, read-only. ``isolation``
@@ -484,13 +487,15 @@ class Sandbox:
                     stop("output_limit", "the notebook produced too much output")
                     break
                 except (ChannelClosed, BadMessage):
-                    sig = (child.exit_status() or {}).get("signal")
+                    exit_status = child.exit_status() or {}
+                    sig, code = exit_status.get("signal"), exit_status.get("code")
                     if sig == signal.SIGXCPU:
                         stop("timeout", "CPU time limit exceeded")
                     elif sig == signal.SIGKILL:
                         stop("memory", "the kernel was killed (out of memory)")
                     else:
-                        name = signal.Signals(sig).name if sig else "exit"
+                        name = (signal.Signals(sig).name if sig else
+                                f"exit code {code}" if type(code) is int else "exit")
                         stop("kernel_died", f"the kernel died unexpectedly ({name})")
                     break
                 budget -= len(str(msg))

@@ -440,3 +440,35 @@ def warm_up() -> None:
             pass
         SHELL.reset(new_session=True)
         SHELL.execution_count = 1
+        release_fonts()
+
+
+def release_fonts() -> None:
+    """Drop every matplotlib font object the warm parent holds, closing their files.
+
+    An ``FT2Font`` keeps its font file open and reads glyphs from it lazily. A child
+    forked from the warm parent renumbers its descriptors (the protocol socket becomes
+    fd 3, everything else is closed), so a font object inherited from the parent would
+    later read from, and when freed *close*, whatever the child has at that number:
+    typically its protocol socket, once enough new mathtext (log-scale tick labels)
+    evicts the warm-up entries from matplotlib's caches. Fonts are therefore only ever
+    opened by the child itself; what the warm-up really pays for (imports, the mathtext
+    grammar, the font list) stays warm.
+    """
+    import gc
+
+    try:
+        from matplotlib import _mathtext, font_manager, mathtext
+    except Exception:  # noqa: BLE001 - no matplotlib: nothing to release
+        return
+    caches = [font_manager._get_font, mathtext.MathTextParser._parse_cached]
+    for module in (_mathtext, mathtext):
+        for cls in vars(module).values():
+            if isinstance(cls, type):
+                caches.extend(v for v in vars(cls).values() if hasattr(v, "cache_clear"))
+    for cache in caches:
+        try:
+            cache.cache_clear()
+        except Exception:  # noqa: BLE001
+            pass
+    gc.collect()

@@ -153,6 +153,7 @@ class Server:
                     importlib.import_module(f"{name}.{info.name}")
                 except Exception as exc:  # noqa: BLE001
                     self.details[f"preload_error:{name}.{info.name}"] = f"{type(exc).__name__}: {exc}"[:200]
+        _child.release_fonts()  # in case a preloaded module drew text (see check_descriptors)
         self.details["preload_seconds"] = round(time.monotonic() - t0, 2)
         bad = [
             m for m in sys.modules
@@ -225,6 +226,27 @@ class Server:
             d["proc_hidepid"] = True
         except OSError:
             d["proc_hidepid"] = False
+
+    def check_descriptors(self) -> None:
+        """Refuse to serve while anything but stdio and the control socket is open.
+
+        A child renumbers its descriptors (protocol socket as fd 3, all others closed),
+        so an object of the warm parent that owns another descriptor (an open font file,
+        say) would, in the child, read from or close whatever reuses that number —
+        the protocol socket included — and the child would die for no visible reason.
+        """
+        stray = {}
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd in (0, 1, 2, self.ctrl.fileno()):
+                continue
+            try:
+                stray[fd] = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue  # the descriptor listdir itself used
+        if stray:
+            raise RuntimeError(f"the warm parent holds file descriptors children would clobber: {stray}")
+        self.details["warm_parent_fds_clean"] = True
 
     def level(self) -> str:
         d = self.details
@@ -538,6 +560,7 @@ def main() -> None:
         server.enter_namespaces()
         server.preload()
         server.hide_paths()
+        server.check_descriptors()
         L.prctl(L.PR_SET_DUMPABLE, 0)
         L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # orphans come back to us to be reaped
     except BaseException as exc:  # noqa: BLE001
