@@ -97,6 +97,17 @@ class Course:
     def db_url(self) -> str:
         return self.coursedir.db_url
 
+    def private_paths(self) -> tuple[Path, ...]:
+        """What student code must never see besides the course root itself: a SQLite
+        gradebook kept elsewhere and the exchange (it holds every student's submission)."""
+        paths: list[Path] = []
+        if self.db_url.startswith("sqlite:///"):
+            paths.append(Path(self.db_url[len("sqlite:///"):]).resolve().parent)
+        exchange = self.config.get("Exchange", {}).get("root")
+        if exchange:
+            paths.append(Path(exchange).resolve())
+        return tuple(p for p in paths if p.exists() and not p.is_relative_to(self.root))
+
     def path(self, step: str, student: str, assignment: str) -> Path:
         """``<root>/<step>/<student>/<assignment>`` with the configured folder names."""
         names = {

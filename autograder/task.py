@@ -33,6 +33,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.checks import ASSIGNMENTS, load_checks
+from autograder.gradebook import Course
 from autograder.outcome import Outcome
 from autograder.scorer import UNAVAILABLE_PREFIX, score_report
 from autograder.validate import (
@@ -92,14 +93,13 @@ class Grader:
         execute: bool = True,
         cell_timeout: float = CELL_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
-        db_url: str | None = None,
         sandbox_factory: Any = None,
     ) -> None:
         self.limits = limits
         self.execute = execute
         self.cell_timeout = cell_timeout
         self.total_timeout = total_timeout
-        self.db_url = db_url
+        self._courses: dict[str, Course] = {}
         self._factory = sandbox_factory
         self._sandboxes: dict[str, Any] = {}
         self._trusted: dict[tuple[str, str], tuple[tuple[int, int, int], TrustedNotebook]] = {}
@@ -107,13 +107,25 @@ class Grader:
         self._warm: set[str] = set()
 
     # ------------------------------------------------------------------ resources
+    def course(self, course_root: str | os.PathLike[str]) -> Course:
+        """nbgrader's view of the course (folder names, gradebook URL), read once."""
+        root = str(Path(course_root).resolve())
+        if root not in self._courses:
+            self._courses[root] = Course(Path(root))
+        return self._courses[root]
+
     def sandbox(self, course_root: str | os.PathLike[str]) -> Any:
         root = str(Path(course_root).resolve())
         if root not in self._sandboxes:
-            factory = self._factory
-            if factory is None:
-                from autograder.sandbox import Sandbox as factory  # noqa: N813
-            self._sandboxes[root] = factory(root, self.limits) if self.limits is not None else factory(root)
+            if self._factory is not None:
+                factory = self._factory
+                self._sandboxes[root] = factory(root, self.limits) if self.limits is not None else factory(root)
+            else:
+                from autograder.sandbox import Limits, Sandbox
+
+                self._sandboxes[root] = Sandbox(
+                    root, self.limits or Limits(), hide=self.course(root).private_paths()
+                )
         return self._sandboxes[root]
 
     def warm(self, assignment: str) -> None:
@@ -135,11 +147,12 @@ class Grader:
     def trusted(self, course_root: str | os.PathLike[str], assignment: str) -> TrustedNotebook:
         """The release notebook (cross-checked with the gradebook), cached until it changes."""
         root = Path(course_root).resolve()
-        path = root / "release" / assignment / f"{assignment}.ipynb"
-        db_url = self.db_url or f"sqlite:///{root / 'gradebook.db'}"
+        course = self.course(root)
+        path = course.path("release", ".", assignment) / f"{assignment}.ipynb"
+        db_url = course.db_url
         st = path.stat()
-        db_path = root / "gradebook.db"
-        db_mtime = db_path.stat().st_mtime_ns if self.db_url is None and db_path.exists() else 0
+        db_path = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
+        db_mtime = db_path.stat().st_mtime_ns if db_path is not None and db_path.exists() else 0
         key = (str(root), assignment)
         stamp = (st.st_mtime_ns, st.st_size, db_mtime)
         cached = self._trusted.get(key)
@@ -194,7 +207,8 @@ class Grader:
                 return fail("crash", "The grader could not load this assignment; your instructor has been notified.")
 
             t = time.perf_counter()
-            validation = validate_submission(root / "submitted" / student / assignment, trusted)
+            course = self.course(root)
+            validation = validate_submission(course.path("submitted", student, assignment), trusted)
             seconds["validate"] = round(time.perf_counter() - t, 3)
             outcome.submission_hash = validation.sha256
             outcome.flags.extend(validation.flags)
@@ -237,7 +251,8 @@ class Grader:
         sandbox: Any,
         outcome: Outcome,
     ) -> None:
-        files = release_files(root, assignment)
+        course = self.course(root)
+        files = release_files(course.path("release", ".", assignment))
         result = sandbox.execute_notebook(normalized, self.cell_timeout, self.total_timeout, files=files)
         executed = getattr(result, "notebook", None)
         status = str(getattr(result, "status", ""))
@@ -245,9 +260,9 @@ class Grader:
         if executed is None:
             outcome.flags.append(f"feedback run produced no notebook ({seconds_note})")
             return
-        target = root / "autograded" / student / assignment / f"{assignment}.ipynb"
+        target = course.path("autograded", student, assignment) / f"{assignment}.ipynb"
         _atomic_write(target, nbformat.writes(executed))
-        stamp = root / "submitted" / student / assignment / "timestamp.txt"
+        stamp = course.path("submitted", student, assignment) / "timestamp.txt"
         if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
             _atomic_write(target.parent / "timestamp.txt", stamp.read_text(errors="replace"))
         ran = kernel_results(executed, trusted, getattr(result, "cell_errors", None))
@@ -263,10 +278,9 @@ class Grader:
                 )
 
 
-def release_files(root: Path, assignment: str, max_bytes: int = 8 * 2**20) -> dict[str, str]:
-    """The data files the release ships beside the notebook (text only), for the kernel's cwd."""
+def release_files(folder: Path, max_bytes: int = 8 * 2**20) -> dict[str, str]:
+    """The data files a release folder ships beside the notebook (text only), for the kernel's cwd."""
     files: dict[str, str] = {}
-    folder = root / "release" / assignment
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if path.suffix == ".ipynb" or not path.is_file() or path.is_symlink() or path.stat().st_size > max_bytes:
             continue
