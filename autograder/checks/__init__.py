@@ -38,13 +38,23 @@ def check_seed(assignment: str, student_id: str, grade_id: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
+BASICS_FAILED = "The visible tests of this cell fail (see Validate), so the cell scores 0."
+
+
 def evaluate(check: Check, student: Any, student_id: str, assignment: str) -> CheckResult:
-    """Run one check with its seeded RNG; a student failure becomes 0 with its message."""
+    """Run one check with its seeded RNG; a student failure becomes 0 with its message.
+
+    A check whose visible cases fail scores 0, exactly as nbgrader scores a test cell
+    whose visible asserts raise: in-kernel and sealed scores then agree on every answer.
+    """
     rng = random.Random(check_seed(assignment, student_id, check.grade_id))
     try:
-        return check.run(student, rng)
+        result = check.run(student, rng)
     except StudentError as err:
         return CheckResult(0.0, (f"Your code raised {err}",), basics_ok=False)
+    if not result.basics_ok and result.fraction > 0:
+        return CheckResult(0.0, (*result.messages, BASICS_FAILED), basics_ok=False)
+    return result
 
 
 def _student_id_from_cwd() -> str:
