@@ -155,7 +155,7 @@ def leaks(page: str, secrets: set[str]) -> list[str]:
 
 def summary_html(outcome: Outcome) -> str:
     e = html.escape
-    parts = [f"<section id='lrlab-result' style='font-family:sans-serif;max-width:60em;margin:1em auto'>",
+    parts = ["<section id='lrlab-result' style='font-family:sans-serif;max-width:60em;margin:1em auto'>",
              f"<h1>{e(outcome.assignment)} — feedback for {e(outcome.student)}</h1>"]
     if outcome.status == "failed":
         reason = REASON_TEXT.get(outcome.reason or "", "The submission could not be graded.")

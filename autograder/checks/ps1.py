@@ -17,7 +17,7 @@ import functools
 import math
 import random
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autograder.checks.base import Check, CheckResult, Plain, Student, StudentError, as_float, close
