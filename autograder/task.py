@@ -15,11 +15,35 @@ submission never raises:
    hidden tests) and the student's answer cells, is executed in the sandbox for people:
    outputs, plots, visible-test results. A visible test that passed in the kernel while
    the scorer found its basic cases wrong, or that did not run, is flagged.
+
+Static outputs (tag ``static-output``)
+--------------------------------------
+Drawing read-only figures of the released data (ps2's practice curves) costs the same for
+every submission. The author may tag such a cell ``static-output`` in ``source/``; the tag
+counts only on a *locked*, non-graded code cell of the TRUSTED release notebook (a locked
+cell that is neither a test, an answer, a task nor the ``setup`` cell). Per course root and
+assignment, :meth:`Grader.static_outputs` executes the release notebook once in the sandbox
+(up to its last tagged cell) and keeps the outputs of the tagged cells that ran without
+error; the cache is rebuilt when the release (or the gradebook, or a released data file)
+changes, like :meth:`Grader.trusted`. Each submission's feedback run then executes the
+normalized notebook with those cells' sources replaced by ``pass`` (same cells, same order,
+same execution counts, no cost), and splices the cached outputs and the release sources back
+into them. A tagged cell whose release run errored (or did not run) is executed normally.
+
+Rule for authors: a tagged cell must depend on nothing an answer cell (or any cell a student
+can edit) defines, and must define nothing a later cell needs — in the feedback run it does
+not run at all (ps2's figure cells only draw ``FIGURES``/``PRACTICE_CURVES`` from the setup
+and loader cells). Tags in a submission are never believed: the set of tagged cells comes
+from the release alone, :func:`~autograder.validate.restore_locked_cells` puts every locked
+cell back from the release, and a student's own cell, answer or test cell is matched by
+its grade id against the release's tagged locked cells, so a tag there changes nothing.
 """
 from __future__ import annotations
 
 import atexit
+import copy
 import datetime as _dt
+import hashlib
 import os
 import re
 import tempfile
@@ -48,6 +72,11 @@ from autograder.validate import (
 _NAME = re.compile(r"^[A-Za-z0-9_@+\-][A-Za-z0-9_.@+\-]{0,127}$")
 CELL_TIMEOUT = 60.0
 TOTAL_TIMEOUT = 300.0
+#: Tag (on a locked, non-graded release cell) for "render once per grading process".
+STATIC_OUTPUT_TAG = "static-output"
+#: What a static-output cell runs in a submission's feedback run (a no-op that still
+#: takes an execution count, so later cells are numbered as in a normal run).
+STATIC_PLACEHOLDER = "pass"
 
 
 def failure_reason(unavailable: str) -> str:
@@ -103,6 +132,9 @@ class Grader:
         self._factory = sandbox_factory
         self._sandboxes: dict[str, Any] = {}
         self._trusted: dict[tuple[str, str], tuple[tuple[int, int, int], TrustedNotebook]] = {}
+        # (root, assignment) -> (trusted notebook, digest of the released files, outputs by grade id)
+        self._static: dict[tuple[str, str], tuple[TrustedNotebook, str, dict[str, list]]] = {}
+        self.static_runs = 0  # release executions for static outputs (one per release version)
         self._lock = threading.Lock()
         self._warm: set[str] = set()
 
@@ -163,6 +195,49 @@ class Grader:
         trusted = trusted_notebook(assignment, nb, gradebook)
         self._trusted[key] = (stamp, trusted)
         return trusted
+
+    def static_outputs(
+        self,
+        course_root: str | os.PathLike[str],
+        assignment: str,
+        trusted: TrustedNotebook,
+        sandbox: Any,
+        files: dict[str, str],
+    ) -> dict[str, list]:
+        """Outputs of the release's ``static-output`` cells, by grade id, from ONE sandboxed run
+        of the release notebook (cached until the release, gradebook or data files change).
+        Cells whose release run errored or did not run are left out (executed normally)."""
+        tagged = static_cells(trusted)
+        if not tagged:
+            return {}
+        key = (str(Path(course_root).resolve()), assignment)
+        digest = hashlib.sha256(repr(sorted(files.items())).encode("utf-8", "surrogatepass")).hexdigest()
+        cached = self._static.get(key)
+        if cached and cached[0] is trusted and cached[1] == digest:
+            return cached[2]
+        nb = copy.deepcopy(trusted.notebook)
+        nb.cells = nb.cells[: max(trusted.cells[g].index for g in tagged) + 1]
+        self.static_runs += 1
+        outputs: dict[str, list] = {}
+        try:
+            result = sandbox.execute_notebook(nb, self.cell_timeout, self.total_timeout, files=files)
+        except Exception:  # noqa: BLE001 - no cache: every submission runs the cells itself
+            result = None
+        executed = getattr(result, "notebook", None)
+        if executed is not None and len(executed.cells) == len(nb.cells):
+            errors = list(getattr(result, "cell_errors", None) or [])
+            for grade_id in tagged:
+                index = trusted.cells[grade_id].index
+                cell = executed.cells[index]
+                if cell.get("execution_count") is None or (index < len(errors) and errors[index]):
+                    continue
+                if index == getattr(result, "stopped_at", None):
+                    continue
+                if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                    continue
+                outputs[grade_id] = copy.deepcopy(list(cell.outputs))
+        self._static[key] = (trusted, digest, outputs)
+        return outputs
 
     def close(self) -> None:
         for sandbox in self._sandboxes.values():
@@ -253,8 +328,12 @@ class Grader:
     ) -> None:
         course = self.course(root)
         files = release_files(course.path("release", ".", assignment))
-        result = sandbox.execute_notebook(normalized, self.cell_timeout, self.total_timeout, files=files)
+        static = self.static_outputs(root, assignment, trusted, sandbox, files)
+        to_run, spliced = blank_static_cells(normalized, static)
+        result = sandbox.execute_notebook(to_run, self.cell_timeout, self.total_timeout, files=files)
         executed = getattr(result, "notebook", None)
+        if executed is not None and spliced:
+            splice_static_outputs(executed, normalized, spliced, static, getattr(result, "cell_errors", None))
         status = str(getattr(result, "status", ""))
         seconds_note = f"{status}: {str(getattr(result, 'message', ''))[:120]}" if status != "ok" else "ok"
         if executed is None:
@@ -276,6 +355,66 @@ class Grader:
                 outcome.flags.append(
                     f"{check.grade_id} passed in the kernel but failed in the scorer (suspected tampering)"
                 )
+
+
+def static_cells(trusted: TrustedNotebook) -> list[str]:
+    """Grade ids of the release's ``static-output`` cells: locked, non-graded code cells only
+    (never an answer, test, manual or task cell, nor the ``setup`` cell); tags from the release."""
+    return [
+        grade_id
+        for grade_id, cell in trusted.cells.items()
+        if cell.kind == "locked"
+        and cell.cell_type == "code"
+        and STATIC_OUTPUT_TAG in cell.tags
+        and "setup" not in cell.tags
+        and not cell.nbgrader.get("grade")
+        and not cell.nbgrader.get("solution")
+    ]
+
+
+def _grade_id(cell: NotebookNode) -> Any:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def blank_static_cells(normalized: NotebookNode, static: dict[str, list]) -> tuple[NotebookNode, dict[int, str]]:
+    """A copy of the normalized notebook with each cached static cell's source replaced by
+    :data:`STATIC_PLACEHOLDER`, and {cell index: grade id} of those cells. Cells are matched by
+    the grade id of the normalized notebook, whose graded cells all come from the release."""
+    if not static:
+        return normalized, {}
+    out = copy.deepcopy(normalized)
+    spliced: dict[int, str] = {}
+    for index, cell in enumerate(out.cells):
+        grade_id = _grade_id(cell)
+        if cell.get("cell_type") == "code" and grade_id in static and grade_id not in spliced.values():
+            cell.source = STATIC_PLACEHOLDER
+            spliced[index] = grade_id
+    return out, spliced
+
+
+def splice_static_outputs(
+    executed: NotebookNode,
+    normalized: NotebookNode,
+    spliced: dict[int, str],
+    static: dict[str, list],
+    cell_errors: list[bool] | None = None,
+) -> None:
+    """Put the release sources back into the blanked cells and, where the run reached them
+    without error, the cached outputs (execute_result counts renumbered to the cell's)."""
+    for index, grade_id in spliced.items():
+        if index >= len(executed.cells):
+            continue
+        cell = executed.cells[index]
+        cell.source = normalized.cells[index].source
+        count = cell.get("execution_count")
+        if count is None or (cell_errors is not None and index < len(cell_errors) and cell_errors[index]):
+            continue  # not reached, or the run ended in it: keep what the run said
+        outputs = copy.deepcopy(static[grade_id])
+        for output in outputs:
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = count
+        cell.outputs = outputs
 
 
 def release_files(folder: Path, max_bytes: int = 8 * 2**20) -> dict[str, str]:
