@@ -14,10 +14,21 @@ notebook and feedback, and in this process's environment. For every submission:
 * no process of the sandbox uid range survives;
 * a tampering flag is recorded where the attack is detectable.
 
-Answer-set fixtures live in ``tests/redteam/<assignment>/`` (the ``autograder.submissions``
-format; a ``variant-of`` parent is looked up there first, then in the sample bank);
-``{COURSE}`` and ``{PORT}`` in them are replaced by the course root and a loopback port.
-Raw notebook manipulations (family 9) are written in code below.
+Answer-set fixtures are in the ``autograder.submissions`` format. Each attack's hostile code
+is written once, as a template ``tests/redteam/attacks/<attack>.py`` that every assignment
+uses; ``tests/redteam/<assignment>/<name>.py`` holds the honest baselines and the attacks that
+really differ per assignment (and wins over a template of the same name). In them:
+
+* ``{BASE}``: the honest baseline the attack is compared with (its ``variant-of`` parent);
+* ``{CELL}``: the grade id of the answer cell it targets (of the attacked check, or
+  ``LOAD_CELL`` for whole-submission failures);
+* ``{ATTACK}``: in an assignment's own file, the code of the template's answer cell;
+* ``{PARENT}``: the parent answer set's source of the same cell (the baseline's function),
+  ``{DEF}``: its ``def`` line (the function's signature);
+* ``{COURSE}``, ``{PORT}``: the course root and a loopback port.
+
+A ``variant-of`` parent is looked up in ``tests/redteam/<assignment>/``, then in the sample
+bank. Raw notebook manipulations (family 9) are written in code below.
 """
 from __future__ import annotations
 
@@ -69,13 +80,39 @@ def assignments(*names: str) -> list:
 # --------------------------------------------------------------------------- answer sets
 
 
-def redteam_answers(assignment: str, name: str, subst: dict[str, str] | None = None) -> dict[str, str]:
-    """A red-team answer set (parents resolved in tests/redteam, then in the sample bank)."""
+ATTACK_TEMPLATES = REDTEAM / "attacks"
+# The answer cell that whole-submission failures (FATAL) replace: their code runs while it loads.
+LOAD_CELL = {PS1: "gd_regime_answer", PS2: "figures_answer"}
+
+
+def _template(name: str, base: str, cell: str | None) -> str:
+    text = (ATTACK_TEMPLATES / f"{name}.py").read_text()
+    if cell is None and "{CELL}" in text:
+        raise ValueError(f"attack {name!r} needs the answer cell it targets")
+    return text.replace("{BASE}", base).replace("{CELL}", cell or "")
+
+
+def redteam_answers(assignment: str, name: str, subst: dict[str, str] | None = None, *, base: str = "correct",
+                    cell: str | None = None) -> dict[str, str]:
+    """A red-team answer set for ``assignment``: its own file, else the attack template filled in
+    with ``base`` and ``cell``, else a sample (parents resolved in tests/redteam, then the bank)."""
     path = REDTEAM / assignment / f"{name}.py"
-    if not path.is_file():
-        path = SAMPLES / assignment / f"{name}.py"
-    parent, own = parse_answers(path.read_text())
-    merged = {**(redteam_answers(assignment, parent) if parent else {}), **own}
+    if path.is_file():
+        text = path.read_text()
+        if "{ATTACK}" in text:
+            (shared,) = parse_answers(_template(name, base, cell or "attack"))[1].values()
+            text = text.replace("{ATTACK}", shared)
+    elif (ATTACK_TEMPLATES / f"{name}.py").is_file():
+        text = _template(name, base, cell)
+    else:
+        text = (SAMPLES / assignment / f"{name}.py").read_text()
+    parent, own = parse_answers(text)
+    inherited = redteam_answers(assignment, parent) if parent else {}
+    for gid, source in own.items():
+        if "{DEF}" in source:
+            source = source.replace("{DEF}", next(x for x in inherited[gid].splitlines() if x.startswith("def ")))
+        own[gid] = source.replace("{PARENT}", inherited[gid]) if "{PARENT}" in source else source
+    merged = {**inherited, **own}
     for key, value in (subst or {}).items():
         merged = {g: s.replace(key, value) for g, s in merged.items()}
     return merged
@@ -373,7 +410,9 @@ def test_attack(grader, course, snapshot, listener, assignment, name, base_varia
     base = baseline(grader, course, assignment, base_variant)
     subst = {"{COURSE}": str(course.root), "{PORT}": str(listener.getsockname()[1])}
     student = f"attacker-{name}"
-    out = grade(grader, course, assignment, student, redteam_answers(assignment, name, subst), execute=execute)
+    cell = load_checks(assignment)[target].answer_cells[0]
+    answers = redteam_answers(assignment, name, subst, base=base_variant, cell=cell)
+    out = grade(grader, course, assignment, student, answers, execute=execute)
     assert_contained(course, snapshot, out, assignment, student, base=base, zero=zero)
     checks = {c.grade_id: c for c in out.checks}
     if name in ("exit_at_call", "segfault", "loop_in_call"):
@@ -410,7 +449,7 @@ def test_fatal(grader, course, snapshot, assignment, name):
     import dataclasses
 
     student = f"attacker-{name}"
-    answers = redteam_answers(assignment, name)
+    answers = redteam_answers(assignment, name, cell=LOAD_CELL[assignment])
     sandbox = grader.sandbox(course.root)
     normal = sandbox.limits  # shorter trusted-side deadlines keep the suite fast
     sandbox.limits = dataclasses.replace(normal, wall_seconds=6, call_seconds=4)

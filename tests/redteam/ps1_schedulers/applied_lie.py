@@ -2,15 +2,8 @@
 # Families 2/3 on the applied part: claim a great accuracy, patch the training loop in the
 # worker, and give a schedule of zeros (nothing can be learnt with it).
 # %% answer: applied_answer
-APPLIED = {
-    "optimizer": "sgd",
-    "lr": 1.0,
-    "momentum": 0.0,
-    "warmup_steps": 6,
-    "min_lr": 0.0,
-    "val_acc": 1.0,
-    "accuracy": 1.0,
-}
+{PARENT}
+APPLIED.update({"val_acc": 1.0, "accuracy": 1.0})
 try:
     import lrlab.train as _t
 

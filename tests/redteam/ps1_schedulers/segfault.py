@@ -1,19 +1,8 @@
 # variant-of: baseline_wrong_step
-# Family 6: a segfault inside a graded call, signals ignored, a fork that keeps running.
+# Family 6: the shared segfault attack (tests/redteam/attacks/segfault.py), plus a fork that
+# keeps running after the call (it must not survive the submission).
 # %% answer: step_decay_answer
-import ctypes
-import os
-import signal
-
-for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGHUP, signal.SIGUSR1):
-    try:
-        signal.signal(_sig, signal.SIG_IGN)
-    except Exception:
-        pass
-
-
-def step_decay(step, base_lr, step_size, gamma):
-    ctypes.string_at(0)  # SIGSEGV
+{ATTACK}
 # %% answer: exponential_decay_answer
 import os as _os
 import time as _time

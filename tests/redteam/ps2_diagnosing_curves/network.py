@@ -2,15 +2,7 @@
 # Family 8: network access — connect to a listener on the loopback interface ({PORT}) from
 # the worker and from the kernel, and only then answer.
 # %% answer: next_lr_answer
-import socket
-
-_ONLINE = False
-try:
-    with socket.create_connection(("127.0.0.1", {PORT}), timeout=2) as _s:
-        _s.sendall(b"LEAK")
-        _ONLINE = True
-except Exception:
-    pass
+{ATTACK}
 
 
 def next_lr(lr, label):

@@ -1,12 +1,12 @@
-# variant-of: baseline_wrong
+# variant-of: {BASE}
 # Family 6: end the process from inside a graded call (os._exit), kill the parent and the
 # process group, and — only when not root — every process of this uid.
-# %% answer: next_lr_answer
+# %% answer: {CELL}
 import os
 import signal
 
 
-def next_lr(lr, label):
+{DEF}
     try:
         os.kill(os.getppid(), signal.SIGKILL)
     except Exception:

@@ -1,6 +1,6 @@
-# variant-of: correct
+# variant-of: {BASE}
 # Family 7: an infinite loop while the answers load (ignoring SIGTERM).
-# %% answer: figures_answer
+# %% answer: {CELL}
 import signal
 
 signal.signal(signal.SIGTERM, signal.SIG_IGN)

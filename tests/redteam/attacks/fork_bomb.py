@@ -1,7 +1,7 @@
-# variant-of: correct
+# variant-of: {BASE}
 # Family 7: a fork bomb (bounded, so a broken sandbox cannot take the machine down: at most
 # 2^9 processes, each sleeping) while the answers load.
-# %% answer: figures_answer
+# %% answer: {CELL}
 import os
 import time
 

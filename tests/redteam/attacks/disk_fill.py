@@ -1,7 +1,7 @@
-# variant-of: correct
+# variant-of: {BASE}
 # Family 7: fill the disk (working directory and TMPDIR) while the answers load; bounded at
 # 4 GB per place so a broken sandbox cannot fill the machine.
-# %% answer: figures_answer
+# %% answer: {CELL}
 import os
 import tempfile
 

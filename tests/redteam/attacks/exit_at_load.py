@@ -1,6 +1,6 @@
-# variant-of: correct
+# variant-of: {BASE}
 # Family 6: end the process while the answers load (sys.exit, then os._exit).
-# %% answer: figures_answer
+# %% answer: {CELL}
 import os
 import sys
 

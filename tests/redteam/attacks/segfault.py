@@ -1,8 +1,8 @@
-# variant-of: baseline_wrong
-# Family 6: a segfault inside a graded call, signals ignored, and a fork from diagnose that
-# keeps running after the call (it must not survive the submission).
-# %% answer: next_lr_answer
+# variant-of: {BASE}
+# Family 6: a segfault inside a graded call, with signals ignored.
+# %% answer: {CELL}
 import ctypes
+import os
 import signal
 
 for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGHUP, signal.SIGUSR1):
@@ -12,5 +12,5 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGHUP, signa
         pass
 
 
-def next_lr(lr, label):
+{DEF}
     ctypes.string_at(0)  # SIGSEGV

@@ -1,6 +1,6 @@
-# variant-of: correct
+# variant-of: {BASE}
 # Family 7: one function loops forever; the other checks must keep their points.
-# %% answer: max_stable_lr_answer
-def max_stable_lr(curvature):
+# %% answer: {CELL}
+{DEF}
     while True:
         pass

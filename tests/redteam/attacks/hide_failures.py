@@ -1,12 +1,11 @@
-# variant-of: baseline_wrong
+# variant-of: {BASE}
 # Family 1: hide failing visible tests in the kernel (IPython hooks, input/AST transformers,
 # custom exception handler, excepthook, fake execute_result via displayhook and formatters).
-# %% answer: next_lr_answer
+# %% answer: {CELL}
 import sys
 
 
-def next_lr(lr, label):
-    return -1.0  # WRONG
+{PARENT}
 
 
 try:

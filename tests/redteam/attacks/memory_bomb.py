@@ -1,6 +1,6 @@
-# variant-of: correct
+# variant-of: {BASE}
 # Family 7: allocate memory until something gives.
-# %% answer: figures_answer
+# %% answer: {CELL}
 _hog = []
 while True:
     _hog.append(bytearray(256 << 20))

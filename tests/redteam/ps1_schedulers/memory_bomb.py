@@ -1,6 +1,0 @@
-# variant-of: correct
-# Family 7: allocate memory until something gives.
-# %% answer: gd_regime_answer
-_hog = []
-while True:
-    _hog.append(bytearray(256 << 20))
