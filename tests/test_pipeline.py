@@ -497,6 +497,9 @@ def test_demo_from_a_clean_copy(tmp_path):
         crash = outcomes["demo_crashing"]
         assert crash.status == "failed" or crash.score < correct.max_score
         assert outcomes["demo_slow"].score == correct.max_score
+        # honest answers, right or wrong: the visible tests and the scorer's basics agree
+        for student in ("demo_correct", "demo_partial", "demo_wrong", "demo_blank", "demo_slow"):
+            assert not [f for f in outcomes[student].flags if "tampering" in f], (student, outcomes[student].flags)
         assert (root / "feedback" / "demo_correct" / assignment / f"{assignment}.html").is_file()
         assert (root / "reports" / f"{assignment}.html").is_file()
         assert "demo_correct" in r.stdout and str(Path("exports") / "grades.csv") in r.stdout
