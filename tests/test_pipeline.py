@@ -503,3 +503,15 @@ def test_demo_from_a_clean_copy(tmp_path):
         assert (root / "feedback" / "demo_correct" / assignment / f"{assignment}.html").is_file()
         assert (root / "reports" / f"{assignment}.html").is_file()
         assert "demo_correct" in r.stdout and str(Path("exports") / "grades.csv") in r.stdout
+
+
+def test_report_lists_only_what_the_grader_flagged():
+    """Losing hidden points after passing the visible tests is normal, not tampering."""
+    from autograder.outcome import CheckScore, Outcome
+    from autograder.report import _total_seconds, tampering
+
+    honest = Outcome(A, "ann", "graded", checks=[CheckScore("t", "T", 10, 4, kernel_passed=True)],
+                     seconds={"score": 0.5, "execute": 1.0, "total": 1.6})
+    flagged = Outcome(A, "bob", "graded", flags=["t passed in the kernel but failed in the scorer"])
+    assert tampering(honest) == [] and tampering(flagged) == flagged.flags
+    assert _total_seconds(honest) == 1.6 and _total_seconds(Outcome(A, "c", "failed", seconds={"a": 1.0})) == 1.0
