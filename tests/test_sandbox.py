@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import socket
+import tempfile
 import time
 from pathlib import Path
 
@@ -330,6 +332,75 @@ def test_hidden_paths_are_unreadable_and_unwritable(sandbox: Sandbox, course: Pa
         assert student.call("open_fds") == [0, 1, 2, 3, 4]  # 4: listdir's own fd
     assert (course / "gradebook.db").read_text() == SECRET
     assert (course / "submitted/alice/ps1/secret.txt").read_text() == SECRET
+
+
+TMP_PROBE = PROBE + '''
+def lazy_import(name, path=None):
+    import importlib, sys
+    if path is not None:
+        sys.path.insert(0, path)
+    try:
+        was_loaded = name in sys.modules
+        module = importlib.import_module(name)
+        return [was_loaded, getattr(module, "VALUE", None) or getattr(module, "__file__", None)]
+    except Exception as exc:
+        return [type(exc).__name__, str(exc)]
+def scratch():
+    with open("scratch.txt", "w") as fh:
+        fh.write("mine")
+    return [os.getcwd(), open("/tmp/scratch.txt").read(), os.environ["TMPDIR"]]
+'''
+
+
+def test_kept_paths_under_tmp_survive_the_private_tmp() -> None:
+    """A course, venv and lrlab under /tmp (CI clones into a temp folder): each child's private
+    /tmp must neither hide what the warm parent binds back nor reveal what it hides."""
+    base = Path(tempfile.mkdtemp(prefix="lrlab-course-under-tmp-", dir="/tmp"))
+    try:
+        course = base / "course"
+        site = course / ".venv" / "lib" / "site-packages"  # stands for a venv cloned under /tmp
+        site.mkdir(parents=True)
+        (site / "lrlab_lazy_probe.py").write_text("VALUE = 42\n")
+        (course / "lrlab").mkdir()
+        (course / "lrlab" / "kept.txt").write_text("kept")
+        (course / "gradebook.db").write_text(SECRET)
+        for sub in ("source/ps1", "submitted/alice/ps1", "autograder/checks", "tests"):
+            (course / sub).mkdir(parents=True)
+            (course / sub / "secret.txt").write_text(SECRET)
+        with Sandbox(course, LIMITS, keep=(course / ".venv", course / "lrlab")) as sb, \
+                worker(sb, TMP_PROBE) as student:
+            assert student.load_errors == {}
+            # The kept paths are there, readable, importable and read-only ...
+            assert student.call("listing", str(course)) == [".venv", "lrlab"]
+            assert student.call("listing", str(base)) == ["course"]
+            assert student.call("can_read", str(course / "lrlab/kept.txt")) == "kept"
+            assert student.call("lazy_import", "lrlab_lazy_probe", str(site)) == [False, 42]
+            for path in (course / "lrlab/kept.txt", course / "lrlab/new.txt", site / "evil.py"):
+                assert student.call("can_write", str(path)) in ("PermissionError", "OSError"), path
+            # ... a module of the real venv that nothing imported yet still imports lazily ...
+            was_loaded, where = student.call("lazy_import", "IPython.core.magics.pylab")
+            assert was_loaded is False and str(where).endswith("pylab.py"), where
+            # ... the rest of the course root stays hidden ...
+            for path in ("gradebook.db", "source/ps1/secret.txt", "submitted/alice/ps1/secret.txt",
+                         "autograder/checks/secret.txt", "tests/secret.txt"):
+                assert student.call("can_read", str(course / path)) in ("FileNotFoundError", "PermissionError")
+                assert student.call("can_write", str(course / path)) in ("FileNotFoundError", "PermissionError",
+                                                                        "OSError")
+            # ... and the child's own /tmp stays private and writable.
+            assert student.call("scratch") == ["/tmp", "mine", "/tmp"]
+            student.call("can_write", str(base / "escape.txt"))
+            student.call("can_write", str(course / "escape.txt"))
+            assert not (base / "escape.txt").exists() and not (course / "escape.txt").exists()
+            assert not Path("/tmp/scratch.txt").exists() or Path("/tmp/scratch.txt").read_text() != "mine"
+            nb = _notebook("%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])",
+                           f"print(open({str(course / 'lrlab/kept.txt')!r}).read())")
+            result = sb.execute_notebook(nb, cell_timeout=30, total_timeout=60)
+            assert result.status == "ok" and not any(result.cell_errors), result.notebook
+            assert result.notebook.cells[2].outputs[0]["text"] == "kept\n"
+        assert (course / "gradebook.db").read_text() == SECRET
+        assert sorted(p.name for p in (course / "lrlab").iterdir()) == ["kept.txt"]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_no_network(sandbox: Sandbox) -> None:

@@ -57,7 +57,10 @@ The warm parent is pid 1 of its own PID namespace where allowed, so nothing it s
 outlive it, even if the grading process is SIGKILLed. Every child: own session/process
 group, own unprivileged uid when root (from the server's block, so the processes limit and
 a final kill-by-uid cover exactly that submission), private tmpfs ``/tmp`` as
-cwd/HOME/TMPDIR, ``/proc`` showing only its own processes, scrubbed environment,
+cwd/HOME/TMPDIR (and private ``/var/tmp``, ``/dev/shm``; the kept paths that lie below
+them — interpreter, venv, ``lrlab``, ``keep``, say of a repo cloned under ``/tmp`` — are
+bound back into them read-only, and nothing else of what they covered), ``/proc`` showing
+only its own processes, scrubbed environment,
 ``OMP_NUM_THREADS=1``, rlimits, no core dumps, ``no_new_privs``, and only its protocol
 socket as a file descriptor.
 """

@@ -4,6 +4,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import re
+import stat
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -16,9 +18,17 @@ MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
 MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
+MS_RELATIME = 1 << 21
+
+# statvfs() flags of a mount -> the mount() flags that keep them on a remount (a remount
+# must repeat locked flags, such as those of mounts inherited into a user namespace).
+_KEPT_FLAGS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+               (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
 
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
@@ -49,6 +59,47 @@ def unshare(flags: int) -> None:
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
     _check(_libc.mount(_b(source), _b(target), _b(fstype), flags, _b(data)), f"mount {target}")
+
+
+def mount_points_under(path: str) -> list[str]:
+    """Mount points of this mount namespace at or below ``path``, outermost first."""
+    def unescape(raw: bytes) -> str:
+        return os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), raw))
+
+    with open("/proc/self/mountinfo", "rb") as fh:
+        points = [unescape(line.split()[4]) for line in fh if len(line.split()) > 4]
+    prefix = path.rstrip("/") + "/"
+    found = [p for p in points if p == path or p.startswith(prefix)]
+    return sorted(set(found), key=lambda p: p.count("/"))
+
+
+def remount_readonly(target: str) -> None:
+    """Make every mount at or below ``target`` read-only (plus nosuid, nodev), keeping its
+    other flags; raise unless each of them really is read-only afterwards."""
+    for point in mount_points_under(target):
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+        try:
+            current = os.statvfs(point).f_flag
+        except FileNotFoundError:
+            continue  # an overmounted mount listed by mountinfo: not reachable by any path
+        for st_flag, ms_flag in _KEPT_FLAGS:
+            if current & st_flag:
+                flags |= ms_flag
+        mount(None, point, None, flags)
+        if not os.statvfs(point).f_flag & os.ST_RDONLY:
+            raise OSError(f"mount {point}: still writable after a read-only remount")
+
+
+def bind_back_readonly(fd: int, target: str) -> None:
+    """Bind what ``fd`` (an ``O_PATH`` descriptor opened earlier) names at ``target``,
+    with everything mounted below it, read-only; ``target`` is created (root-owned, 0755)."""
+    if stat.S_ISDIR(os.fstat(fd).st_mode):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o444))
+    mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+    remount_readonly(target)
 
 
 def prctl(option: int, arg: int = 0) -> None:

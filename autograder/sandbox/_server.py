@@ -11,11 +11,13 @@ SOCK_SEQPACKET control socket. In order, it:
    root and other private directories become empty tmpfs, with only the interpreter,
    the venv and ``lrlab`` bound back read-only;
 4. serves ``spawn``/``kill``/``status``/``shutdown`` requests. Each child gets its own
-   session, its own mount namespace with a private tmpfs ``/tmp`` (cwd, HOME, TMPDIR),
-   rlimits, a scrubbed environment, only its protocol socket as an fd, and (as root) its
-   own unprivileged uid from this server's private block of ``UIDS_PER_SERVER`` uids, so
-   the whole of a child's processes can be killed by uid, the processes limit counts that
-   child alone, and no two submissions share a uid.
+   session, its own mount namespace with a private tmpfs ``/tmp`` (cwd, HOME, TMPDIR;
+   also ``/var/tmp``, ``/dev/shm``) into which the kept paths of step 3 that lie below it
+   (a repo cloned under ``/tmp``) are bound back read-only, rlimits, a scrubbed
+   environment, only its protocol socket as an fd, and (as root) its own unprivileged uid
+   from this server's private block of ``UIDS_PER_SERVER`` uids, so the whole of a child's
+   processes can be killed by uid, the processes limit counts that child alone, and no two
+   submissions share a uid.
 
 Where allowed it also enters a new PID namespace and becomes its init (a thin shim
 process stays outside and waits): when the server dies for any reason — even when the
@@ -55,6 +57,9 @@ class Server:
         self.userns = False
         self.drop_uid = False
         self.pending_sweeps: set[int] = set()
+        # What the children must see (read-only) although it lies under a hidden path or
+        # under a directory every child covers with a private tmpfs (a repo under /tmp).
+        self.kept: list[Path] = []
         # This server's uid block, keyed by the pid of the process the grader started
         # (unique among live processes on the host).
         self.uid_block = UID_BASE + (os.getpid() % 3_000_000) * UIDS_PER_SERVER
@@ -181,9 +186,11 @@ class Server:
             import lrlab  # noqa: F401
 
             for path in getattr(sys.modules["lrlab"], "__path__", []):
-                keep.append(Path(path).resolve())
+                if Path(path).resolve() not in keep:
+                    keep.append(Path(path).resolve())
         except ImportError:
             pass
+        self.kept = keep
         # Masks inside other masks are covered already.
         masks = sorted(set(hide), key=lambda p: len(p.parts))
         top: list[Path] = []
@@ -313,11 +320,14 @@ class Server:
             L.unshare(L.CLONE_NEWNS)
             L.mount(None, "/", None, L.MS_REC | L.MS_PRIVATE)
             owner = f",uid={uid},gid={gid}" if self.drop_uid else ""
-            L.mount("tmpfs", "/tmp", "tmpfs", L.MS_NOSUID | L.MS_NODEV,
-                    f"mode=0700,size={int(lim['disk_bytes'])}{owner}")
-            for extra in ("/dev/shm", "/var/tmp"):
-                if os.path.isdir(extra):
-                    L.mount("tmpfs", extra, "tmpfs", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC, f"mode=0700,size=1m{owner}")
+            covered: set[str] = set()
+            for point, flags, size in (("/tmp", L.MS_NOSUID | L.MS_NODEV, int(lim["disk_bytes"])),
+                                       ("/dev/shm", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC, "1m"),
+                                       ("/var/tmp", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC, "1m")):
+                real = os.path.realpath(point)
+                if (point == "/tmp" or os.path.isdir(point)) and real not in covered:  # /var/tmp -> /tmp: once
+                    covered.add(real)
+                    self._private_tmpfs(real, flags, f"mode=0700,size={size}{owner}")
         else:
             import tempfile
 
@@ -378,6 +388,27 @@ class Server:
             _child.run_worker(chan, lim)
         else:
             _child.run_notebook(chan, lim)
+
+    def _private_tmpfs(self, point: str, flags: int, options: str) -> None:
+        """Cover ``point`` with an empty tmpfs private to this child, then bind back, read-only,
+        the kept paths (interpreter, venv, lrlab, ``keep``) below it, as this process saw them
+        just before: with the repo cloned under /tmp, the child's /tmp would hide them.
+
+        Only the kept paths come back: whatever else lay under ``point`` (the rest of a course
+        root under /tmp, other users' files) stays out of sight, and what the warm parent hid
+        inside a kept path (its tmpfs masks) comes back hidden too (recursive bind). A kept
+        path that is ``point`` itself or above it is not bound: the private tmpfs wins.
+        """
+        below = [k for k in self.kept if Path(point) in k.parents]
+        outermost = [k for k in below if not any(o in k.parents for o in below)]
+        fds = {str(k): os.open(k, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC) for k in outermost}
+        try:
+            L.mount("tmpfs", point, "tmpfs", flags, options)
+            for target, fd in fds.items():
+                L.bind_back_readonly(fd, target)
+        finally:
+            for fd in fds.values():
+                os.close(fd)
 
     def reap(self) -> None:
         while True:
