@@ -16,6 +16,7 @@ export JUPYTER_RUNTIME_DIR := $(STATE)/jupyter/runtime
 export IPYTHONDIR := $(STATE)/ipython
 export MPLCONFIGDIR := $(STATE)/matplotlib
 export XDG_CACHE_HOME := $(STATE)/xdg
+export npm_config_cache := $(STATE)/npm
 export JUPYTER_PLATFORM_DIRS := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export OMP_NUM_THREADS := 1
