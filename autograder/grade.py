@@ -269,10 +269,10 @@ def run(
     else:
         log(f"{assignment}: all {len(selected)} submission(s) already graded (nothing changed).")
 
-    # Re-apply every current record: heals a gradebook that was deleted, restored, or
-    # written by a run killed between its record and its gradebook write.
+    # Re-apply the records this run did not write: heals a gradebook that was deleted,
+    # restored, or written by a run killed between a record and its gradebook write.
     with course.gradebook() as gb:
-        for student in selected:
+        for student in (s for s in selected if s not in set(todo)):
             outcome = store.read(course.root, assignment, student)
             if outcome is not None:
                 write_outcome(gb, course, outcome)

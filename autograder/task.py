@@ -132,8 +132,8 @@ class Grader:
         self._factory = sandbox_factory
         self._sandboxes: dict[str, Any] = {}
         self._trusted: dict[tuple[str, str], tuple[tuple[int, int, int], TrustedNotebook]] = {}
-        # (root, assignment) -> (trusted notebook, digest of the released files, outputs by grade id)
-        self._static: dict[tuple[str, str], tuple[TrustedNotebook, str, dict[str, list]]] = {}
+        # (root, assignment) -> (digest of the release notebook and its data files, outputs by grade id)
+        self._static: dict[tuple[str, str], tuple[str, dict[str, list]]] = {}
         self.static_runs = 0  # release executions for static outputs (one per release version)
         self._lock = threading.Lock()
         self._warm: set[str] = set()
@@ -211,10 +211,13 @@ class Grader:
         if not tagged:
             return {}
         key = (str(Path(course_root).resolve()), assignment)
-        digest = hashlib.sha256(repr(sorted(files.items())).encode("utf-8", "surrogatepass")).hexdigest()
+        # Keyed on what the run depends on: the release notebook and its data files. (Not on
+        # the TrustedNotebook object, which is rebuilt whenever the gradebook is written.)
+        release = nbformat.writes(trusted.notebook) + repr(sorted(files.items()))
+        digest = hashlib.sha256(release.encode("utf-8", "surrogatepass")).hexdigest()
         cached = self._static.get(key)
-        if cached and cached[0] is trusted and cached[1] == digest:
-            return cached[2]
+        if cached and cached[0] == digest:
+            return cached[1]
         nb = copy.deepcopy(trusted.notebook)
         nb.cells = nb.cells[: max(trusted.cells[g].index for g in tagged) + 1]
         self.static_runs += 1
@@ -236,7 +239,7 @@ class Grader:
                 if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
                     continue
                 outputs[grade_id] = copy.deepcopy(list(cell.outputs))
-        self._static[key] = (trusted, digest, outputs)
+        self._static[key] = (digest, outputs)
         return outputs
 
     def close(self) -> None:
