@@ -8,6 +8,7 @@ compare the numbers with the 30 s per lecture budget by eye or in CI logs.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,9 @@ def time_notebook(path: Path) -> tuple[float, str]:
 
 
 def main() -> int:
+    # Source notebooks' hidden test cells import autograder.checks from the course root, as
+    # under nbgrader (nbgrader_config.py does the same for the kernels nbgrader starts).
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     paths = notebooks()
     if not paths:
         print("no notebooks found in course/ or source/*/")
