@@ -11,7 +11,7 @@ messages survive a round trip).
 from __future__ import annotations
 
 import csv
-import os
+import io
 from pathlib import Path
 
 from autograder import store
@@ -79,14 +79,11 @@ def check_rows(course: Course) -> list[dict]:
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, quoting=csv.QUOTE_MINIMAL)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
-    return path
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns, quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    writer.writerows(rows)
+    return store.atomic_write_text(path, buffer.getvalue())
 
 
 def run(course: Course, *, output: Path | None = None, log=print) -> tuple[Path, Path]:

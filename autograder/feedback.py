@@ -236,11 +236,7 @@ def run(course: Course, assignment: str, *, students: str | None = None, log=pri
             folder = course.path("feedback", student, assignment)
             folder.mkdir(parents=True, exist_ok=True)
             page = render(course, outcome, notebook, secrets, release_nb)
-            target = folder / f"{notebook}.html"
-            tmp = folder / f".{notebook}.html.tmp"
-            tmp.write_text(page, encoding="utf-8")
-            os.replace(tmp, target)
-            written.append(target)
+            written.append(store.atomic_write_text(folder / f"{notebook}.html", page))
             submitted = course.path("submitted", student, assignment)
             for name in ("timestamp.txt", "submission_secret.txt"):
                 data = _read_regular(submitted / name)

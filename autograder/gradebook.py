@@ -62,6 +62,12 @@ def _quiet_nbgrader_logging(level: int) -> None:
         logging.getLogger(name).setLevel(level)
 
 
+def sqlite_path(db_url: str) -> Path | None:
+    """The database file of a ``sqlite:///…`` URL; None for a server database."""
+    prefix = "sqlite:///"
+    return Path(db_url[len(prefix):]) if db_url.startswith(prefix) else None
+
+
 @dataclass
 class Course:
     """A course root (the folder holding ``nbgrader_config.py``) and nbgrader's view of it."""
@@ -101,8 +107,8 @@ class Course:
         """What student code must never see besides the course root itself: a SQLite
         gradebook kept elsewhere and the exchange (it holds every student's submission)."""
         paths: list[Path] = []
-        if self.db_url.startswith("sqlite:///"):
-            paths.append(Path(self.db_url[len("sqlite:///"):]).resolve().parent)
+        if (db_file := sqlite_path(self.db_url)) is not None:
+            paths.append(db_file.resolve().parent)
         exchange = self.config.get("Exchange", {}).get("root")
         if exchange:
             paths.append(Path(exchange).resolve())
@@ -163,9 +169,9 @@ class Course:
     # ------------------------------------------------------------------ nbgrader objects
 
     def gradebook_exists(self) -> bool:
-        url = self.db_url
-        if url.startswith("sqlite:///"):
-            return Path(url[len("sqlite:///"):]).is_file()
+        db_file = sqlite_path(self.db_url)
+        if db_file is not None:
+            return db_file.is_file()
         return True  # a server database: the Gradebook connects or raises
 
     def gradebook(self):

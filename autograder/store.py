@@ -27,14 +27,14 @@ def outcome_path(root: Path, assignment: str, student: str) -> Path:
     return outcome_dir(root, assignment) / f"{student}.json"
 
 
-def write(root: Path, outcome: Outcome) -> Path:
-    """Atomically (re)place the record of ``outcome``'s submission."""
-    path = outcome_path(root, outcome.assignment, outcome.student)
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temp file + rename in the same folder, so a reader
+    (or a run killed midway) sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(outcome.to_json())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -43,6 +43,11 @@ def write(root: Path, outcome: Outcome) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def write(root: Path, outcome: Outcome) -> Path:
+    """Atomically (re)place the record of ``outcome``'s submission."""
+    return atomic_write_text(outcome_path(root, outcome.assignment, outcome.student), outcome.to_json())
 
 
 def read(root: Path, assignment: str, student: str) -> Outcome | None:

@@ -46,7 +46,6 @@ import datetime as _dt
 import hashlib
 import os
 import re
-import tempfile
 import threading
 import time
 from dataclasses import asdict
@@ -57,8 +56,9 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.checks import ASSIGNMENTS, load_checks
-from autograder.gradebook import Course
+from autograder.gradebook import Course, sqlite_path
 from autograder.outcome import Outcome
+from autograder.store import atomic_write_text
 from autograder.scorer import UNAVAILABLE_PREFIX, score_report
 from autograder.validate import (
     TrustedMismatch,
@@ -95,17 +95,6 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class Grader:
@@ -183,7 +172,7 @@ class Grader:
         path = course.path("release", ".", assignment) / f"{assignment}.ipynb"
         db_url = course.db_url
         st = path.stat()
-        db_path = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
+        db_path = sqlite_path(db_url)
         db_mtime = db_path.stat().st_mtime_ns if db_path is not None and db_path.exists() else 0
         key = (str(root), assignment)
         stamp = (st.st_mtime_ns, st.st_size, db_mtime)
@@ -343,10 +332,10 @@ class Grader:
             outcome.flags.append(f"feedback run produced no notebook ({seconds_note})")
             return
         target = course.path("autograded", student, assignment) / f"{assignment}.ipynb"
-        _atomic_write(target, nbformat.writes(executed))
+        atomic_write_text(target, nbformat.writes(executed))
         stamp = course.path("submitted", student, assignment) / "timestamp.txt"
         if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
-            _atomic_write(target.parent / "timestamp.txt", stamp.read_text(errors="replace"))
+            atomic_write_text(target.parent / "timestamp.txt", stamp.read_text(errors="replace"))
         ran = kernel_results(executed, trusted, getattr(result, "cell_errors", None))
         for check in outcome.checks:
             if check.grade_id not in ran:

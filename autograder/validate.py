@@ -37,6 +37,8 @@ import nbformat
 from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution, is_task
 
+from autograder.gradebook import sqlite_path
+
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 # Tags that change how nbclient/nbgrader execute or score a cell.
 EXECUTION_TAGS = frozenset({"skip-execution", "raises-exception"})
@@ -225,11 +227,11 @@ def read_gradebook(db_url: str, assignment: str, notebook: str) -> GradebookNote
 
     from nbgrader.api import Assignment, Notebook
 
-    if db_url.startswith("sqlite:///"):
-        path = db_url[len("sqlite:///") :]
-        if not Path(path).is_file():
+    db_file = sqlite_path(db_url)
+    if db_file is not None:
+        if not db_file.is_file():
             return None
-        db_url = f"sqlite:///file:{path}?mode=ro&uri=true"
+        db_url = f"sqlite:///file:{db_file}?mode=ro&uri=true"
     engine = create_engine(db_url, future=True)
     try:
         with Session(engine) as session:
