@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from tabulate import tabulate
 
 from lrlab.plots import color_for
-from lrlab.report import FLOAT_FORMAT
+from lrlab.report import format_number
 
 
 def behaviour(factor: float) -> str:
@@ -63,9 +63,7 @@ def iterate_table(
 
 
 def _fmt(value: float) -> str:
-    if abs(value) >= 1e6:
-        return format(value, ".4e")
-    return format(value + 0.0, FLOAT_FORMAT)  # + 0.0 turns -0.0 into 0.0
+    return format_number(value, exponent_from=1e6)
 
 
 def plot_iterates(

@@ -20,15 +20,22 @@ def _epochs(history: History, epochs: Sequence[int] | None) -> list[int]:
     return list(epochs)
 
 
+def format_number(value: float, exponent_from: float = math.inf) -> str:
+    """A number at the course's fixed precision (4 decimals); finite values of magnitude
+    ``exponent_from`` or more in exponent form, which keeps a diverging row narrow."""
+    if math.isfinite(value) and abs(value) >= exponent_from:
+        return format(value, ".4e")
+    return format(value + 0.0, FLOAT_FORMAT)  # + 0.0 turns -0.0 into 0.0
+
+
 def _fmt(value: float | int | str) -> str:
-    """Numbers at the course's fixed precision (4 decimals); text unchanged."""
-    if isinstance(value, float):
-        return format(value, FLOAT_FORMAT)
-    return str(value)
+    """Floats via :func:`format_number`; counts and text unchanged."""
+    return format_number(value) if isinstance(value, float) else str(value)
 
 
-def _at(values: Sequence[float], epoch: int) -> str:
-    return _fmt(values[epoch - 1]) if epoch <= len(values) else "stopped"
+def value_at(values: Sequence[float], epoch: int, exponent_from: float = math.inf) -> str:
+    """The formatted value of (1-based) ``epoch``, or ``stopped`` past the end of a run."""
+    return format_number(values[epoch - 1], exponent_from) if epoch <= len(values) else "stopped"
 
 
 def _render(rows: list[list[str]], headers: list[str], names_first: bool = False) -> str:
@@ -45,7 +52,7 @@ def loss_table(history: History, epochs: Sequence[int] | None = None) -> str:
     Epochs after a diverged run stopped read ``stopped``.
     """
     rows = [
-        [str(e), _at(history.train_loss, e), _at(history.val_loss, e)]
+        [str(e), value_at(history.train_loss, e), value_at(history.val_loss, e)]
         for e in _epochs(history, epochs)
     ]
     return _render(rows, ["Epoch", "Training Loss", "Validation Loss"])
@@ -64,7 +71,7 @@ def compare_table(histories: Mapping[str, History], epochs: Sequence[int] | None
     for e in _epochs(longest, list(wanted)):
         row = [str(e)]
         for h in histories.values():
-            row += [_at(h.train_loss, e), _at(h.val_loss, e)]
+            row += [value_at(h.train_loss, e), value_at(h.val_loss, e)]
         rows.append(row)
     return _render(rows, headers)
 

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from tabulate import tabulate
 
 from lrlab.data import load_split
-from lrlab.report import FLOAT_FORMAT
+from lrlab.report import value_at
 from lrlab.train import History, run
 
 
@@ -34,12 +34,7 @@ def run_sweep(rates: Sequence[float], *, dataset: str = "digits", seed: int = 0,
 
 
 def _cell(values: Sequence[float], epoch: int) -> str:
-    if epoch > len(values):
-        return "stopped"
-    value = values[epoch - 1]
-    if math.isfinite(value) and abs(value) >= 1e6:
-        return format(value, ".4e")  # keeps a diverging row narrow
-    return format(value, FLOAT_FORMAT)
+    return value_at(values, epoch, exponent_from=1e6)
 
 
 def sweep_table(
