@@ -2,7 +2,15 @@
 
 It holds data loading, models, the one training loop, gradient descent on quadratics,
 loss tables and plots. It holds NO assignment solutions.
+
+Importing it first pins PyTorch's CPU numerics (see :mod:`lrlab.numerics`), so every
+seeded run prints the same digits on every x86-64 machine.
 """
+from lrlab.numerics import pin_cpu_numerics
+
+pin_cpu_numerics()  # before anything below can make PyTorch compute
+
+# ruff: noqa: E402  (the imports below must follow the pinning)
 from lrlab.data import DATASETS, Split, load_split, make_loaders
 from lrlab.models import logistic_regression, mlp
 from lrlab.quadratic import gd_bowl, gd_quadratic

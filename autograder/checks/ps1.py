@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before the references compute)
 from autograder.checks.base import Check, CheckResult, Plain, Student, StudentError, as_float, close
 
 ASSIGNMENT = "ps1_schedulers"
@@ -609,7 +610,7 @@ def retrain(optimizer: str, lr: float, momentum: float, rates: tuple[float, ...]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         history = train(model, opt, train_loader, val_loader, APPLIED_EPOCHS, Replay(opt), "batch")
-    return history.final_val_acc, history.diverged
+    return history.final_val_acc, history.stopped_nonfinite
 
 
 def _applied_visible_ok(settings: Plain) -> bool:

@@ -129,6 +129,8 @@ class Server:
     def preload(self) -> None:
         t0 = time.monotonic()
         import numpy  # noqa: F401
+
+        import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before anything computes)
         import torch
 
         torch.set_num_threads(1)
