@@ -22,10 +22,24 @@ def _epochs(history: History, epochs: Sequence[int] | None) -> list[int]:
 
 def format_number(value: float, exponent_from: float = math.inf) -> str:
     """A number at the course's fixed precision (4 decimals); finite values of magnitude
-    ``exponent_from`` or more in exponent form, which keeps a diverging row narrow."""
+    ``exponent_from`` or more in exponent form, which keeps a long row narrow."""
     if math.isfinite(value) and abs(value) >= exponent_from:
         return format(value, ".4e")
     return format(value + 0.0, FLOAT_FORMAT)  # + 0.0 turns -0.0 into 0.0
+
+
+def format_loss(value: float, limit: float = math.inf) -> str:
+    """A loss at 4 decimals, or how it diverged.
+
+    A non-finite loss reads ``diverged``. A loss above ``limit`` (a run's
+    :attr:`~lrlab.History.divergence_limit`) reads like ``↑ 3.2e+07``: only its order of
+    magnitude, because the further digits of a diverging run are decided by rounding.
+    """
+    if not math.isfinite(value):
+        return "diverged"
+    if value > limit:
+        return f"↑ {value:.1e}"
+    return format_number(value)
 
 
 def _fmt(value: float | int | str) -> str:
@@ -33,9 +47,15 @@ def _fmt(value: float | int | str) -> str:
     return format_number(value) if isinstance(value, float) else str(value)
 
 
-def value_at(values: Sequence[float], epoch: int, exponent_from: float = math.inf) -> str:
-    """The formatted value of (1-based) ``epoch``, or ``stopped`` past the end of a run."""
-    return format_number(values[epoch - 1], exponent_from) if epoch <= len(values) else "stopped"
+def loss_at(values: Sequence[float], epoch: int, limit: float = math.inf) -> str:
+    """The formatted loss of (1-based) ``epoch`` (see :func:`format_loss`), or ``stopped``
+    past the end of a run."""
+    return format_loss(values[epoch - 1], limit) if epoch <= len(values) else "stopped"
+
+
+def value_at(values: Sequence[float], epoch: int) -> str:
+    """The formatted value of (1-based) ``epoch`` at 4 decimals, or ``stopped`` past the end."""
+    return format_number(values[epoch - 1]) if epoch <= len(values) else "stopped"
 
 
 def _render(rows: list[list[str]], headers: list[str], names_first: bool = False) -> str:
@@ -49,10 +69,12 @@ def _render(rows: list[list[str]], headers: list[str], names_first: bool = False
 def loss_table(history: History, epochs: Sequence[int] | None = None) -> str:
     """The per-epoch table of one run, at 4 decimals (``epochs`` picks rows, 1-based).
 
-    Epochs after a diverged run stopped read ``stopped``.
+    A diverging loss reads as diverging (see :func:`format_loss`); epochs after a run
+    stopped on a non-finite loss read ``stopped``.
     """
+    limit = history.divergence_limit
     rows = [
-        [str(e), value_at(history.train_loss, e), value_at(history.val_loss, e)]
+        [str(e), loss_at(history.train_loss, e, limit), loss_at(history.val_loss, e, limit)]
         for e in _epochs(history, epochs)
     ]
     return _render(rows, ["Epoch", "Training Loss", "Validation Loss"])
@@ -71,24 +93,28 @@ def compare_table(histories: Mapping[str, History], epochs: Sequence[int] | None
     for e in _epochs(longest, list(wanted)):
         row = [str(e)]
         for h in histories.values():
-            row += [value_at(h.train_loss, e), value_at(h.val_loss, e)]
+            row += [loss_at(h.train_loss, e, h.divergence_limit), loss_at(h.val_loss, e, h.divergence_limit)]
         rows.append(row)
     return _render(rows, headers)
 
 
 def summary_table(histories: Mapping[str, History], name: str = "Run") -> str:
-    """One row per run: final losses, best validation loss, final validation accuracy."""
+    """One row per run: final losses, best validation loss, final validation accuracy.
+
+    A run that diverged has no best validation loss worth reporting: it reads ``—``.
+    """
     rows = []
     for label, h in histories.items():
+        limit = h.divergence_limit
         rows.append(
             [
                 label,
                 str(h.epochs_run),
-                _fmt(h.train_loss[-1] if h.train_loss else math.nan),
-                _fmt(h.val_loss[-1] if h.val_loss else math.nan),
-                _fmt(h.best_val_loss),
+                loss_at(h.train_loss, h.epochs_run, limit) if h.train_loss else "—",
+                loss_at(h.val_loss, h.epochs_run, limit) if h.val_loss else "—",
+                "—" if h.diverged else _fmt(h.best_val_loss),
                 _fmt(h.final_val_acc),
-                "yes" if h.diverged else "no",
+                f"yes (epoch {h.diverged_epoch})" if h.diverged_epoch else ("yes" if h.diverged else "no"),
             ]
         )
     headers = [

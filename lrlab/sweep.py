@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from tabulate import tabulate
 
 from lrlab.data import load_split
-from lrlab.report import value_at
+from lrlab.report import loss_at, value_at
 from lrlab.train import History, run
 
 
@@ -31,10 +31,6 @@ def run_sweep(rates: Sequence[float], *, dataset: str = "digits", seed: int = 0,
     kwargs.setdefault("verbose", False)
     split = kwargs.pop("split", None) or load_split(dataset, seed=seed, n_train=kwargs.pop("n_train", None))
     return {float(lr): run(lr, dataset=dataset, seed=seed, split=split, **kwargs) for lr in rates}
-
-
-def _cell(values: Sequence[float], epoch: int) -> str:
-    return value_at(values, epoch, exponent_from=1e6)
 
 
 def sweep_table(
@@ -58,8 +54,9 @@ def sweep_table(
         headers.append("Band")
     rows = []
     for lr, h in runs.items():
-        row = [f"{lr:g}"] + [_cell(h.train_loss, e) for e in epochs]
-        row += [_cell(h.val_loss, last), _cell(h.val_acc, last)]
+        limit = h.divergence_limit
+        row = [f"{lr:g}"] + [loss_at(h.train_loss, e, limit) for e in epochs]
+        row += [loss_at(h.val_loss, last, limit), value_at(h.val_acc, last)]
         if bands is not None:
             row.append(bands[lr])
         rows.append(row)

@@ -26,13 +26,18 @@ _OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
 }
 
 
+#: A loss above this many times the loss at initialisation counts as diverged: the run has
+#: left the region where its digits mean anything (they depend on rounding, not on the rate).
+DIVERGENCE_FACTOR = 100.0
+
+
 @dataclass
 class History:
     """What a run did, epoch by epoch (index 0 is epoch 1) and step by step.
 
     ``initial_train_loss``/``initial_val_loss`` are measured before the first update.
     ``lr`` holds the learning rate of the first parameter group at every optimizer step.
-    ``diverged`` is True when training stopped early on a non-finite loss.
+    ``stopped_nonfinite`` is True when training stopped early on a non-finite loss.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -43,14 +48,40 @@ class History:
     initial_train_loss: float = math.nan
     initial_val_loss: float = math.nan
     epochs_planned: int = 0
-    diverged: bool = False
+    stopped_nonfinite: bool = False
 
     @property
     def epochs_run(self) -> int:
         return len(self.train_loss)
 
     @property
+    def divergence_limit(self) -> float:
+        """The loss above which this run counts as diverged (``DIVERGENCE_FACTOR`` × the
+        training loss at initialisation; infinite when that was not measured)."""
+        start = self.initial_train_loss
+        return DIVERGENCE_FACTOR * start if math.isfinite(start) and start > 0 else math.inf
+
+    @property
+    def diverged_epoch(self) -> int | None:
+        """The first epoch (1-based) whose training or validation loss is non-finite or above
+        :attr:`divergence_limit`; None if the run never diverged."""
+        limit = self.divergence_limit
+        for epoch, losses in enumerate(zip(self.train_loss, self.val_loss), start=1):
+            if any(not math.isfinite(v) or v > limit for v in losses):
+                return epoch
+        return None
+
+    @property
+    def diverged(self) -> bool:
+        """True when the loss became non-finite or rose past :attr:`divergence_limit`."""
+        return self.stopped_nonfinite or self.diverged_epoch is not None
+
+    @property
     def best_val_loss(self) -> float:
+        """The lowest validation loss of the run; NaN for a run that diverged (its best epoch
+        is not a result a reader should take from it)."""
+        if self.diverged:
+            return math.nan
         finite = [v for v in self.val_loss if math.isfinite(v)]
         return min(finite) if finite else math.nan
 
@@ -89,7 +120,7 @@ def train(
 
     The scheduler is stepped after ``optimizer.step()`` (PyTorch's required order), once per
     batch or once per epoch; ``ReduceLROnPlateau`` is stepped per epoch with the validation
-    loss. A non-finite training loss ends the run early with ``History.diverged`` set.
+    loss. A non-finite loss ends the run early with ``History.stopped_nonfinite`` set.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
@@ -112,7 +143,7 @@ def train(
             loss = loss_fn(logits, y)
             if not torch.isfinite(loss):
                 total, count = loss.item() * len(y), len(y)
-                history.diverged = True
+                history.stopped_nonfinite = True
                 break
             loss.backward()
             optimizer.step()
@@ -126,8 +157,8 @@ def train(
         val_loss, val_acc = _evaluate(model, val_loader, loss_fn)
         history.val_loss.append(val_loss)
         history.val_acc.append(val_acc)
-        if history.diverged or not math.isfinite(val_loss):
-            history.diverged = True
+        if history.stopped_nonfinite or not math.isfinite(val_loss):
+            history.stopped_nonfinite = True
             if verbose:
                 print(f"Stopped at epoch {epoch}/{epochs}: the loss became non-finite (diverged).")
             break

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -100,7 +101,7 @@ def test_good_rate_learns_and_history_is_complete() -> None:
 
 def test_absurd_rate_stops_early_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     h = run(1e4, epochs=30)
-    assert h.diverged and h.epochs_run < 30
+    assert h.stopped_nonfinite and h.diverged and h.epochs_run < 30
     assert not math.isfinite(h.train_loss[-1]) or not math.isfinite(h.val_loss[-1])
     assert "non-finite" in capsys.readouterr().out
 
@@ -195,12 +196,42 @@ def test_loss_table_format() -> None:
 
 def test_compare_and_summary_tables() -> None:
     a = History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.6], val_acc=[0.5, 0.8], epochs_planned=2)
-    b = History(train_loss=[math.nan], val_loss=[math.nan], val_acc=[0.1], epochs_planned=2, diverged=True)
+    b = History(train_loss=[math.nan], val_loss=[math.nan], val_acc=[0.1], epochs_planned=2,
+                stopped_nonfinite=True)
     text = compare_table({"lr=0.1": a, "lr=10": b})
     assert "lr=0.1 Training Loss" in text and "lr=10 Validation Loss" in text
-    assert "stopped" in text.splitlines()[-1]
+    assert "stopped" in text.splitlines()[-1] and "diverged" in text.splitlines()[-2]
     summary = summary_table({"1e-3": a, "10": b})
-    assert "1e-3" in summary and "yes" in summary and "0.8000" in summary
+    assert "1e-3" in summary and "yes (epoch 1)" in summary and "0.8000" in summary
+
+
+def _diverging() -> History:
+    """Starts at ln 10, passes 100 × that in epoch 3 (finite), then stays huge."""
+    return History(train_loss=[2.0, 150.0, 3.1234567e7, 9.87e9], val_loss=[2.1, 160.0, 2.2e7, 5e9],
+                   val_acc=[0.3, 0.2, 0.86, 0.85], initial_train_loss=2.302585, epochs_planned=4)
+
+
+def test_a_diverging_loss_prints_its_magnitude_not_its_chaotic_digits() -> None:
+    h = _diverging()
+    assert h.divergence_limit == pytest.approx(230.2585)
+    assert h.diverged_epoch == 3 and h.diverged and not h.stopped_nonfinite
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in loss_table(h).splitlines()[2:]]
+    assert rows[1] == ["2", "150.0000", "160.0000"]  # below the limit: the usual 4 decimals
+    assert rows[2] == ["3", "↑ 3.1e+07", "↑ 2.2e+07"]
+    assert rows[3] == ["4", "↑ 9.9e+09", "↑ 5.0e+09"]
+    assert not any(re.search(r"\d{5,}\.\d", cell) for row in rows for cell in row)
+
+
+def test_a_diverged_run_reports_no_best_validation_loss() -> None:
+    h = _diverging()
+    assert math.isnan(h.best_val_loss)
+    row = summary_table({"lr=2.5": h}).splitlines()[2]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells == ["lr=2.5", "4", "↑ 9.9e+09", "↑ 5.0e+09", "—", "0.8500", "yes (epoch 3)"]
+    fine = History(train_loss=[2.0, 1.0], val_loss=[2.1, 1.2], initial_train_loss=2.3)
+    assert fine.best_val_loss == 1.2 and not fine.diverged and fine.diverged_epoch is None
+    unmeasured = History(train_loss=[1e9], val_loss=[1e9])  # no initial loss: no limit to pass
+    assert unmeasured.divergence_limit == math.inf and not unmeasured.diverged
     with pytest.raises(ValueError):
         compare_table({})
 

@@ -42,9 +42,10 @@ def test_sweep_table_rows_columns_and_bands(sweep: dict[float, History]) -> None
 
 def test_diverged_runs_read_stopped_and_plot_at_the_top() -> None:
     h = History(train_loss=[2.0, math.inf], val_loss=[2.0, math.inf], val_acc=[0.1, 0.1],
-                initial_train_loss=1.0, epochs_planned=4, diverged=True)
+                initial_train_loss=1.0, epochs_planned=4, stopped_nonfinite=True)
     ok = History(train_loss=[0.9, 0.5], val_loss=[0.9, 0.6], val_acc=[0.5, 0.7], initial_train_loss=1.0)
     assert "stopped" in sweep_table({1.0: h}, epochs=[3])
+    assert "diverged |" in sweep_table({1.0: h}, epochs=[2])
     assert final_losses(h) == (math.inf, math.inf)
     ax = plot_final_losses({0.1: ok, 1.0: h}, bands={0.1: "good", 1.0: "diverging"})
     assert ax.get_xscale() == ax.get_yscale() == "log"
