@@ -7,8 +7,13 @@ assignment against that worker through the plain-data :class:`~autograder.checks
 protocol: the worker only ever returns JSON, which the checks convert and compare against
 references they compute here. Nothing from the submission is imported or unpickled.
 
-Before anything runs, each check whose answer cells use one of its ``forbidden`` names
-(e.g. PyTorch's own schedulers inside a hand-written schedule) is voided statically.
+Forbidden names (e.g. PyTorch's own schedulers inside a hand-written schedule) void only
+the check whose OWN answer cells use one (``Check.own``), found twice: statically in the
+source before anything runs, and at run time by the worker's tripwire
+(:mod:`autograder.harness.tripwire`), which records the answer cells on the call stack
+whenever a forbidden class's code runs, so a name built at run time is caught too. After
+each check the scorer collects that record (with a probe proving the wire is still armed;
+a disarmed wire voids every check that forbids something and is flagged as tampering).
 When the worker becomes unavailable (timeout, crash, memory) the scorer starts a fresh one
 once and carries on with the next check, so a function that loops forever costs only the
 checks that call it; if the fresh worker also dies, the remaining checks score 0 with the
@@ -16,6 +21,7 @@ reason.
 """
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +30,7 @@ from typing import Any, Protocol
 from nbformat import NotebookNode
 
 from autograder.checks import evaluate, load_checks
-from autograder.checks.base import Check, CheckResult, StudentUnavailable, forbidden_uses
+from autograder.checks.base import Check, CheckResult, StudentError, StudentUnavailable, forbidden_uses
 from autograder.outcome import CheckScore
 from autograder.submissions import answer_program, answer_sources
 
@@ -96,6 +102,63 @@ def _load_errors(worker: Any) -> dict[str, str]:
     return {"program": str(errors)[:300]}
 
 
+def _void_message(names: list[str], when: str) -> str:
+    return (f"{VOID_PREFIX} your answer uses {', '.join(names)}{when}, which this exercise asks you to "
+            "implement yourself, so this check scored 0.")
+
+
+DISARMED_MESSAGE = (f"{VOID_PREFIX} your code switched off the grader's check for PyTorch's built-in "
+                    "schedulers, so this check scored 0.")
+
+
+def static_forbidden(check: Check, sources: Mapping[str, str]) -> list[str]:
+    """Forbidden names written in the check's own answer cells (no code runs)."""
+    return sorted(
+        {
+            name
+            for cell in check.own
+            for name in forbidden_uses(sources.get(cell, ""), check.forbidden)
+            if name != "<syntax error>"
+        }
+    )
+
+
+@dataclass
+class RuntimeUses:
+    """What the worker's tripwire recorded, collected after every check (see the docstring)."""
+
+    uses: set[tuple[str, str]] = field(default_factory=set)  # (answer cell, class name)
+    disarmed: bool = False
+
+    def collect(self, worker: Any) -> bool:
+        """Add the worker's record; False when the worker died on the way.
+
+        No report, a failed probe or a worker that dies while reporting all count as
+        disarmed: honest code never touches the wire, so only tampering gets there.
+        """
+        nonce = secrets.token_hex(8)
+        try:
+            report = worker.op("tripwire_report", nonce=nonce)
+        except StudentUnavailable:
+            self.disarmed = True
+            return False
+        except (KeyError, StudentError):
+            self.disarmed = True
+            return True
+        uses = report.get("uses") if isinstance(report, dict) else None
+        if not isinstance(uses, list) or report.get("armed") is not True:
+            self.disarmed = True
+            return True
+        for use in uses:
+            if isinstance(use, list) and len(use) == 2 and all(type(x) is str for x in use):
+                self.uses.add((use[0][:200], use[1][:200]))
+        return True
+
+    def names(self, check: Check) -> list[str]:
+        """Forbidden classes that ran from the check's own answer cells."""
+        return sorted({name for cell, name in self.uses if cell in check.own and name in check.forbidden})
+
+
 def score_report(
     assignment: str,
     trusted_nb: NotebookNode,
@@ -115,32 +178,23 @@ def score_report(
     report = ScoreReport(checks=[])
     results: dict[str, CheckScore] = {}
 
-    # 1. Static: forbidden APIs void a check before anything runs.
+    # 1. Static: a forbidden name in a check's own answer voids it before anything runs
+    #    (not a tampering sign: basics_ok stays True, nothing was judged).
     to_run: list[Check] = []
     for check in checks.values():
-        used = sorted(
-            {
-                name
-                for cell in check.answer_cells
-                for name in forbidden_uses(sources.get(cell, ""), check.forbidden)
-                if name != "<syntax error>"
-            }
-        )
+        used = static_forbidden(check, sources)
         if used:
             results[check.grade_id] = CheckScore(
-                check.grade_id,
-                check.title,
-                check.points,
-                0.0,
-                f"{VOID_PREFIX} your answer uses {', '.join(used)}, which this exercise asks you to "
-                "implement yourself, so this check scored 0.",
-                basics_ok=False,
+                check.grade_id, check.title, check.points, 0.0, _void_message(used, ""), basics_ok=True
             )
             report.flags.append(f"forbidden API in {check.grade_id}: {', '.join(used)}")
         else:
             to_run.append(check)
 
-    # 2. Dynamic: every remaining check against a sandboxed worker.
+    # 2. Dynamic: every remaining check against a sandboxed worker; a worker that arms the
+    #    tripwire is asked after each check which forbidden classes ran from which cells.
+    watch = any(check.forbidden for check in to_run)
+    runtime = RuntimeUses()
     worker: Any = None
     lives = 1 + max(0, restarts)
     dead_reason: str | None = None
@@ -183,9 +237,13 @@ def score_report(
                 " ".join(str(m) for m in result.messages)[:2000],
                 basics_ok=bool(result.basics_ok),
             )
+            if watch and getattr(worker, "arms_tripwire", False) and not runtime.collect(worker):
+                _close(worker)
+                worker = None
     finally:
         if worker is not None:
             _close(worker)
+    _void_at_run_time(to_run, results, runtime, report)
 
     report.checks = [results[g] for g in checks if g in results]
     for check in checks.values():  # say which of the student's own cells went wrong
@@ -201,6 +259,25 @@ def score_report(
         report.flags.append("trusted setup cell failed in the worker: " + "; ".join(f"{k}: {v[:100]}" for k, v in setup_errors.items()))
     report.seconds = clock() - start
     return report
+
+
+def _void_at_run_time(
+    checks: list[Check], results: dict[str, CheckScore], runtime: RuntimeUses, report: ScoreReport
+) -> None:
+    """Zero each judged check whose own cells ran a forbidden class (or all, if disarmed)."""
+    for check in checks:
+        scored = results.get(check.grade_id)
+        if scored is None or not check.forbidden or scored.message.startswith(UNAVAILABLE_PREFIX):
+            continue
+        if runtime.disarmed:
+            scored.score, scored.message, scored.basics_ok = 0.0, DISARMED_MESSAGE, False
+            continue
+        used = runtime.names(check)
+        if used:
+            scored.score, scored.message = 0.0, _void_message(used, " (found while it ran)")
+            report.flags.append(f"forbidden API at run time in {check.grade_id}: {', '.join(used)}")
+    if runtime.disarmed and any(c.forbidden for c in checks):
+        report.flags.append("the forbidden-scheduler tripwire was disarmed in the worker (suspected tampering)")
 
 
 def score(

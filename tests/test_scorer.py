@@ -9,6 +9,7 @@ from autograder.checks.base import Check, CheckResult, LocalStudent, StudentUnav
 from autograder.scorer import UNAVAILABLE_PREFIX, VOID_PREFIX, score, score_report
 from autograder.submissions import run_program
 
+from tests.inprocess import InProcessSandbox
 from tests.test_validate import cell_by, release_nb, submission
 
 
@@ -151,12 +152,69 @@ def test_extra_cells_never_reach_the_worker():
     assert all("pwned" not in src for _, src in box.programs[0])
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: forbidden names are found statically; a name built at run time "
-                   "(getattr(module, 'Step' + 'LR')) is not detected")
-def test_obfuscated_forbidden_api_is_not_detected():
-    answers = {**GOOD, "f_answer": "import torch.optim.lr_scheduler as s\nS = getattr(s, 'Step' + 'LR')\ndef f(x):\n    return 2 * x"}
-    _, flags = score("ps_demo", release_nb(), submission(answers), "s1", TrustedFakeSandbox(), checks=CHECKS)
-    assert flags
+USES_STEPLR_AT_RUN_TIME = (
+    "import importlib\n"
+    "import torch\n"
+    "def f(x):\n"
+    "    made = getattr(importlib.import_module('torch.optim.lr_' + 'scheduler'), 'Step' + 'LR')\n"
+    "    made(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), 1)\n"
+    "    return 2 * x"
+)
+
+
+def test_a_name_built_at_run_time_trips_the_wire():
+    """getattr(lr_scheduler, "Step" + "LR") is invisible to the static check; the tripwire,
+    armed before the answers run, records which answer cell ran StepLR's code."""
+    answers = {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}
+    report = score_report("ps_demo", release_nb(), submission(answers), "s1", InProcessSandbox(), checks=CHECKS)
+    f, g = report.checks
+    assert f.score == 0 and f.message.startswith(VOID_PREFIX) and "StepLR (found while it ran)" in f.message
+    assert g.score == 3.0
+    assert report.flags == ["forbidden API at run time in test_f: StepLR"]
+
+
+def test_a_forbidden_name_voids_only_the_check_whose_own_answer_uses_it():
+    """test_g depends on f_answer (its check calls f) but only g_answer is its own answer."""
+    def check_g_uses_f(student, rng):
+        ok = close(student.call("g", 3), 9.0) and close(student.call("f", 3), 6.0)
+        return CheckResult(1.0 if ok else 0.0)
+
+    checks = {
+        **CHECKS,
+        "test_g": Check("test_g", 3.0, "g squares", check_g_uses_f, answer_cells=("f_answer", "g_answer"),
+                        forbidden=frozenset({"StepLR"}), own_cells=("g_answer",)),
+    }
+    static = {**GOOD, "f_answer": "from torch.optim.lr_scheduler import StepLR\ndef f(x):\n    return 2 * x"}
+    for answers in (static, {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}):
+        got = score_report("ps_demo", release_nb(), submission(answers), "s1", InProcessSandbox(), checks=checks).checks
+        assert [(c.grade_id, c.score) for c in got] == [("test_f", 0.0), ("test_g", 3.0)]
+
+
+def test_a_disarmed_wire_voids_every_check_that_forbids_and_is_flagged():
+    """Restoring the originals from the wrappers switches the wire off: the probe notices."""
+    disarm = (
+        "import torch.optim.lr_scheduler as _s\n"
+        "for _cls in vars(_s).values():\n"
+        "    if isinstance(_cls, type):\n"
+        "        for _name, _fn in list(vars(_cls).items()):\n"
+        "            if 'value' in getattr(getattr(_fn, '__code__', None), 'co_freevars', ()):\n"
+        "                setattr(_cls, _name, _fn.__closure__[_fn.__code__.co_freevars.index('value')].cell_contents)\n"
+    )
+    answers = {**GOOD, "f_answer": disarm + USES_STEPLR_AT_RUN_TIME}
+    report = score_report("ps_demo", release_nb(), submission(answers), "s1", InProcessSandbox(), checks=CHECKS)
+    f, g = report.checks
+    assert f.score == 0 and "switched off" in f.message and not f.basics_ok
+    assert g.score == 3.0  # forbids nothing: untouched
+    assert "the forbidden-scheduler tripwire was disarmed in the worker (suspected tampering)" in report.flags
+
+
+def test_honest_answers_leave_the_wire_quiet_and_undone():
+    from torch.optim.lr_scheduler import StepLR
+
+    original = vars(StepLR)["__init__"]
+    report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", InProcessSandbox(), checks=CHECKS)
+    assert [c.score for c in report.checks] == [2.0, 3.0] and report.flags == []
+    assert vars(StepLR)["__init__"] is original
 
 
 # --------------------------------------------------------------------------- the task, with fakes

@@ -93,9 +93,11 @@ class CheckResult:
 class Check:
     """One autograded test cell: its nbgrader grade id, points, and the judging function.
 
-    ``answer_cells`` are the grade ids of the solution cells it depends on;
-    ``forbidden`` are names whose use in those cells voids the check (e.g. PyTorch's
-    built-in schedulers inside a hand-written schedule).
+    ``answer_cells`` are the grade ids of the solution cells it depends on (feedback names
+    the ones that are missing or raised); ``own_cells`` are the ones that ARE its answer
+    (default: all of ``answer_cells``). ``forbidden`` are names whose use in an own cell
+    voids the check (e.g. PyTorch's built-in schedulers inside a hand-written schedule):
+    a forbidden name in a cell the check merely depends on voids only that cell's check.
     """
 
     grade_id: str
@@ -104,6 +106,12 @@ class Check:
     run: Callable[["Student", Any], CheckResult]
     answer_cells: tuple[str, ...] = ()
     forbidden: frozenset[str] = field(default_factory=frozenset)
+    own_cells: tuple[str, ...] | None = None
+
+    @property
+    def own(self) -> tuple[str, ...]:
+        """The answer cells whose forbidden uses void this check."""
+        return self.answer_cells if self.own_cells is None else self.own_cells
 
 
 # --------------------------------------------------------------------------- plain data

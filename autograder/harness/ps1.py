@@ -13,6 +13,30 @@ from typing import Any
 
 CLASS_NAME = "WarmupCosineLR"
 
+# PyTorch's built-in schedulers (every scheduler class of ``torch.optim.lr_scheduler``
+# except ``LRScheduler``, the base class Part 3 extends). An answer of a schedule check
+# that uses one scores 0 there: the point is to write the schedule. The notebook lists
+# exactly these; a test keeps the list equal to what torch ships.
+FORBIDDEN_SCHEDULERS = frozenset(
+    {
+        "ChainedScheduler",
+        "ConstantLR",
+        "CosineAnnealingLR",
+        "CosineAnnealingWarmRestarts",
+        "CyclicLR",
+        "ExponentialLR",
+        "LambdaLR",
+        "LinearLR",
+        "MultiStepLR",
+        "MultiplicativeLR",
+        "OneCycleLR",
+        "PolynomialLR",
+        "ReduceLROnPlateau",
+        "SequentialLR",
+        "StepLR",
+    }
+)
+
 
 def _error(exc: BaseException) -> str:
     """``"<ExceptionType>: <message>"`` (a short string, never the exception object)."""

@@ -186,7 +186,13 @@ class _Child:
 
 
 class WorkerStudent:
-    """A :class:`~autograder.checks.base.Student` whose answers come from a sandboxed child."""
+    """A :class:`~autograder.checks.base.Student` whose answers come from a sandboxed child.
+
+    The child arms the forbidden-class tripwire before loading the program
+    (:mod:`autograder.harness.tripwire`), so the scorer may ask it for ``tripwire_report``.
+    """
+
+    arms_tripwire = True
 
     def __init__(self, sandbox: Sandbox, program: list[tuple[str, str]]) -> None:
         self._limits = sandbox.limits

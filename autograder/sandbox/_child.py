@@ -2,7 +2,8 @@
 
 Two loops, both speaking JSON lines on the child's socket:
 
-* :func:`run_worker` executes an answer program in a fresh namespace, then answers
+* :func:`run_worker` arms the forbidden-class tripwire (:mod:`autograder.harness.tripwire`),
+  executes an answer program in a fresh namespace, then answers
   ``has``/``call``/``call_many``/``get``/``op`` requests the way
   :class:`autograder.checks.base.LocalStudent` does (``to_plain`` + JSON);
 * :func:`run_notebook` executes notebook cells with IPython's ``InteractiveShell`` and
@@ -118,6 +119,12 @@ def run_worker(chan: Channel, limits: dict[str, Any]) -> None:
 
     start = chan.recv(None, 1 << 30)
     program = start["program"]
+    from autograder.harness import OPS, TRIPWIRES, tripwire
+
+    # Before any student code: forbidden classes record which answer cells run them, and the
+    # operations are bound here, so rebinding the harness module's names changes nothing.
+    tripwire.arm(TRIPWIRES)
+    operations = dict(OPS)
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     if SHELL is not None:
         namespace["get_ipython"] = lambda: SHELL
@@ -131,8 +138,6 @@ def run_worker(chan: Channel, limits: dict[str, Any]) -> None:
             err = _error(exc)
             errors[str(label)] = f"{(err['kinds'] or ['Error'])[0]}: {err['message']}"
     chan.send({"loaded": errors})
-
-    from autograder.harness import OPS
 
     def answer(fn: Any) -> dict[str, Any]:
         with warnings.catch_warnings():
@@ -182,7 +187,7 @@ def run_worker(chan: Channel, limits: dict[str, Any]) -> None:
         elif kind == "get":
             reply = answer(lambda: lookup(req["name"]))
         elif kind == "op":
-            operation = OPS.get(req["name"])
+            operation = operations.get(req["name"])
             if operation is None:
                 reply = {"unknown_op": True}
             else:

@@ -1,0 +1,37 @@
+"""A sandbox stand-in for the sealed scorer that runs TRUSTED answer sets in this process.
+
+The program runs with the forbidden-class tripwire armed, as in the sandboxed worker, so
+static and run-time voiding are both exercised; the tripwire is undone when the scorer closes
+the worker. Never use it on untrusted code: that is what ``autograder.sandbox`` is for.
+"""
+from __future__ import annotations
+
+from autograder.checks.base import LocalStudent
+from autograder.harness import OPS, TRIPWIRES, tripwire
+
+
+class ArmedStudent(LocalStudent):
+    """A worker in this process: tripwire armed before the program, cells that raise skipped."""
+
+    arms_tripwire = True
+
+    def __init__(self, program: list[tuple[str, str]]) -> None:
+        tripwire.arm(TRIPWIRES)
+        namespace: dict = {"__name__": "__main__"}
+        self.load_errors: dict[str, str] = {}
+        for label, source in program:
+            try:
+                exec(compile(source, f"<{label}>", "exec"), namespace)  # noqa: S102 - trusted answer sets
+            except Exception as exc:
+                self.load_errors[label] = f"{type(exc).__name__}: {exc}"
+        super().__init__(namespace, OPS)
+
+    def close(self) -> None:
+        tripwire.disarm_all()
+
+
+class InProcessSandbox:
+    """What the sealed scorer needs of a sandbox: ``worker(program)``."""
+
+    def worker(self, program: list[tuple[str, str]]) -> ArmedStudent:
+        return ArmedStudent(program)
