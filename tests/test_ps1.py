@@ -18,11 +18,14 @@ import nbformat
 import pytest
 import torch
 
+from autograder import scorer
 from autograder.checks import evaluate, load_checks
 from autograder.checks import ps1 as checks_ps1
-from autograder.checks.base import LocalStudent, forbidden_uses
+from autograder.checks.base import LocalStudent
 from autograder.harness import ps1 as harness_ps1
-from autograder.submissions import answer_program, answer_sources, answers, is_answer_cell, is_setup_cell, variants
+from autograder.scorer import ScoreReport
+from autograder.submissions import answer_sources, answers, fill, is_answer_cell, is_setup_cell, variants
+from tests.inprocess import InProcessSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ps1_schedulers"
@@ -59,8 +62,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "wrong_class_state_dict": (frozenset({"test_warmup_cosine_lr"}), frozenset()),
     "wrong_class_off_by_one": (frozenset({"test_warmup_cosine_lr"}), frozenset({"test_applied"})),
     "wrong_class_warns": (frozenset({"test_warmup_cosine_lr"}), frozenset()),
-    # numerically right, but built from PyTorch's schedulers: voided statically
-    "wrong_forbidden_scheduler": (frozenset({"test_step_decay", "test_warmup_cosine_lr", "test_applied"}), frozenset()),
+    # numerically right, but built from PyTorch's schedulers: only the checks whose own answer
+    # uses one are voided (statically, or by the worker's tripwire for a name built at run time)
+    "wrong_forbidden_scheduler": (frozenset({"test_step_decay", "test_warmup_cosine_lr"}), frozenset()),
+    "wrong_forbidden_at_run_time": (frozenset({"test_step_decay"}), frozenset()),
+    "wrong_exponential_rejects_growth": (frozenset({"test_exponential_decay"}), frozenset()),
+    "correct_applied_uses_total_steps": (frozenset(), frozenset()),
+    "partial_class_wrong_rates": (frozenset({"test_warmup_cosine_lr"}), frozenset({"test_applied"})),
+    "partial_missing_value_error": (frozenset({"test_step_decay"}), frozenset()),
     "wrong_applied_misses": (frozenset({"test_applied"}), frozenset()),
     "partial": (
         frozenset({"test_cosine_annealing", "test_warmup_cosine", "test_max_stable_lr", "test_warmup_cosine_lr"}),
@@ -83,31 +92,17 @@ def _answers(variant: str) -> dict[str, str]:
     return answer_sources(_release()) if variant == "blank" else answers(ASSIGNMENT, variant)
 
 
+def score_report(variant: str, student: str) -> ScoreReport:
+    """The sealed scorer's report for an answer set: static and run-time voiding included."""
+    return scorer.score_report(ASSIGNMENT, _release(), fill(_release(), _answers(variant)), student, InProcessSandbox())
+
+
 @functools.lru_cache(maxsize=None)
-def _namespace(variant: str) -> dict:
-    """The trusted release's setup cells then the answers, like the worker; a cell that raises
-    (a stub's NotImplementedError) is skipped, as in a notebook run."""
-    namespace: dict = {"__name__": "__main__"}
-    for label, source in answer_program(_release(), _answers(variant)):
-        try:
-            exec(compile(source, f"<{label}>", "exec"), namespace)
-        except Exception:
-            pass
-    return namespace
-
-
 def score(variant: str, student: str) -> dict[str, float]:
-    """Points per check as the sealed scorer computes them (forbidden APIs void a check)."""
-    sources = _answers(variant)
-    scores = {}
-    for grade_id, check in CHECKS.items():
-        if any(forbidden_uses(sources.get(cell, ""), check.forbidden) for cell in check.answer_cells):
-            scores[grade_id] = 0.0
-            continue
-        result = evaluate(check, LocalStudent(_namespace(variant), harness_ps1.OPS), student, ASSIGNMENT)
-        assert 0.0 <= result.fraction <= 1.0 and all(isinstance(m, str) for m in result.messages)
-        scores[grade_id] = round(check.points * result.fraction, 2)
-    return scores
+    """Points per check as the sealed scorer computes them."""
+    report = score_report(variant, student)
+    assert all(isinstance(c.message, str) for c in report.checks)
+    return {c.grade_id: c.score for c in report.checks}
 
 
 # --------------------------------------------------------------------------- structure
@@ -140,17 +135,34 @@ def test_points_add_up_to_100_and_match_the_notebook() -> None:
     assert total == 100
 
 
-def test_one_locked_setup_cell_and_forbidden_names() -> None:
+def test_setup_cells_are_the_first_cell_and_the_budget() -> None:
     nb = _read(SOURCE_NB)
     setup = [c for c in nb.cells if is_setup_cell(c)]
-    assert len(setup) == 1
-    meta = setup[0].metadata["nbgrader"]
-    assert (meta["locked"], meta["grade"], meta["solution"], meta["grade_id"]) == (True, False, False, "setup")
+    assert [c.metadata["nbgrader"]["grade_id"] for c in setup] == ["setup", "applied_budget"]
+    for cell in setup:
+        meta = cell.metadata["nbgrader"]
+        assert (meta["locked"], meta["grade"], meta["solution"]) == (True, False, False)
     assert nb.cells.index(setup[0]) <= 2
-    schedule_checks = [c for c in CHECKS.values() if c.grade_id not in ("test_max_stable_lr", "test_gd_regime")]
-    for check in schedule_checks:
-        assert {"StepLR", "LambdaLR", "SequentialLR", "lr_lambda"} <= check.forbidden
-        assert "LRScheduler" not in check.forbidden
+
+
+def test_forbidden_list_is_torchs_schedulers_and_the_notebook_lists_exactly_it() -> None:
+    from torch.optim import lr_scheduler
+
+    shipped = {
+        name for name, cls in vars(lr_scheduler).items()
+        if isinstance(cls, type) and cls.__module__ == lr_scheduler.__name__ and not name.startswith("_")
+        and issubclass(cls, lr_scheduler.LRScheduler | lr_scheduler.ReduceLROnPlateau) and cls is not lr_scheduler.LRScheduler
+    }
+    assert harness_ps1.FORBIDDEN_SCHEDULERS == shipped
+    intro = _read(SOURCE_NB).cells[0].source
+    listed = intro.split("Forbidden are exactly these classes of `torch.optim.lr_scheduler`:")[1].split(".\n")[0]
+    assert set(re.findall(r"`(\w+)`", listed)) == shipped
+    for check in CHECKS.values():
+        if check.grade_id in ("test_max_stable_lr", "test_gd_regime"):
+            assert not check.forbidden
+        else:
+            assert check.forbidden == shipped and "LRScheduler" not in check.forbidden
+            assert check.own == check.answer_cells[-1:]  # its own answer only, never a cell it calls
 
 
 def test_correct_answer_set_is_the_source_solution() -> None:
@@ -183,7 +195,7 @@ def test_notebook_states_the_applied_budget_the_check_uses() -> None:
                   if c.metadata.get("nbgrader", {}).get("grade_id") == "applied_budget")
     assert f"APPLIED_EPOCHS = {checks_ps1.APPLIED_EPOCHS}\n" in budget
     assert f"BATCH_SIZE = {checks_ps1.APPLIED_BATCH_SIZE}\n" in budget
-    assert f"TARGET_ACCURACY = {checks_ps1.APPLIED_TARGET}\n" in budget
+    assert f"TARGET_VAL_LOSS = {checks_ps1.APPLIED_TARGET_LOSS}\n" in budget
     assert checks_ps1.applied_total_steps() == 66
 
 
@@ -230,7 +242,9 @@ def test_checks_reject_non_numbers_and_nan() -> None:
     }
     for gid in ("test_step_decay", "test_exponential_decay", "test_cosine_annealing"):
         result = evaluate(CHECKS[gid], LocalStudent(namespace, harness_ps1.OPS), "x", ASSIGNMENT)
-        assert result.fraction <= 0.25 and not result.basics_ok  # at most the ValueError share
+        assert result.fraction <= 0.25  # at most the ValueError share
+        # the visible assert only asks for a float: nan is one (its ✓/✗ lines show it is wrong)
+        assert result.basics_ok == (gid == "test_exponential_decay")
 
 
 # --------------------------------------------------------------------------- answer sets
@@ -252,10 +266,60 @@ def test_answer_set_scores_as_designed(variant: str) -> None:
 
 
 def test_messages_name_categories_not_values() -> None:
-    result = evaluate(CHECKS["test_cosine_annealing"], LocalStudent(_namespace("wrong_cosine_not_clamped")),
-                      "alice", ASSIGNMENT)
-    assert result.fraction < 1 and any("holds at min_lr past total_steps" in m for m in result.messages)
-    assert not any(re.search(r"\d\.\d{3,}", m) for m in result.messages)
+    report = score_report("wrong_cosine_not_clamped", "alice")
+    message = next(c.message for c in report.checks if c.grade_id == "test_cosine_annealing")
+    assert "holds at min_lr past total_steps" in message
+    assert not re.search(r"\d\.\d{3,}", message)
+
+
+def _check(report: ScoreReport, grade_id: str):
+    return next(c for c in report.checks if c.grade_id == grade_id)
+
+
+def test_a_forbidden_scheduler_voids_only_the_check_whose_own_answer_uses_it() -> None:
+    report = score_report("wrong_forbidden_scheduler", "alice")
+    for grade_id, name in (("test_step_decay", "StepLR"), ("test_warmup_cosine_lr", "LambdaLR")):
+        voided = _check(report, grade_id)
+        assert voided.score == 0 and voided.message.startswith(scorer.VOID_PREFIX) and name in voided.message
+    assert _check(report, "test_applied").score == 15  # its own answer (APPLIED) uses nothing forbidden
+    assert report.flags == ["forbidden API in test_step_decay: StepLR", "forbidden API in test_warmup_cosine_lr: LambdaLR"]
+
+
+def test_a_scheduler_named_at_run_time_trips_the_wire() -> None:
+    report = score_report("wrong_forbidden_at_run_time", "alice")
+    voided = _check(report, "test_step_decay")
+    assert voided.score == 0 and "StepLR (found while it ran)" in voided.message
+    assert report.flags == ["forbidden API at run time in test_step_decay: StepLR"]
+    assert sum(c.score for c in report.checks) == 80
+
+
+def test_the_tripwire_is_undone_and_honest_answers_never_trip_it() -> None:
+    from torch.optim.lr_scheduler import StepLR
+
+    original = vars(StepLR)["__init__"]
+    report = score_report("correct", "bob")
+    assert vars(StepLR)["__init__"] is original and report.flags == []
+
+
+def test_part3_credits_each_property_on_its_own() -> None:
+    check = _check(score_report("partial_class_wrong_rates", "alice"), "test_warmup_cosine_lr")
+    assert 0.45 * 20 <= check.score < 0.6 * 20, check
+    assert "first param group" in check.message and "no warnings" not in check.message
+    assert "resumes" not in check.message and "param_group['lr']" not in check.message
+
+
+def test_a_failing_visible_case_costs_its_share_not_the_cell() -> None:
+    check = _check(score_report("partial_missing_value_error", "alice"), "test_step_decay")
+    assert 9 <= check.score < 10 and "raises ValueError" in check.message
+
+
+def test_applied_may_use_the_budget_and_a_failing_answer_cell_is_quoted() -> None:
+    assert score("correct_applied_uses_total_steps", "alice")["test_applied"] == 15
+    answers = {**_answers("correct"), "applied_answer": "APPLIED = {'warmup_steps': BUDGET_STEPS // 10}"}
+    submitted = fill(_release(), answers)
+    report = scorer.score_report(ASSIGNMENT, _release(), submitted, "alice", InProcessSandbox())
+    message = _check(report, "test_applied").message
+    assert "Cell applied_answer raised NameError: name 'BUDGET_STEPS' is not defined" in message
 
 
 # --------------------------------------------------------------------------- nbgrader

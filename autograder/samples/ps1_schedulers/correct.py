@@ -84,8 +84,8 @@ class WarmupCosineLR(LRScheduler):
 # %% answer: applied_answer
 APPLIED = {
     "optimizer": "sgd",
-    "lr": 1.0,
+    "lr": 2.2,
     "momentum": 0.0,
-    "warmup_steps": 6,
-    "min_lr": 0.0,
+    "warmup_steps": 3,
+    "min_lr": 0.22,
 }

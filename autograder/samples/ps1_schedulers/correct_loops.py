@@ -67,4 +67,4 @@ class WarmupCosineLR(LRScheduler):
                 rates.append(self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2)
         return rates
 # %% answer: applied_answer
-APPLIED = {"optimizer": "sgd", "lr": 0.4, "momentum": 0.9, "warmup_steps": 10, "min_lr": 0.0}
+APPLIED = {"optimizer": "rmsprop", "lr": 0.005, "momentum": 0.5, "warmup_steps": 7, "min_lr": 0.0005}

@@ -1,5 +1,7 @@
 # variant-of: correct
-# WRONG: numerically right, but built from PyTorch's own schedulers (forbidden).
+# WRONG: numerically right, but step_decay and the class are built from PyTorch's own
+# schedulers (forbidden). Only those two checks are voided: Part 3's class uses LambdaLR, yet
+# Part 4 (whose own answer is just the APPLIED dict) keeps its points.
 # %% answer: step_decay_answer
 def step_decay(step, base_lr, step_size, gamma):
     from torch.optim.lr_scheduler import StepLR
