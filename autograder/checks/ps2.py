@@ -2,10 +2,13 @@
 
 Every check asks the student for plain data only (``call_many``/``get``/``op``) and judges it
 here: a label counts only when it is exactly a ``str`` from ``LABELS``, a rate only when it is
-exactly a ``float``. References are the notebook's rules (the held-out curves carry the label
-their set-up produced and the reference rules agree with it, see ``autograder.curves``) and the
-hand-made canonical curves below, whose labels are fixed by design and far from every threshold.
-Messages give categories and counts, never a hidden curve.
+exactly a ``float``. References: the held-out runs carry their right labels from the bank's
+criterion (a label is right when its fix works, see ``autograder.curves``), never from the
+rules; the hand-made canonical curves below have labels fixed by design, far from every
+threshold of the notebook's rules. Each check's ``basics_ok`` mirrors the single interface
+assert of its visible cell (a failing assert scores that cell 0 in nbgrader, so the check
+does too); every other visible case only prints ✓/✗. Messages give categories and counts,
+never a hidden curve.
 """
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ from autograder.checks.base import Check, CheckResult, Student, StudentError
 
 ASSIGNMENT = "ps2_diagnosing_curves"
 LABELS = ("diverging", "oscillating", "too_slow", "overfitting", "good")
-FULL_MARKS_ACCURACY = 0.95
-# The label each notebook figure shows (the figures are practice runs; see autograder/curves).
+FULL_MARKS_ACCURACY = 0.80  # held-out accuracy that earns full marks; the reference rules reach more
+# The label each notebook figure shows (runs of set-ups in neither bank part; see autograder/curves).
 FIGURE_KEY = {
     "figure_a": "overfitting",
     "figure_b": "too_slow",
@@ -86,11 +89,17 @@ def canonical_shape(shape: str, scale: float, n: int) -> Curve:
         train = [scale * (1 - 0.3 * x) for x in t[:half]] + [math.inf] + [math.nan] * (n - half - 1)
         val = [scale * (1.05 - 0.3 * x) for x in t[:half]] + [math.nan] * (n - half)
     elif shape == "oscillating":  # saw-tooth: a large rise every other epoch
-        train = [scale * (0.5 + 0.5 * exp(-5 * x) + (0.2 if i % 2 else 0.0)) for i, x in enumerate(t)]
+        train = [scale * (0.5 + 0.5 * exp(-5 * x) + (0.4 if i % 2 else 0.0)) for i, x in enumerate(t)]
         val = [1.2 * v for v in train]
+    elif shape == "oscillating_val":  # training falls smoothly; validation jumps up and back
+        train = [scale * (0.1 + 0.9 * exp(-6 * x)) for x in t]
+        val = [scale * (0.2 + 0.8 * exp(-6 * x) + (0.4 if i % 2 and 0.2 <= x <= 0.7 else 0.0)) for i, x in enumerate(t)]
     elif shape == "overfitting":  # validation turns up after a third of the epochs
         train = [scale * (0.02 + 0.98 * exp(-8 * x)) for x in t]
         val = [scale * (0.3 + 0.7 * exp(-8 * x) + 0.4 * x) for x in t]
+    elif shape == "overfitting_climb":  # training to ~0, validation climbing steadily from epoch 1
+        train = [scale * exp(-8 * x) for x in t]
+        val = [scale * (0.15 + 0.25 * x) for x in t]
     else:
         raise ValueError(f"unknown shape {shape!r}")
     return train, val
@@ -103,7 +112,9 @@ CANONICAL_SHAPES = {
     "diverging_growth": "diverging",
     "diverging_nan": "diverging",
     "oscillating": "oscillating",
+    "oscillating_val": "oscillating",
     "overfitting": "overfitting",
+    "overfitting_climb": "overfitting",
 }
 # ln 10 (10 classes), ln 3, ln 2 (2 classes) and a small arbitrary start; 10, 37 and 200 epochs.
 CANONICAL_SCALES = (math.log(10), math.log(3), math.log(2), 0.05)
@@ -120,16 +131,10 @@ def canonical_cases() -> list[tuple[str, Curve, str]]:
     ]
 
 
-def _visible_canonical_cases() -> list[tuple[Curve, str]]:
-    """Exactly the cases the visible test cell asserts (``basics_ok`` mirrors that cell)."""
+def _visible_interface_ok(student: Student) -> bool:
+    """Exactly the visible canonical cell's assert: a label for two simple curves."""
     decay = [2.3 * (0.02 + 0.98 * math.exp(-12 * i / 19)) for i in range(20)]
-    nan, inf = float("nan"), float("inf")
-    return [
-        ((decay, [1.1 * x for x in decay]), "good"),
-        (([2.3] * 10, [2.3] * 10), "too_slow"),
-        (([2.3, 1.5, 9.0, nan, nan], [2.2, 1.6, 12.0, inf, nan]), "diverging"),
-        ((decay, decay), "any label"),
-    ]
+    return all(label is not None for label in _labels(student, [(decay, decay), ([2.3] * 10, [2.3] * 10)]))
 
 
 def check_diagnose_canonical(student: Student, rng: random.Random) -> CheckResult:
@@ -140,46 +145,42 @@ def check_diagnose_canonical(student: Student, rng: random.Random) -> CheckResul
     expected = [label for _, _, label in cases]
     got = _labels(student, [curve for _, curve, _ in cases])
     right = sum(e == g for e, g in zip(expected, got))
-    visible = _visible_canonical_cases()
-    visible_got = _labels(student, [curve for curve, _ in visible])
-    visible_ok = all(
-        g is not None and (want == "any label" or g == want) for (_, want), g in zip(visible, visible_got)
-    )
     messages = [f"{right}/{len(cases)} canonical curves labelled as the rules say"]
     if right < len(cases):
         messages.append(f"missed: {_confusions(expected, got)}")
-    return CheckResult(right / len(cases), tuple(messages), basics_ok=visible_ok)
+    return CheckResult(right / len(cases), tuple(messages), basics_ok=_visible_interface_ok(student))
 
 
 # --------------------------------------------------------------------------- held-out bank
 
 
-def _bank_curves(part: str) -> tuple[list[Curve], list[str]]:
+def _bank_curves(part: str) -> tuple[list[Curve], list[tuple[str, ...]]]:
+    """The curves of a bank part and each one's right labels."""
     from autograder.curves import curves
 
     stored = curves(part)
-    return [(c["train_loss"], c["val_loss"]) for c in stored], [c["label"] for c in stored]
+    return [(c["train_loss"], c["val_loss"]) for c in stored], [tuple(c["labels"]) for c in stored]
 
 
 def check_diagnose_heldout(student: Student, rng: random.Random) -> CheckResult:
-    """Accuracy on the held-out real curves; full marks from 95 %, proportional below."""
+    """Accuracy on the held-out real runs (a label counts when it is one of the run's right
+    labels): proportional, full marks from FULL_MARKS_ACCURACY. The visible cell only prints
+    the practice accuracy, so nothing here can zero the cell but a missing ``diagnose``."""
     if not student.has("diagnose"):
         return CheckResult(0.0, ("diagnose is not defined",), basics_ok=False)
-    curves, expected = _bank_curves("heldout")
+    curves, right_labels = _bank_curves("heldout")
     got = _labels(student, curves)
-    right = sum(e == g for e, g in zip(expected, got))
-    accuracy = right / len(curves)
+    hits = [g in labels for g, labels in zip(got, right_labels)]
+    accuracy = sum(hits) / len(curves)
     errors = sum(g is None for g in got)
-    messages = [f"{len(curves) - right}/{len(curves)} held-out curves wrong (accuracy {100 * accuracy:.1f} %; "
+    messages = [f"{len(curves) - sum(hits)}/{len(curves)} held-out runs wrong (accuracy {100 * accuracy:.1f} %; "
                 f"full marks from {100 * FULL_MARKS_ACCURACY:.0f} %)"]
-    if right < len(curves):
-        messages.append(f"most confused: {_confusions(expected, got)}")
+    if not all(hits):
+        wrong = Counter(f"{labels[0]}→{g or 'error/not a label'}" for g, labels, ok in zip(got, right_labels, hits) if not ok)
+        messages.append("most confused: " + ", ".join(f"{pair} ({n})" for pair, n in wrong.most_common(3)))
     if errors:
         messages.append(f"{errors} calls raised an error or returned something that is not a label")
-    p_curves, p_expected = _bank_curves("practice")
-    p_got = _labels(student, p_curves)
-    basics_ok = sum(e == g for e, g in zip(p_expected, p_got)) >= FULL_MARKS_ACCURACY * len(p_curves)
-    return CheckResult(min(1.0, accuracy / FULL_MARKS_ACCURACY), tuple(messages), basics_ok=basics_ok)
+    return CheckResult(min(1.0, accuracy / FULL_MARKS_ACCURACY), tuple(messages), basics_ok=True)
 
 
 # --------------------------------------------------------------------------- robustness
@@ -234,16 +235,8 @@ def check_diagnose_robust(student: Student, rng: random.Random) -> CheckResult:
 
 
 def _visible_robust_ok(student: Student) -> bool:
-    """Exactly the cases the visible test cell asserts (``basics_ok`` mirrors that cell)."""
-    rejects = all(
-        _raises_value_error(student, train, val)
-        for train, val in (([1.0] * 6, [1.0] * 5), ([1.0] * 4, [1.0] * 4), ([], []))
-    )
-    try:
-        constant = as_label(student.op("ps2_diagnose_arrays", train_loss=[2.0] * 8, val_loss=[2.0] * 8))
-    except StudentError:
-        constant = None
-    return rejects and constant == "too_slow"
+    """Exactly the visible robustness cell's assert: a label for a constant list pair."""
+    return _labels(student, [([2.0] * 8, [2.0] * 8)])[0] is not None
 
 
 # --------------------------------------------------------------------------- next_lr
@@ -272,8 +265,8 @@ def check_next_lr(student: Student, rng: random.Random) -> CheckResult:
         messages.append("wrong rate (or not a float) after: " + ", ".join(f"{k} ({v})" for k, v in wrong.items()))
     if not all(bad_ok):
         messages.append(f"{len(bad) - sum(bad_ok)} of {len(bad)} invalid inputs did not raise ValueError")
-    visible = [(1.0, "diverging"), (0.3, "too_slow"), (0.05, "good")]
-    basics_ok = all(wrong[label] == 0 for _, label in visible) and bad_ok[0]
+    # the visible cell's assert: next_lr(0.05, "good") is a float
+    basics_ok = type(student.call_many("next_lr", [([0.05, "good"], {})])[0]) is float
     return CheckResult(passed / total, tuple(messages), basics_ok=basics_ok)
 
 
@@ -288,11 +281,10 @@ def check_figures(student: Student, rng: random.Random) -> CheckResult:
     if type(answers) is not dict:
         return CheckResult(0.0, ("ANSWERS must be a dict of figure name -> label",), basics_ok=False)
     right = [name for name, label in FIGURE_KEY.items() if as_label(answers.get(name)) == label]
-    basics_ok = sorted(answers) == sorted(FIGURE_KEY) and all(as_label(v) for v in answers.values())
     messages = [f"{len(right)}/{len(FIGURE_KEY)} figures named correctly"]
-    if not basics_ok:
+    if sorted(answers) != sorted(FIGURE_KEY) or not all(as_label(v) for v in answers.values()):
         messages.append("ANSWERS needs exactly the keys figure_a … figure_e, each one label of LABELS")
-    return CheckResult(len(right) / len(FIGURE_KEY), tuple(messages), basics_ok=basics_ok)
+    return CheckResult(len(right) / len(FIGURE_KEY), tuple(messages), basics_ok=True)  # the assert: a dict
 
 
 def _check(grade_id: str, points: float, title: str, run: Callable[..., CheckResult], cell: str) -> Check:

@@ -1,10 +1,13 @@
-"""The ps2 curve bank: real loss curves labelled by the set-up that produced them.
+"""The ps2 curve bank: real loss curves labelled by which fix works (see README.md here).
 
-``bank.json`` (written by ``make_bank.py``) has two disjoint parts: ``practice`` (released to
-students as ``source/ps2_diagnosing_curves/practice_curves.json``; it also holds the unlabelled
-notebook figures) and ``heldout`` (instructor-only; used by the hidden checks). Losses are stored
-rounded to 4 significant digits with non-finite values as the strings ``"nan"``, ``"inf"``,
-``"-inf"`` so the file stays strict JSON; :func:`decode_values` turns them back into floats.
+``bank.json`` (written by ``make_bank.py``) has two parts with no set-up in common: ``practice``
+(released to students as ``source/ps2_diagnosing_curves/practice_curves.json``; it also holds the
+notebook's five figures, bare curves from set-ups in neither part) and ``heldout``
+(instructor-only; used by the hidden checks). Each curve carries its set-up, its primary
+``label`` and every right label (``labels``) from :mod:`autograder.curves.criterion`. Losses are
+stored rounded to 4 significant digits with non-finite values as the strings ``"nan"``,
+``"inf"``, ``"-inf"`` so the file stays strict JSON; :func:`decode_values` turns them back into
+floats.
 """
 from __future__ import annotations
 

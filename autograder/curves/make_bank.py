@@ -1,18 +1,25 @@
-"""Regenerate the ps2 curve bank from real ``lrlab`` training runs (deterministic, ~2 min).
+"""Regenerate the ps2 curve bank from real ``lrlab`` training runs (deterministic).
 
     python -m autograder.curves.make_bank           # rewrite bank.json and practice_curves.json
     python -m autograder.curves.make_bank --check   # regenerate in memory, compare with the files
 
-Every curve is labelled BY CONSTRUCTION, by the set-up that produced it (a huge rate diverges, a
-high one oscillates, a tiny one or too few epochs is too slow, a big model trained long on a few
-examples overfits, a well-chosen rate on enough data is good). It is then checked against the
-reference rules — the ``diagnose`` of the source notebook's solution cell, not a copy of it — and
-kept only when the rules give the same label, also with every float threshold moved 10 % either
-way (no borderline curves). Curves are never relabelled; the agreement rate is reported.
+The protocol (README.md in this folder says it in words):
 
-Parts: ``practice`` (seeds 0 and 1, plus five unlabelled figures with seed 7) is released with
-the notebook; ``heldout`` (seeds 11–13) stays in ``autograder/`` for the hidden checks. Runs of a
-diverged training stop early; their remaining epochs are recorded as ``nan``.
+* a *family* is one training set-up: dataset, model width, optimizer (and momentum), batch
+  size, epochs, training-set size and seed;
+* each family is trained on a *rate ladder* ``3**k``, ``k = LADDER_START[optimizer], k+1, …``,
+  until the second rate whose run diverges (or ``3**LADDER_END``);
+* EVERY run of every ladder is in the bank, labelled by :mod:`autograder.curves.criterion`
+  (which fix works), never by the rules students implement, and never filtered;
+* ``PRACTICE`` families are released with the notebook (the rules were tuned on them only);
+  ``HELDOUT`` families are whole set-ups absent from the practice set (other datasets, widths,
+  optimizers, batch sizes, epoch counts) and stay in ``autograder/`` for the hidden check;
+  ``FIGURES`` families (absent from both) give the notebook's five unlabelled figures: the
+  first run of each ladder whose primary label is the wanted one and that the reference rules
+  label so with every threshold moved 10 % either way.
+
+Runs of a diverged training stop early; their remaining epochs are stored as ``nan``. The
+ladders run in ``WORKERS`` processes, each importing ``lrlab`` before torch computes.
 """
 from __future__ import annotations
 
@@ -23,139 +30,198 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from autograder.curves import BANK_PATH, LABELS_ORDER, PRACTICE_PATH, encode_value, reference_namespace
+from autograder.curves.criterion import RATE_MARGIN, STOP_MARGIN, RunOutcome, verdict
 
-PRACTICE_SEEDS = (0, 1)
-FIGURE_SEED = 7
-HELDOUT_SEEDS = (11, 12, 13)
-# Thresholds moved 10 % down and up must not change a kept curve's label.
-PERTURBED = ("DIVERGE_RATIO", "RISE_FRACTION", "STALL_RATIO", "TAIL_DROP", "OVERFIT_RISE")
+WORKERS = 2
+LADDER_START = {"sgd": -5, "sgd_momentum": -7, "adam": -8, "adamw": -8, "rmsprop": -9}
+LADDER_END = 4
+# The reference rules' float thresholds, moved 10 % down and up to test a figure's robustness.
+PERTURBED = ("DIVERGE_RATIO", "DIVERGE_LOSS", "OVERFIT_RISE", "RISE_FRACTION", "STALL_RATIO", "TAIL_SHARE")
 
 
 @dataclass(frozen=True)
-class Setting:
-    """One training set-up and the label it produces by construction."""
+class Family:
+    """One training set-up; its runs differ only in the learning rate."""
 
-    label: str
     dataset: str
     optimizer: str
-    lr: float
+    hidden: tuple[int, ...]
+    batch_size: int
     epochs: int
-    hidden: tuple[int, ...] = (64,)
+    seed: int
     momentum: float = 0.0
     n_train: int | None = None
 
-    def curve_id(self, seed: int) -> str:
-        opt = self.optimizer + (f"m{self.momentum:g}" if self.momentum else "")
+    @property
+    def ladder_start(self) -> int:
+        return LADDER_START["sgd_momentum" if self.momentum else self.optimizer]
+
+    def setting(self) -> tuple[Any, ...]:
+        """What makes two families the same set-up (everything but the seed)."""
+        return (self.dataset, self.optimizer, self.momentum, self.hidden, self.batch_size, self.epochs, self.n_train)
+
+    def curve_id(self, k: int) -> str:
+        opt = self.optimizer + (f"-m{self.momentum:g}" if self.momentum else "")
         n = f"-n{self.n_train}" if self.n_train else ""
         h = "x".join(map(str, self.hidden))
-        return f"{self.dataset}-{opt}-lr{self.lr:g}-e{self.epochs}-h{h}{n}-s{seed}"
+        return f"{self.dataset}-{opt}-h{h}-b{self.batch_size}-e{self.epochs}{n}-s{self.seed}-lr3^{k}"
 
 
-S = Setting
-SETTINGS: tuple[Setting, ...] = (
-    # huge rate -> the loss blows up (nan/inf, or ends far above where it started)
-    S("diverging", "digits", "sgd", 5.0, 20),
-    S("diverging", "digits", "sgd", 30.0, 10, (32,)),
-    S("diverging", "digits", "sgd", 2.5, 15),
-    S("diverging", "digits", "sgd", 3.0, 20, (128, 64), momentum=0.9),
-    S("diverging", "breast_cancer", "sgd", 10.0, 30),
-    S("diverging", "breast_cancer", "sgd", 30.0, 20, (32,)),
-    S("diverging", "wine", "sgd", 10.0, 30),
-    S("diverging", "wine", "sgd", 30.0, 60, (128, 64)),
-    S("diverging", "iris", "sgd", 30.0, 30),
-    S("diverging", "iris", "sgd", 100.0, 40, (32,)),
-    # high rate -> the loss bounces
-    S("oscillating", "digits", "adam", 0.05, 15),
-    S("oscillating", "digits", "adam", 0.1, 20, (32,)),
-    S("oscillating", "digits", "adam", 0.3, 20, (128, 64)),
-    S("oscillating", "breast_cancer", "adam", 0.1, 30),
-    S("oscillating", "breast_cancer", "adam", 0.3, 40, (32,)),
-    S("oscillating", "breast_cancer", "sgd", 3.0, 30),
-    S("oscillating", "wine", "adam", 0.3, 30),
-    S("oscillating", "wine", "adam", 1.0, 40, (128, 64)),
-    S("oscillating", "iris", "sgd", 5.0, 40),
-    S("oscillating", "iris", "sgd", 10.0, 30, (32,)),
-    # tiny rate, or far too few epochs -> still far from converged
-    S("too_slow", "digits", "sgd", 0.001, 10),
-    S("too_slow", "digits", "sgd", 0.003, 20, (32,)),
-    S("too_slow", "digits", "sgd", 0.03, 10),
-    S("too_slow", "digits", "adam", 1e-4, 20, (128, 64)),
-    S("too_slow", "digits", "adam", 3e-4, 10),
-    S("too_slow", "breast_cancer", "sgd", 0.001, 30),
-    S("too_slow", "breast_cancer", "sgd", 0.01, 20, (32,)),
-    S("too_slow", "breast_cancer", "adam", 1e-4, 40),
-    S("too_slow", "wine", "sgd", 0.001, 40),
-    S("too_slow", "wine", "sgd", 0.01, 30, (128, 64)),
-    S("too_slow", "wine", "adam", 3e-4, 60),
-    S("too_slow", "iris", "sgd", 0.01, 40),
-    S("too_slow", "iris", "adam", 1e-3, 60, (32,)),
-    # few training examples + big model + long training -> validation turns up
-    S("overfitting", "digits", "adam", 0.01, 60, (256,), n_train=60),
-    S("overfitting", "digits", "adam", 0.01, 80, (256, 128), n_train=80),
-    S("overfitting", "digits", "adam", 0.003, 80, (256, 128), n_train=100),
-    S("overfitting", "digits", "adam", 0.01, 100, (512,), n_train=60),
-    S("overfitting", "breast_cancer", "adam", 0.01, 150, (256,), n_train=60),
-    S("overfitting", "breast_cancer", "adam", 0.03, 100, (256,), n_train=40),
-    S("overfitting", "wine", "adam", 0.03, 150, (256,), n_train=30),
-    S("overfitting", "iris", "adam", 0.03, 200, (256,), n_train=20),
-    # a well-chosen rate and enough data
-    S("good", "digits", "sgd", 0.3, 20),
-    S("good", "digits", "sgd", 1.0, 20, (32,)),
-    S("good", "digits", "sgd", 0.03, 20, momentum=0.9),
-    S("good", "digits", "adam", 1e-3, 40),
-    S("good", "digits", "adam", 3e-3, 20, (128, 64)),
-    S("good", "breast_cancer", "sgd", 0.1, 40),
-    S("good", "breast_cancer", "sgd", 0.3, 30, (32,)),
-    S("good", "breast_cancer", "sgd", 0.03, 40, momentum=0.9),
-    S("good", "breast_cancer", "adam", 3e-3, 30),
-    S("good", "wine", "sgd", 0.3, 40),
-    S("good", "wine", "adam", 0.01, 40),
-    S("good", "iris", "sgd", 1.0, 60),
-    S("good", "iris", "sgd", 2.0, 40, (32,)),
+F = Family
+PRACTICE: tuple[Family, ...] = (
+    F("digits", "sgd", (64,), 64, 20, 0),
+    F("digits", "adam", (64,), 64, 20, 1),
+    F("digits", "sgd", (32,), 32, 20, 2),
+    F("digits", "sgd", (64,), 64, 40, 3),
+    F("digits", "rmsprop", (64,), 64, 20, 4),
+    F("digits", "sgd", (32,), 64, 30, 5, momentum=0.9),
+    F("breast_cancer", "sgd", (64,), 64, 40, 6),
+    F("breast_cancer", "adam", (32,), 32, 30, 7),
+    F("breast_cancer", "adam", (64,), 64, 20, 8),
+    F("breast_cancer", "sgd", (64,), 64, 30, 9, momentum=0.9),
+    F("wine", "sgd", (64,), 32, 40, 10),
+    F("wine", "adam", (64,), 64, 30, 11),
+    F("wine", "rmsprop", (32,), 32, 30, 12),
+    F("iris", "sgd", (32,), 32, 60, 13),
+    F("iris", "adam", (64,), 32, 40, 14),
+    F("iris", "rmsprop", (64,), 32, 40, 15),
+    # few training examples, a big model, long training: overfitting at the right rates
+    F("digits", "adam", (256,), 64, 60, 16, n_train=60),
+    F("digits", "sgd", (256,), 32, 60, 17, n_train=100),
+    F("breast_cancer", "adam", (256,), 64, 80, 18, n_train=40),
+    F("breast_cancer", "sgd", (256,), 32, 100, 19, n_train=30),
+    F("breast_cancer", "rmsprop", (256,), 32, 80, 20, n_train=50),
+    F("iris", "sgd", (256,), 32, 80, 21, n_train=30),
 )
-# The notebook's five figures (Part 3): practice-side runs with their own seed, shown unlabelled.
-FIGURES: dict[str, Setting] = {
-    "figure_a": S("overfitting", "digits", "adam", 0.01, 60, (256,), n_train=60),
-    "figure_b": S("too_slow", "digits", "sgd", 0.03, 20),
-    "figure_c": S("oscillating", "digits", "adam", 0.05, 15),  # lecture 6's self-check
-    "figure_d": S("good", "breast_cancer", "sgd", 0.1, 40),
-    "figure_e": S("diverging", "digits", "sgd", 2.5, 15),
+# Every held-out family is a set-up absent from PRACTICE, and AdamW, the widths 16, 128,
+# 128x64, 256x128 and 512, the batch sizes 16, 48 and 128 and the epoch counts 10, 15, 25, 50
+# and 70 appear in held-out families only.
+HELDOUT: tuple[Family, ...] = (
+    F("digits", "sgd", (128, 64), 128, 25, 100, momentum=0.9),
+    F("digits", "rmsprop", (16,), 128, 25, 101),
+    F("digits", "adamw", (128,), 48, 15, 102),
+    F("digits", "sgd", (16,), 128, 50, 103),
+    F("digits", "adam", (128, 64), 128, 10, 104),
+    F("digits", "sgd", (128,), 48, 25, 105),
+    F("breast_cancer", "sgd", (16,), 16, 25, 106, momentum=0.9),
+    F("breast_cancer", "rmsprop", (128,), 48, 25, 107),
+    F("breast_cancer", "adamw", (128, 64), 16, 15, 108),
+    F("breast_cancer", "sgd", (128,), 128, 70, 109),
+    F("breast_cancer", "adam", (128, 64), 128, 50, 110),
+    F("wine", "sgd", (128,), 16, 25, 111, momentum=0.9),
+    F("wine", "rmsprop", (128, 64), 48, 50, 112),
+    F("wine", "adamw", (16,), 16, 25, 113),
+    F("wine", "sgd", (128, 64), 16, 50, 114),
+    F("wine", "adam", (128,), 48, 15, 115),
+    F("iris", "sgd", (16,), 16, 50, 116, momentum=0.9),
+    F("iris", "rmsprop", (128,), 16, 25, 117),
+    F("iris", "adamw", (128, 64), 48, 70, 118),
+    F("iris", "adam", (16,), 16, 50, 119),
+    F("digits", "adamw", (256, 128), 48, 70, 120, n_train=80),
+    F("digits", "rmsprop", (512,), 128, 50, 121, n_train=60),
+    F("digits", "sgd", (256, 128), 16, 50, 122, momentum=0.9, n_train=120),
+    F("breast_cancer", "sgd", (256, 128), 16, 50, 123, momentum=0.9, n_train=40),
+    F("breast_cancer", "adamw", (512,), 48, 100, 124, n_train=50),
+    F("breast_cancer", "rmsprop", (256, 128), 48, 70, 125, n_train=60),
+    F("wine", "adam", (256, 128), 16, 70, 126, n_train=25),
+    F("iris", "rmsprop", (256, 128), 16, 70, 127, n_train=20),
+)
+# The notebook's figures: (wanted label, family). Set-ups absent from both parts.
+FIGURES: dict[str, tuple[str, Family]] = {
+    "figure_a": ("overfitting", F("digits", "adam", (512,), 32, 50, 200, n_train=90)),
+    "figure_b": ("too_slow", F("wine", "sgd", (48,), 24, 30, 201)),
+    "figure_c": ("oscillating", F("breast_cancer", "adam", (96,), 24, 30, 202)),  # bounces, as in lecture 6
+    "figure_d": ("good", F("breast_cancer", "sgd", (48,), 24, 30, 203, momentum=0.9)),
+    "figure_e": ("diverging", F("iris", "sgd", (96,), 24, 30, 204)),
 }
 
 
-def train_curve(setting: Setting, seed: int) -> dict[str, Any]:
-    """One real run; losses padded with nan after a divergence, then encoded for storage."""
+# --------------------------------------------------------------------------- training
+
+
+def train_run(family: Family, k: int) -> dict[str, Any]:
+    """One real run at rate ``3**k``: its stored curves and its outcome for the criterion."""
     import lrlab
 
     history = lrlab.run(
-        setting.lr,
-        dataset=setting.dataset,
-        optimizer=setting.optimizer,
-        momentum=setting.momentum,
-        hidden=setting.hidden,
-        epochs=setting.epochs,
-        n_train=setting.n_train,
-        seed=seed,
+        3.0**k,
+        dataset=family.dataset,
+        optimizer=family.optimizer,
+        momentum=family.momentum,
+        hidden=family.hidden,
+        epochs=family.epochs,
+        batch_size=family.batch_size,
+        n_train=family.n_train,
+        seed=family.seed,
         verbose=False,
     )
-    pad = [math.nan] * (setting.epochs - history.epochs_run)
-    meta = asdict(setting)
-    meta["hidden"] = list(setting.hidden)
+    pad = [math.nan] * (family.epochs - history.epochs_run)
+    diverged = history.diverged
     return {
-        "id": setting.curve_id(seed),
-        **meta,
-        "seed": seed,
+        "k": k,
         "train_loss": [encode_value(x) for x in history.train_loss + pad],
         "val_loss": [encode_value(x) for x in history.val_loss + pad],
+        "outcome": RunOutcome(diverged, math.inf if diverged else history.best_val_loss, history.val_loss[-1]),
     }
 
 
+def run_ladder(family: Family) -> list[dict[str, Any]]:
+    """Every run of the family's ladder, up to its second diverged run."""
+    runs, diverged = [], 0
+    for k in range(family.ladder_start, LADDER_END + 1):
+        run = train_run(family, k)
+        runs.append(run)
+        diverged += run["outcome"].diverged
+        if diverged == 2:
+            break
+    return runs
+
+
+def _init_worker() -> None:
+    import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before anything computes)
+
+
+def run_ladders(families: Iterable[Family], workers: int = WORKERS) -> list[list[dict[str, Any]]]:
+    """The ladders of ``families`` (in order), trained in ``workers`` processes."""
+    families = list(families)
+    if workers <= 1:
+        return [run_ladder(f) for f in families]
+    with ProcessPoolExecutor(workers, initializer=_init_worker) as pool:
+        return list(pool.map(run_ladder, families))
+
+
+# --------------------------------------------------------------------------- labelling
+
+
+def labelled_curves(family: Family, ladder: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored curves of one ladder, each with the criterion's verdict."""
+    outcomes = [run["outcome"] for run in ladder]
+    curves = []
+    for i, run in enumerate(ladder):
+        found = verdict(outcomes, i)
+        meta = asdict(family)
+        meta["hidden"] = list(family.hidden)
+        curves.append({
+            "id": family.curve_id(run["k"]),
+            **meta,
+            "lr": 3.0 ** run["k"],
+            "label": found.label,
+            "labels": list(found.labels),
+            "best_val": None if outcomes[i].diverged else encode_value(outcomes[i].best_val),
+            "fixes": {label: encode_value(loss) for label, loss in found.fixes.items()},
+            "train_loss": run["train_loss"],
+            "val_loss": run["val_loss"],
+        })
+    return curves
+
+
 def rule_labels(namespace: dict[str, Any], curve: dict[str, Any]) -> list[str]:
-    """The reference label of a stored curve with the given thresholds and each one moved ±10 %."""
+    """The reference label of a stored curve with the thresholds as set and each moved ±10 %."""
     train = [float(v) for v in curve["train_loss"]]
     val = [float(v) for v in curve["val_loss"]]
     diagnose = namespace["diagnose"]
@@ -171,92 +237,58 @@ def rule_labels(namespace: dict[str, Any], curve: dict[str, Any]) -> list[str]:
     return labels
 
 
-def values_key(curve: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """What a student sees of a curve (two runs that blow up at once can store identical values)."""
-    return tuple(curve["train_loss"]), tuple(curve["val_loss"])
+def pick_figure(name: str, label: str, curves: list[dict[str, Any]], namespace: dict[str, Any]) -> dict[str, Any]:
+    """The first run whose primary label is ``label`` and that the rules robustly call so."""
+    for curve in curves:
+        if curve["label"] == label and set(rule_labels(namespace, curve)) == {label}:
+            return {"train_loss": curve["train_loss"], "val_loss": curve["val_loss"]}
+    raise RuntimeError(f"{name}: no run of its family is robustly {label}; choose another family")
 
 
-def generate(
-    settings: Iterable[Setting],
-    seeds: Iterable[int],
-    namespace: dict[str, Any] | None = None,
-    seen: set[tuple[tuple[Any, ...], tuple[Any, ...]]] | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(kept, dropped) curves of every setting × seed; kept ones agree with the rules robustly.
-
-    A curve whose values are already in ``seen`` (e.g. all ``nan`` after an instant blow-up)
-    is dropped as a duplicate so the parts stay disjoint; kept curves are added to ``seen``.
-    """
-    namespace = namespace if namespace is not None else reference_namespace()
-    seen = seen if seen is not None else set()
-    kept, dropped = [], []
-    for setting in settings:
-        for seed in seeds:
-            curve = train_curve(setting, seed)
-            labels = rule_labels(namespace, curve)
-            if values_key(curve) in seen:
-                dropped.append({"id": curve["id"], "label": setting.label, "rules": ["duplicate"]})
-            elif all(label == setting.label for label in labels):
-                kept.append(curve)
-                seen.add(values_key(curve))
-            else:
-                dropped.append({"id": curve["id"], "label": setting.label, "rules": sorted(set(labels))})
-    return kept, dropped
+# --------------------------------------------------------------------------- the bank
 
 
-def build(verbose: bool = True) -> dict[str, Any]:
+def check_disjoint(practice: Iterable[Family], heldout: Iterable[Family], figures: Iterable[Family]) -> None:
+    """Raise unless the three groups share no set-up and no seed."""
+    groups = [list(practice), list(heldout), list(figures)]
+    for i, a in enumerate(groups):
+        for b in groups[i + 1:]:
+            if {f.setting() for f in a} & {f.setting() for f in b} or {f.seed for f in a} & {f.seed for f in b}:
+                raise RuntimeError("practice, held-out and figure families overlap")
+
+
+def build(workers: int = WORKERS, verbose: bool = True) -> dict[str, Any]:
     """The whole bank as a dict (what bank.json holds)."""
+    figure_families = [family for _, family in FIGURES.values()]
+    check_disjoint(PRACTICE, HELDOUT, figure_families)
+    start = time.perf_counter()
+    ladders = run_ladders([*PRACTICE, *HELDOUT, *figure_families], workers)
+    if verbose:
+        print(f"trained {sum(map(len, ladders))} runs in {time.perf_counter() - start:.0f} s", flush=True)
+    curves = [labelled_curves(f, ladder) for f, ladder in zip([*PRACTICE, *HELDOUT, *figure_families], ladders)]
+    n_practice, n_heldout = len(PRACTICE), len(HELDOUT)
     namespace = reference_namespace()
-    bank: dict[str, Any] = {"format": 1, "labels": list(LABELS_ORDER)}
-    summary: dict[str, Any] = {}
-    seen: set[tuple[tuple[Any, ...], tuple[Any, ...]]] = set()
-    for part, seeds in (("practice", PRACTICE_SEEDS), ("heldout", HELDOUT_SEEDS)):
-        start = time.perf_counter()
-        kept, dropped = generate(SETTINGS, seeds, namespace, seen)
-        total = len(kept) + len(dropped)
-        per_label = {
-            label: {
-                "kept": sum(c["label"] == label for c in kept),
-                "built": sum(s.label == label for s in SETTINGS) * len(seeds),
-            }
-            for label in LABELS_ORDER
-        }
-        summary[part] = {"built": total, "kept": len(kept), "agreement": round(len(kept) / total, 4),
-                         "per_label": per_label, "dropped": dropped}
-        bank[part] = {"curves": kept}
-        if verbose:
-            print(f"{part}: {len(kept)}/{total} runs agree with the rules "
-                  f"({100 * len(kept) / total:.1f} %) in {time.perf_counter() - start:.0f} s", flush=True)
-    figures = {}
-    for name, setting in FIGURES.items():
-        curve = train_curve(setting, FIGURE_SEED)
-        labels = rule_labels(namespace, curve)
-        if set(labels) != {setting.label}:
-            raise RuntimeError(f"{name} ({curve['id']}) is not robustly {setting.label}: {sorted(set(labels))}")
-        figures[name] = {k: v for k, v in curve.items() if k not in ("label", "lr", "id")}
-    bank["practice"]["figures"] = figures
-    bank["figure_key"] = {name: s.label for name, s in FIGURES.items()}
-    bank["summary"] = summary
-    check_disjoint(bank)
-    return bank
-
-
-def check_disjoint(bank: dict[str, Any]) -> None:
-    """Raise if a run (setting + seed) appears in both parts."""
-    practice = {c["id"] for c in bank["practice"]["curves"]}
-    practice |= {f"fig-{c['seed']}" for c in bank["practice"]["figures"].values()}
-    heldout = {c["id"] for c in bank["heldout"]["curves"]}
-    seeds_practice = {c["seed"] for c in bank["practice"]["curves"]} | {FIGURE_SEED}
-    seeds_heldout = {c["seed"] for c in bank["heldout"]["curves"]}
-    if practice & heldout or seeds_practice & seeds_heldout:
-        raise RuntimeError("practice and held-out parts overlap")
+    figures = {
+        name: pick_figure(name, label, family_curves, namespace)
+        for (name, (label, _)), family_curves in zip(FIGURES.items(), curves[n_practice + n_heldout:])
+    }
+    return {
+        "format": 2,
+        "labels": list(LABELS_ORDER),
+        "criterion": {"rate_margin": round(RATE_MARGIN, 6), "stop_margin": STOP_MARGIN, "ladder_factor": 3},
+        "practice": {
+            "curves": [c for family_curves in curves[:n_practice] for c in family_curves],
+            "figures": figures,
+        },
+        "heldout": {"curves": [c for family_curves in curves[n_practice:n_practice + n_heldout] for c in family_curves]},
+        "figure_key": {name: label for name, (label, _) in FIGURES.items()},
+    }
 
 
 def dumps(data: Any) -> str:
-    """Compact, strict JSON with one curve per line (small diffs, a few hundred KB)."""
+    """Compact, strict JSON with one curve per line (small diffs)."""
     def one(value: Any, indent: str) -> str:
-        if isinstance(value, dict) and any(isinstance(v, list | dict) and v and isinstance(v, dict) or
-                                           (isinstance(v, list) and v and isinstance(v[0], dict))
+        if isinstance(value, dict) and any(isinstance(v, dict) or (isinstance(v, list) and v and isinstance(v[0], dict))
                                            for v in value.values()):
             inner = ",\n".join(f"{indent} {json.dumps(k)}: {one(v, indent + ' ')}" for k, v in value.items())
             return "{\n" + inner + "\n" + indent + "}"
@@ -267,28 +299,19 @@ def dumps(data: Any) -> str:
     return one(data, "") + "\n"
 
 
-def accuracy(namespace: dict[str, Any], curves: list[dict[str, Any]]) -> tuple[int, int]:
-    """(right, total) of the namespace's ``diagnose`` on stored curves."""
-    right = sum(
-        namespace["diagnose"]([float(v) for v in c["train_loss"]], [float(v) for v in c["val_loss"]]) == c["label"]
-        for c in curves
-    )
-    return right, len(curves)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare a regeneration with the stored files")
+    parser.add_argument("--workers", type=int, default=WORKERS)
     args = parser.parse_args(argv)
-    bank = build()
+    start = time.perf_counter()
+    bank = build(args.workers)
     text = dumps(bank)
     practice_text = dumps(bank["practice"])
-    namespace = reference_namespace()
     for part in ("practice", "heldout"):
-        right, total = accuracy(namespace, bank[part]["curves"])
         counts = Counter(c["label"] for c in bank[part]["curves"])
-        print(f"reference diagnose on {part}: {right}/{total} = {100 * right / total:.1f} %  "
-              + ", ".join(f"{k} {counts[k]}" for k in LABELS_ORDER))
+        print(f"{part}: {len(bank[part]['curves'])} runs, " + ", ".join(f"{k} {counts[k]}" for k in LABELS_ORDER))
+    print(f"regenerated in {time.perf_counter() - start:.0f} s")
     if args.check:
         same = BANK_PATH.read_text() == text and PRACTICE_PATH.read_text() == practice_text
         print("bank is up to date" if same else "bank differs from a regeneration")

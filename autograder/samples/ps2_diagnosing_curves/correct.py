@@ -1,4 +1,20 @@
 # %% answer: diagnose_answer
+def _swings(curve, size):
+    """Up-and-down moves larger than ``size``: a climb above the lowest value so far, then a fall."""
+    count, low, high = 0, curve[0], None
+    for x in curve[1:]:
+        if high is None:  # looking for a climb of more than size above the low
+            low = min(low, x)
+            if x - low > size:
+                high = x
+        else:  # climbed: looking for a fall of more than size below the high
+            high = max(high, x)
+            if high - x > size:
+                count += 1
+                low, high = x, None
+    return count
+
+
 def diagnose(train_loss, val_loss):
     """Name the shape of a (training, validation) loss curve pair: one of LABELS."""
     train = [float(x) for x in train_loss]
@@ -10,21 +26,22 @@ def diagnose(train_loss, val_loss):
     n = len(train)
     t1, v1 = train[0], val[0]
 
-    if not all(math.isfinite(x) for x in train + val) or train[-1] > DIVERGE_RATIO * t1:
+    if (not all(math.isfinite(x) for x in train + val) or train[-1] > DIVERGE_RATIO * t1
+            or max(train + val) > DIVERGE_LOSS):
         return "diverging"
 
-    rises = sum(1 for a, b in zip(train, train[1:]) if b - a > RISE_FRACTION * t1)
-    rises += sum(1 for a, b in zip(val, val[1:]) if b - a > RISE_FRACTION * v1)
-    if rises >= MIN_RISES:
+    m = min(range(n), key=lambda i: val[i])  # the first epoch with the smallest validation loss
+    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
+        return "overfitting"
+
+    if _swings(train, RISE_FRACTION * t1) + _swings(val, RISE_FRACTION * v1) >= MIN_SWINGS:
         return "oscillating"
 
     k = max(1, math.ceil(TAIL_FRACTION * n))
-    if train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > TAIL_DROP * t1:
+    still_falling = (train[-1 - k] - train[-1] > TAIL_SHARE * (t1 - train[-1])
+                     or val[-1 - k] - val[-1] > TAIL_SHARE * (v1 - val[-1]))
+    if train[-1] > STALL_RATIO * t1 or still_falling:
         return "too_slow"
-
-    m = min(range(n), key=lambda i: val[i])  # the first epoch with the smallest validation loss
-    if val[-1] - val[m] > OVERFIT_RISE * v1 and train[-1] < train[m]:
-        return "overfitting"
     return "good"
 
 # %% answer: next_lr_answer

@@ -1,15 +1,6 @@
 # variant-of: correct
 # A correct solution with helper functions and loops, all inside the answer cell: full marks.
 # %% answer: diagnose_answer
-def _large_rises(curve):
-    first = curve[0]
-    count = 0
-    for i in range(1, len(curve)):
-        if curve[i] - curve[i - 1] > RISE_FRACTION * first:
-            count += 1
-    return count
-
-
 def _all_finite(*curves):
     for curve in curves:
         for x in curve:
@@ -18,23 +9,43 @@ def _all_finite(*curves):
     return True
 
 
+def _count_swings(curve):
+    """Up-and-down moves larger than RISE_FRACTION of the curve's first value."""
+    size = RISE_FRACTION * curve[0]
+    swings, lowest, highest, climbed = 0, curve[0], curve[0], False
+    for x in curve[1:]:
+        if not climbed:
+            lowest = min(lowest, x)
+            if x - lowest > size:
+                climbed, highest = True, x
+        else:
+            highest = max(highest, x)
+            if highest - x > size:
+                swings += 1
+                climbed, lowest = False, x
+    return swings
+
+
+def _still_falling(curve, k):
+    whole_drop = curve[0] - curve[-1]
+    return curve[-1 - k] - curve[-1] > TAIL_SHARE * whole_drop
+
+
 def diagnose(train_loss, val_loss):
     train, val = list(map(float, train_loss)), list(map(float, val_loss))
     if len(train) != len(val) or len(train) < 5:
         raise ValueError("need two loss curves of the same length, at least 5 epochs each")
     n = len(train)
-    if not _all_finite(train, val) or train[-1] / train[0] > DIVERGE_RATIO:
+    if not _all_finite(train, val) or train[-1] / train[0] > DIVERGE_RATIO or max(train + val) > DIVERGE_LOSS:
         return "diverging"
-    if _large_rises(train) + _large_rises(val) >= MIN_RISES:
+    m = val.index(min(val))
+    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
+        return "overfitting"
+    if _count_swings(train) + _count_swings(val) >= MIN_SWINGS:
         return "oscillating"
     k = max(1, math.ceil(n * TAIL_FRACTION))
-    barely_moved = train[-1] > STALL_RATIO * train[0]
-    still_falling = train[n - 1 - k] - train[n - 1] > TAIL_DROP * train[0]
-    if barely_moved or still_falling:
+    if train[-1] > STALL_RATIO * train[0] or _still_falling(train, k) or _still_falling(val, k):
         return "too_slow"
-    m = val.index(min(val))
-    if val[-1] - val[m] > OVERFIT_RISE * val[0] and train[-1] < train[m]:
-        return "overfitting"
     return "good"
 
 # %% answer: next_lr_answer

@@ -1,6 +1,19 @@
 # variant-of: correct
 # A correct solution written with numpy arrays: full marks.
 # %% answer: diagnose_answer
+def _swings(curve, size):
+    count, low, high = 0, curve[0], None
+    for x in curve[1:]:
+        if high is None:
+            low = min(low, x)
+            high = x if x - low > size else None
+        else:
+            high = max(high, x)
+            if high - x > size:
+                count, low, high = count + 1, x, None
+    return count
+
+
 def diagnose(train_loss, val_loss):
     train = np.asarray(train_loss, dtype=float).ravel()
     val = np.asarray(val_loss, dtype=float).ravel()
@@ -11,17 +24,18 @@ def diagnose(train_loss, val_loss):
     if not (np.all(np.isfinite(train)) and np.all(np.isfinite(val))):
         return "diverging"
     t1, v1 = train[0], val[0]
-    if train[-1] > DIVERGE_RATIO * t1:
+    if train[-1] > DIVERGE_RATIO * t1 or max(train.max(), val.max()) > DIVERGE_LOSS:
         return "diverging"
-    rises = np.sum(np.diff(train) > RISE_FRACTION * t1) + np.sum(np.diff(val) > RISE_FRACTION * v1)
-    if rises >= MIN_RISES:
+    m = int(np.argmin(val))
+    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
+        return "overfitting"
+    if _swings(train, RISE_FRACTION * t1) + _swings(val, RISE_FRACTION * v1) >= MIN_SWINGS:
         return "oscillating"
     k = max(1, int(np.ceil(TAIL_FRACTION * train.size)))
-    if train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > TAIL_DROP * t1:
+    tail = np.array([train[-1 - k] - train[-1], val[-1 - k] - val[-1]])
+    whole = np.array([t1 - train[-1], v1 - val[-1]])
+    if train[-1] > STALL_RATIO * t1 or np.any(tail > TAIL_SHARE * whole):
         return "too_slow"
-    m = int(np.argmin(val))
-    if val[-1] - val[m] > OVERFIT_RISE * v1 and train[-1] < train[m]:
-        return "overfitting"
     return "good"
 
 # %% answer: next_lr_answer

@@ -1,16 +1,31 @@
 # variant-of: correct
 # Wrong: looks only at the training loss (never sees overfitting or validation jumps).
 # %% answer: diagnose_answer
+def _swings(curve, size):
+    count, low, high = 0, curve[0], None
+    for x in curve[1:]:
+        if high is None:
+            low = min(low, x)
+            if x - low > size:
+                high = x
+        else:
+            high = max(high, x)
+            if high - x > size:
+                count += 1
+                low, high = x, None
+    return count
+
+
 def diagnose(train_loss, val_loss):
     train = [float(x) for x in train_loss]
     if len(train) != len(val_loss) or len(train) < 5:
         raise ValueError("need two curves of equal length, at least 5 epochs")
-    if not all(math.isfinite(x) for x in train) or train[-1] > DIVERGE_RATIO * train[0]:
+    n, t1 = len(train), train[0]
+    if not all(math.isfinite(x) for x in train) or train[-1] > DIVERGE_RATIO * t1 or max(train) > DIVERGE_LOSS:
         return "diverging"
-    rises = sum(1 for a, b in zip(train, train[1:]) if b - a > RISE_FRACTION * train[0])
-    if rises >= MIN_RISES:
+    if _swings(train, RISE_FRACTION * t1) >= MIN_SWINGS:
         return "oscillating"
-    k = max(1, math.ceil(TAIL_FRACTION * len(train)))
-    if train[-1] > STALL_RATIO * train[0] or train[-1 - k] - train[-1] > TAIL_DROP * train[0]:
+    k = max(1, math.ceil(TAIL_FRACTION * n))
+    if train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > TAIL_SHARE * (t1 - train[-1]):
         return "too_slow"
     return "good"

@@ -1,21 +1,36 @@
 # variant-of: correct
-# Wrong: returns the label's index in LABELS and a numpy scalar rate (not a str / not plain float).
+# Wrong: returns the label's index in LABELS instead of the label (not a str).
 # %% answer: diagnose_answer
+def _swings(curve, size):
+    count, low, high = 0, curve[0], None
+    for x in curve[1:]:
+        if high is None:
+            low = min(low, x)
+            if x - low > size:
+                high = x
+        else:
+            high = max(high, x)
+            if high - x > size:
+                count += 1
+                low, high = x, None
+    return count
+
+
 def diagnose(train_loss, val_loss):
     train = [float(x) for x in train_loss]
     val = [float(x) for x in val_loss]
     if len(train) != len(val) or len(train) < 5:
         raise ValueError("need two curves of equal length, at least 5 epochs")
-    if not all(math.isfinite(x) for x in train + val) or train[-1] > DIVERGE_RATIO * train[0]:
+    n, t1, v1 = len(train), train[0], val[0]
+    if not all(math.isfinite(x) for x in train + val) or train[-1] > DIVERGE_RATIO * t1 or max(train + val) > DIVERGE_LOSS:
         return 0
-    rises = sum(1 for a, b in zip(train, train[1:]) if b - a > RISE_FRACTION * train[0])
-    rises += sum(1 for a, b in zip(val, val[1:]) if b - a > RISE_FRACTION * val[0])
-    if rises >= MIN_RISES:
-        return 1
-    k = max(1, math.ceil(TAIL_FRACTION * len(train)))
-    if train[-1] > STALL_RATIO * train[0] or train[-1 - k] - train[-1] > TAIL_DROP * train[0]:
-        return 2
     m = val.index(min(val))
-    if val[-1] - val[m] > OVERFIT_RISE * val[0] and train[-1] < train[m]:
+    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
         return 3
+    if _swings(train, RISE_FRACTION * t1) + _swings(val, RISE_FRACTION * v1) >= MIN_SWINGS:
+        return 1
+    k = max(1, math.ceil(TAIL_FRACTION * n))
+    if (train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > TAIL_SHARE * (t1 - train[-1])
+            or val[-1 - k] - val[-1] > TAIL_SHARE * (v1 - val[-1])):
+        return 2
     return 4

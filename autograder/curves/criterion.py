@@ -1,0 +1,83 @@
+"""The labelling criterion of the curve bank: a label is right when its fix works.
+
+It never looks at the shape of a curve (so it is independent of the rules students write):
+it repeats the run with the fix a label prescribes, everything else identical (data, split,
+model, optimizer, batch size, epochs, seed), and asks whether the fix helps by a stated margin.
+The fixes are ``next_lr``'s (and the taxonomy's) for each label, on a ladder of learning rates
+three times apart:
+
+* ``diverging`` — the run blew up (``lrlab``'s ``History.diverged``: a loss became non-finite or
+  rose above 100 × the loss at initialisation); or it did not, but dividing the rate by 9 (the
+  ladder's ≈ ÷10) lowers the best validation loss by ``RATE_MARGIN`` more than dividing it by 3;
+* ``oscillating`` — dividing the rate by 3 lowers the best validation loss by ``RATE_MARGIN``;
+* ``too_slow`` — some higher rate of the ladder (×3, ×9, …: next_lr's fix, repeated as
+  needed) lowers the best validation loss by ``RATE_MARGIN``;
+* ``overfitting`` — stopping at the epoch of the best validation loss gives a validation loss
+  ``STOP_MARGIN`` lower than the final one;
+* ``good`` — no fix above helps by its margin.
+
+A run that diverged has the single right label ``diverging``. Otherwise every label whose fix
+works is right (a run at too high a rate that also overfits is cured by either fix); ``good``
+is right only when no fix works. The *primary* label is the right label whose fix ends at the
+lowest validation loss (ties in the order of ``LABELS``). A diverged run has no best
+validation loss (it counts as infinite).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+LABELS = ("diverging", "oscillating", "too_slow", "overfitting", "good")
+RATE_MARGIN = 1 / 3  # a rate fix must lower the best validation loss by at least a third
+STOP_MARGIN = 1 / 4  # early stopping must beat the final validation loss by at least a quarter
+MIN_GAIN = 0.02  # ... and every fix by at least this much (nats): below it a gain is noise
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one run of a rate ladder achieved (full precision, from ``lrlab.History``)."""
+
+    diverged: bool
+    best_val: float  # math.inf when the run diverged
+    final_val: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The criterion's answer for one run: its primary label, every right label, and the
+    validation loss each working fix reached (what the README's table quotes)."""
+
+    label: str
+    labels: tuple[str, ...]
+    fixes: dict[str, float]
+
+
+def _helps(fixed: float, current: float, margin: float) -> bool:
+    return math.isfinite(fixed) and fixed <= (1 - margin) * current and current - fixed >= MIN_GAIN
+
+
+def verdict(ladder: Sequence[RunOutcome], i: int) -> Verdict:
+    """The verdict for run ``i`` of ``ladder`` (rates ascending, each 3 × the one before).
+
+    Fixes that need a rate the ladder lacks (below its first rate) count as not working.
+    """
+    run = ladder[i]
+    if run.diverged:
+        return Verdict("diverging", ("diverging",), {})
+    best = [r.best_val for r in ladder]
+    fixes: dict[str, float] = {}
+    if i >= 2 and _helps(best[i - 2], min(best[i], best[i - 1]), RATE_MARGIN):
+        fixes["diverging"] = best[i - 2]
+    if i >= 1 and _helps(best[i - 1], best[i], RATE_MARGIN):
+        fixes["oscillating"] = best[i - 1]
+    higher = min(best[i + 1:], default=math.inf)
+    if _helps(higher, best[i], RATE_MARGIN):
+        fixes["too_slow"] = higher
+    if _helps(run.best_val, run.final_val, STOP_MARGIN):
+        fixes["overfitting"] = run.best_val
+    if not fixes:
+        return Verdict("good", ("good",), {})
+    labels = tuple(label for label in LABELS if label in fixes)
+    primary = min(labels, key=lambda label: (fixes[label], LABELS.index(label)))
+    return Verdict(primary, labels, fixes)
