@@ -199,6 +199,22 @@ def test_notebook_states_the_applied_budget_the_check_uses() -> None:
     assert checks_ps1.applied_total_steps() == 66
 
 
+def test_part4_calibration_holds_for_the_runs_the_notebook_names() -> None:
+    """The best constant rate of calibrate_applied.py misses the target, the solution reaches
+    it, and the notebook prints both numbers (re-trained here: pinned numerics, same digits)."""
+    from autograder.checks.calibrate_applied import REFERENCE, constant, scheduled
+
+    best = constant("rmsprop", 0.5, 10 ** (-20 / 8))
+    reference = scheduled(REFERENCE)
+    assert best.loss > checks_ps1.APPLIED_TARGET_LOSS > reference
+    solution: dict = {}
+    exec(answers(ASSIGNMENT, "correct")["applied_answer"], solution)
+    assert solution["APPLIED"] == REFERENCE
+    text = next(c.source for c in _read(SOURCE_NB).cells if "No constant learning rate gets there" in c.source)
+    assert f"**{best.loss:.4f}**" in text and f"**{reference:.4f}**" in text
+    assert f"`TARGET_VAL_LOSS` = {checks_ps1.APPLIED_TARGET_LOSS}**" in text
+
+
 # --------------------------------------------------------------------------- references
 
 
