@@ -341,11 +341,12 @@ def test_honest_full_marks(grader, course, snapshot, assignment, variant):
 
 # --------------------------------------------------------------------------- families 1-8, 10
 
+FORBIDDING_PS1 = tuple(g for g, c in load_checks(PS1).items() if c.forbidden) if not _available(PS1) else ()
 # (fixture, honest baseline variant, checks that must score 0, execute the notebook too,
 #  the check the attack targets)
 ATTACKS = {
     PS1: [
-        ("hide_failures", "baseline_wrong_step", (), True, "test_step_decay"),
+        ("hide_failures", "baseline_not_float", ("test_step_decay",), True, "test_step_decay"),
         ("patch_everything", "baseline_wrong_step", (), False, "test_step_decay"),
         ("lying_objects", "baseline_lying", (), False, "test_step_decay"),
         ("applied_lie", "correct", ("test_applied",), False, "test_applied"),
@@ -357,9 +358,15 @@ ATTACKS = {
         ("disk_fill", "correct", ("test_gd_regime",), False, "test_gd_regime"),
         ("graded_differently", "baseline_wrong_step", (), False, "test_step_decay"),
         ("network", "baseline_wrong_step", (), False, "test_step_decay"),
+        # issue 13: a scheduler named at run time trips the wire; disarming the wire voids
+        # every check that forbids schedulers; a forbidden name costs only its own check.
+        ("wrong_forbidden_at_run_time", "correct", ("test_step_decay",), False, "test_step_decay"),
+        ("disarm_tripwire", "correct", FORBIDDING_PS1, False, "test_step_decay"),
+        ("wrong_forbidden_scheduler", "correct", ("test_step_decay", "test_warmup_cosine_lr"), False,
+         "test_warmup_cosine_lr"),
     ],
     PS2: [
-        ("hide_failures", "baseline_wrong", ("test_next_lr",), True, "test_next_lr"),
+        ("hide_failures", "baseline_not_float", ("test_next_lr",), True, "test_next_lr"),
         ("patch_everything", "baseline_wrong", ("test_next_lr",), False, "test_next_lr"),
         ("lying_objects", "baseline_lying", (), False, "test_next_lr"),
         ("read_hidden", "baseline_raises", ("test_figures",), True, "test_next_lr"),
@@ -438,6 +445,11 @@ def test_attack(grader, course, snapshot, listener, assignment, name, base_varia
             pytest.xfail(f"no network namespace at isolation level {out.isolation}")
     if name == "read_hidden":
         assert os.environ["LRLAB_REDTEAM_SECRET"] == course.canary  # the secret WAS in our environment
+    if name == "disarm_tripwire":
+        assert "the forbidden-scheduler tripwire was disarmed in the worker (suspected tampering)" in out.flags
+    if name in ("wrong_forbidden_at_run_time", "wrong_forbidden_scheduler"):
+        others = {g: c.score for g, c in checks.items() if g not in zero}
+        assert others == {g: v for g, v in base.items() if g not in zero}, "only the own checks are voided"
     if execute:
         executed = course.root / "autograded" / student / assignment / f"{assignment}.ipynb"
         assert executed.exists(), out.flags
