@@ -164,8 +164,8 @@ def _bank_curves(part: str) -> tuple[list[Curve], list[tuple[str, ...]]]:
 
 def check_diagnose_heldout(student: Student, rng: random.Random) -> CheckResult:
     """Accuracy on the held-out real runs (a label counts when it is one of the run's right
-    labels): proportional, full marks from FULL_MARKS_ACCURACY. The visible cell only prints
-    the practice accuracy, so nothing here can zero the cell but a missing ``diagnose``."""
+    labels): proportional, full marks from FULL_MARKS_ACCURACY. The visible cell prints the
+    practice accuracy and asserts only that ``diagnose`` exists, so only a missing one zeroes it."""
     if not student.has("diagnose"):
         return CheckResult(0.0, ("diagnose is not defined",), basics_ok=False)
     curves, right_labels = _bank_curves("heldout")
