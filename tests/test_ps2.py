@@ -130,6 +130,19 @@ def test_reference_rules_earn_full_marks_on_the_heldout_runs() -> None:
     assert all(n >= 10 for _, n in per.values())  # every label is measured on enough runs
 
 
+def test_moves_below_min_change_are_noise() -> None:
+    """A validation rise or a late fall of at most MIN_CHANGE (0.02) names no fix: the criterion
+    calls a gain below 0.02 noise, and the rules ignore such moves too."""
+    diagnose = reference_namespace()["diagnose"]
+    train = [0.3 * 0.7**i for i in range(20)]
+    small_rise = [0.06 - 0.002 * i for i in range(10)] + [0.042 + 0.0018 * i for i in range(10)]  # +0.016 (> 30 %)
+    assert diagnose(train, small_rise) == "good"
+    assert diagnose(train, [0.06 - 0.002 * i for i in range(10)] + [0.042 + 0.003 * i for i in range(10)]) == "overfitting"
+    slow_tail = [0.06 - 0.0015 * i for i in range(20)]  # the last half falls 0.015: > 10 % of the drop, < 0.02
+    assert diagnose(train, slow_tail) == "good"
+    assert diagnose(train, [0.2 - 0.008 * i for i in range(20)]) == "too_slow"
+
+
 def test_a_steady_validation_climb_is_overfitting_not_oscillating() -> None:
     """Issue 13's textbook case: training to 0, validation climbing 0.31 -> 0.78."""
     diagnose = reference_namespace()["diagnose"]
