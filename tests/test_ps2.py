@@ -210,6 +210,35 @@ def test_every_run_of_every_ladder_is_kept() -> None:
             assert diverged[-1] or ks[-1] == make_bank.LADDER_END
 
 
+def test_the_criterion_names_the_labels_whose_fix_works() -> None:
+    """The labelling criterion on a hand-made ladder (rates 3x apart): never the rules."""
+    from autograder.curves.criterion import RunOutcome, verdict
+
+    def run(best: float, final: float | None = None) -> RunOutcome:
+        return RunOutcome(False, best, best if final is None else final)
+
+    blew_up = RunOutcome(True, math.inf, math.nan)
+    ladder = [run(0.90), run(0.40), run(0.10), run(0.30, 0.60), run(0.50), blew_up]
+    assert verdict(ladder, 5).labels == ("diverging",)  # blew up: nothing else is right
+    assert verdict(ladder, 0).labels == ("too_slow",)  # a higher rate reaches 0.10
+    assert verdict(ladder, 2).labels == ("good",)  # no fix lowers 0.10 by a third
+    third = verdict(ladder, 3)  # / 3 reaches 0.10 (right), stopping at the best epoch 0.30 (right)
+    assert third.labels == ("oscillating", "overfitting") and third.label == "oscillating"
+    assert set(verdict(ladder, 4).labels) == {"diverging", "oscillating"}  # / 9 beats / 3 by a third
+    tiny = [run(0.030), run(0.015)]  # halves the loss, but gains less than MIN_GAIN: noise
+    assert verdict(tiny, 0).labels == ("good",)
+
+
+def test_a_nearest_practice_run_lookup_is_far_below_the_rules() -> None:
+    """The held-out bank cannot be passed by memorising the practice file (issue 13's leak)."""
+    from autograder.curves.accuracy import accuracy_table
+    from autograder.curves.nearest import nearest_accuracy
+
+    lookup, _ = nearest_accuracy(curves("practice"), curves("heldout"))
+    rules, _, _ = accuracy_table(reference_namespace()["diagnose"], curves("heldout"))
+    assert lookup < 0.75 and lookup < rules - 0.1, (lookup, rules)
+
+
 def test_practice_file_is_the_practice_part_and_is_released() -> None:
     practice = json.loads(PRACTICE_PATH.read_text())
     assert practice == load_bank()["practice"]
