@@ -234,14 +234,14 @@ def run(course: Course, assignment: str, *, students: str | None = None, log=pri
         secrets = hidden_material(course, assignment, public)
         for student, outcome in sorted(outcomes.items()):
             folder = course.path("feedback", student, assignment)
-            folder.mkdir(parents=True, exist_ok=True)
             page = render(course, outcome, notebook, secrets, release_nb)
-            written.append(store.atomic_write_text(folder / f"{notebook}.html", page))
+            written.append(store.atomic_write_text(folder / f"{notebook}.html", page,
+                                                   group_shared=course.group_shared))
             submitted = course.path("submitted", student, assignment)
             for name in ("timestamp.txt", "submission_secret.txt"):
                 data = _read_regular(submitted / name)
                 if data is not None and len(data) < 4096:
-                    (folder / name).write_bytes(data)
+                    store.atomic_write_bytes(folder / name, data, group_shared=course.group_shared)
     missing_secret = [s for s in outcomes if not (course.path("feedback", s, assignment) / "submission_secret.txt").is_file()]
     log(f"Feedback for {len(outcomes)} student(s) in {course.coursedir.feedback_directory}/<student>/{assignment}/")
     if missing_secret and course.exchange_root():
