@@ -62,3 +62,15 @@ def test_every_autograder_verb_in_the_readme_exists(capsys: pytest.CaptureFixtur
             build_parser().parse_args([verb, "--help"])
         assert exit_info.value.code == (2 if verb == "no-such-verb" else 0), verb
     capsys.readouterr()
+
+
+def test_help_is_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograder.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    shown = capsys.readouterr().out
+    assert "``" not in shown and ":mod:" not in shown, shown  # no reStructuredText in a terminal
+    assert shown.splitlines()[2].startswith("LR Lab's instructor command line")
+    for verb in ("release", "collect", "grade", "feedback", "export", "report", "publish", "demo"):
+        assert verb in shown
