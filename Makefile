@@ -24,6 +24,18 @@ export OMP_NUM_THREADS := 1
 
 .PHONY: help venv demo test lab release execute bench clean publish
 
+# $(call apt_install_unless,TEST,PACKAGE,WHAT NEEDS IT): when the shell TEST fails, install
+# Debian's PACKAGE with apt-get, only as root; otherwise, or when that fails, warn that WHAT
+# NEEDS IT will be skipped (the tests skip with the reason, and fail when CI is set).
+apt_install_unless = if $(1); then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: installing $(2) with apt-get"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null) \
+		|| echo "make: WARNING: apt-get install $(2) failed; $(3) will be skipped"; \
+	else \
+		echo "make: WARNING: $(2) missing and not root (or no apt-get); $(3) will be skipped"; \
+	fi
+
 help:
 	@echo "make demo   - set up, regenerate release/, grade the sample class, print grades"
 	@echo "make test   - set up and run the whole test suite (nbval included)"
@@ -105,14 +117,7 @@ $(HUB_PROXY): hub/package.json hub/package-lock.json
 
 # Debian's chromium for Playwright (never `playwright install`): apt-get only as root, only when missing.
 hub-browser:
-	@if [ -x "$(CHROMIUM)" ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "make: installing chromium with apt-get"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-		|| echo "make: WARNING: apt-get install chromium failed; the hub e2e test will be skipped"; \
-	else \
-		echo "make: WARNING: $(CHROMIUM) missing and not root (or no apt-get); the hub e2e test will be skipped"; \
-	fi
+	@$(call apt_install_unless,[ -x "$(CHROMIUM)" ],chromium,the hub e2e test)
 
 test: hub-deps
 
@@ -125,13 +130,6 @@ hub-clean:
 # makes its own throwaway cluster and stops it. Without them it skips (fails when CI is set).
 .PHONY: postgres-server
 postgres-server:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "make: installing postgresql with apt-get"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
-		|| echo "make: WARNING: apt-get install postgresql failed; the PostgreSQL test will be skipped"; \
-	else \
-		echo "make: WARNING: PostgreSQL's initdb missing and not root (or no apt-get); the PostgreSQL test will be skipped"; \
-	fi
+	@$(call apt_install_unless,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null,postgresql,the PostgreSQL test)
 
 test: postgres-server
