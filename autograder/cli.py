@@ -142,6 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(err, OperationalError):
+            raise
+        # A server gradebook that cannot be reached (down, wrong host, refused login): one
+        # line, the driver's own reason (it names host and user, never the password).
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+        print(f"error: cannot use the gradebook: {reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted: every outcome recorded so far is kept; run the same command again to resume.",
               file=sys.stderr)

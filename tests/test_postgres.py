@@ -240,6 +240,19 @@ def formgrader(root: Path, log: Path) -> Iterator[Callable[..., object]]:
 # --------------------------------------------------------------------------- the workflow
 
 
+def test_an_unreachable_gradebook_is_one_clear_line(tmp_path, capsys):
+    root = tmp_path / "course"
+    root.mkdir()
+    nowhere = tmp_path / "no-server"
+    config = (ROOT / "nbgrader_config.py").read_text()
+    (root / "nbgrader_config.py").write_text(
+        config + f"\nc.CourseDirectory.db_url = 'postgresql://lrlab:s3cret-pw@/lrlab?host={nowhere}'\n")
+    assert cli.main(["--course", str(root), "export"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot use the gradebook: ") and len(err.strip().splitlines()) == 1, err
+    assert str(nowhere) in err and "s3cret-pw" not in err
+
+
 @pytest.mark.slow
 def test_the_whole_workflow_on_a_postgresql_gradebook(postgres, tmp_path, capsys):
     distributed = pytest.importorskip("distributed")

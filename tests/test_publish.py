@@ -169,7 +169,7 @@ def test_a_second_publish_is_one_commit_on_top(published, tmp_path, capsys):
 
 ISOLATION = """import importlib.util, sys
 assert importlib.util.find_spec("autograder") is None, "autograder is importable"
-foreign = [p for p in sys.path if p and not p.startswith(({tree!r} + "/", sys.prefix, sys.base_prefix))]
+foreign = [p for p in sys.path if p and p != {tree!r} and not p.startswith(({tree!r} + "/", sys.prefix, sys.base_prefix))]
 assert not foreign, foreign"""
 FROM_TREE = """import sys
 lrlab_files = {{n: getattr(m, "__file__", "") for n, m in sys.modules.items() if n.split(".")[0] == "lrlab"}}
@@ -201,7 +201,7 @@ def _text(cell) -> str:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
             parts.append(f"{out.get('name')}: {out.get('text', '')}")
-        elif out.get("output_type") in ("execute_result", "error"):
+        elif out.get("output_type") in ("execute_result", "display_data", "error"):
             parts.append(out.get("data", {}).get("text/plain", "") or f"error {out.get('ename')}")
     return _sanitize("".join(parts))
 
