@@ -213,7 +213,7 @@ def test_part4_calibration_holds_for_the_runs_the_notebook_names() -> None:
     solution: dict = {}
     exec(answers(ASSIGNMENT, "correct")["applied_answer"], solution)
     assert solution["APPLIED"] == REFERENCE
-    text = next(c.source for c in _read(SOURCE_NB).cells if "No constant learning rate gets there" in c.source)
+    text = next(c.source for c in _read(SOURCE_NB).cells if "No constant learning rate we tried gets there" in c.source)
     assert f"**{best.loss:.4f}**" in text and f"**{reference:.4f}**" in text
     assert f"`TARGET_VAL_LOSS` = {checks_ps1.APPLIED_TARGET_LOSS}**" in text
 
