@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -38,12 +39,20 @@ class Split:
         return int(torch.cat([self.y_train, self.y_val]).max().item()) + 1
 
 
-def load_arrays(name: str = "digits") -> tuple[np.ndarray, np.ndarray]:
-    """Return the raw features and labels of a bundled scikit-learn dataset."""
-    if name not in _LOADERS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+@lru_cache(maxsize=None)
+def _bundled(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The dataset as read from scikit-learn's bundled files (read once per process: parsing
+    them costs more than building a model, and a lecture runs dozens of seeded runs)."""
     bunch = _LOADERS[name]()
     return bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+
+
+def load_arrays(name: str = "digits") -> tuple[np.ndarray, np.ndarray]:
+    """Return the raw features and labels of a bundled scikit-learn dataset (fresh copies)."""
+    if name not in _LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    X, y = _bundled(name)
+    return X.copy(), y.copy()
 
 
 def load_split(

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from lrlab.plots import clip_to_top, draw_run, epoch_axis, loss_limits, new_axes, rate_colors, show
+from lrlab.plots import clip_to_top, draw_run, epoch_axis, log_scale, loss_limits, new_axes, rate_colors, show
 from lrlab.report import format_loss
 from lrlab.train import History
 
@@ -35,7 +35,7 @@ def explorer_figure(runs: Mapping[float, History], lr: float, logy: bool = True,
     color = to_hex(mapping.to_rgba(lr))
     draw_run(ax, f"lr={lr:g}", runs[lr], top, color, "o", f"lr={lr:g} ")
     if logy:
-        ax.set_yscale("log")
+        log_scale(ax)
     ax.set_ylim(low, top)
     epoch_axis(ax)
     ax.set_ylabel("cross-entropy loss" + (" (log scale)" if logy else ""))

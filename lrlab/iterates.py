@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from tabulate import tabulate
 
-from lrlab.plots import OKABE_ITO, epoch_axis, new_axes, styles_for
+from lrlab.plots import OKABE_ITO, epoch_axis, log_scale, new_axes, styles_for
 from lrlab.report import format_number
 
 
@@ -88,7 +88,7 @@ def plot_iterates(
                 markerfacecolor="none", color=style.color, label=label)
     epoch_axis(ax, "step t")
     if absolute:
-        ax.set_yscale("log")
+        log_scale(ax)
         ax.set_ylabel("|x_t| (log scale)")
     else:
         ax.axhline(0.0, color="black", linewidth=0.8)

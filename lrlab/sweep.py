@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from tabulate import tabulate
 
 from lrlab.data import load_split
-from lrlab.plots import DIVERGED_MARKER, OKABE_ITO, TRAINING_STYLE, VALIDATION_STYLE, Style, new_axes, place_legend, styles_for
+from lrlab.plots import DIVERGED_MARKER, OKABE_ITO, TRAINING_STYLE, VALIDATION_STYLE, Style, log_scale, new_axes, place_legend, styles_for
 from lrlab.report import loss_at, value_at
 from lrlab.seeds import SEEDS, Spread, best_val_loss, final_train_loss, final_val_loss
 from lrlab.train import History, run
@@ -123,8 +123,8 @@ def _mark_diverged(ax: Axes, runs: Mapping[float, Sequence[History]], top: float
 
 
 def _rate_axes(ax: Axes, low: float, top: float, ylabel: str, title: str) -> None:
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_scale(ax, "x")
+    log_scale(ax, "y")
     ax.set_ylim(low, top)
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel(ylabel)
