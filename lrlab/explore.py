@@ -7,13 +7,14 @@ widgets cannot run, e.g. on a static render of the notebook.
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import ipywidgets as widgets
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from lrlab.plots import clip_to_top, draw_run, epoch_axis, log_scale, loss_limits, new_axes, rate_colors, show
+from lrlab.plots import clip_to_top, display_figure, draw_run, epoch_axis, log_scale, loss_limits, new_axes, rate_colors
 from lrlab.report import format_loss
 from lrlab.train import History
 
@@ -58,7 +59,8 @@ def describe(runs: Mapping[float, History], lr: float) -> str:
 
 
 class LrExplorer(widgets.VBox):
-    """A slider over learning rates and the loss curves of the selected precomputed run.
+    """A slider over learning rates, the loss curves of the selected precomputed run, and a
+    one-sentence description of them under the figure.
 
     Its plain-text form is stable (no widget ids, no figure sizes), so notebooks that
     display it stay comparable by nbval.
@@ -81,9 +83,10 @@ class LrExplorer(widgets.VBox):
             style={"description_width": "initial"},
         )
         self.output = widgets.Output()
+        self.caption = widgets.HTML()
         self.redraws = 0
         self.slider.observe(self._on_change, names="value")
-        super().__init__(children=[self.slider, self.output])
+        super().__init__(children=[self.slider, self.output, self.caption])
         self.redraw()
 
     def _on_change(self, change: dict) -> None:
@@ -92,10 +95,11 @@ class LrExplorer(widgets.VBox):
     def redraw(self) -> None:
         """Draw the selected run into the output area (replacing the previous figure)."""
         self.redraws += 1
+        lr = self.slider.value
         with self.output:
             self.output.clear_output(wait=True)
-            lr = self.slider.value
-            show(explorer_figure(self.runs, lr, logy=self.logy), describe(self.runs, lr))
+            text = display_figure(explorer_figure(self.runs, lr, logy=self.logy), describe(self.runs, lr))
+        self.caption.value = f"<em>{html.escape(text)}</em>"  # the description, readable under the figure
 
     def __repr__(self) -> str:
         rates = ", ".join(f"{lr:g}" for lr in sorted(self.runs))

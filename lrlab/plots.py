@@ -366,6 +366,23 @@ def figure_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _figure_and_text(fig: Figure | Axes, alt: str) -> tuple[Figure, str]:
+    if not alt.strip():
+        raise ValueError("every figure needs a description")
+    return (fig.figure if isinstance(fig, Axes) else fig), f"Figure: {alt.strip()}"
+
+
+def display_figure(fig: Figure | Axes, alt: str) -> str:
+    """Display the figure as a PNG whose plain-text form is ``"Figure: " + alt``, close it, and
+    return that text (for a caption shown elsewhere, e.g. in a widget)."""
+    from IPython.display import display
+
+    figure, text = _figure_and_text(fig, alt)
+    display({"image/png": base64.b64encode(figure_png(figure)).decode("ascii"), "text/plain": text}, raw=True)
+    plt.close(figure)
+    return text
+
+
 def show(fig: Figure | Axes, alt: str) -> None:
     """Display a figure with ``alt``, a one-sentence description of what it shows, and close it.
 
@@ -375,10 +392,5 @@ def show(fig: Figure | Axes, alt: str) -> None:
     """
     from IPython.display import display
 
-    if not alt.strip():
-        raise ValueError("every figure needs a description")
-    figure = fig.figure if isinstance(fig, Axes) else fig
-    text = f"Figure: {alt.strip()}"
-    display({"image/png": base64.b64encode(figure_png(figure)).decode("ascii"), "text/plain": text}, raw=True)
+    text = display_figure(fig, alt)
     display({"text/markdown": f"*{text}*", "text/plain": text}, raw=True)
-    plt.close(figure)

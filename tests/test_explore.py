@@ -37,6 +37,7 @@ def test_slider_lists_the_rates_and_redraws_on_change() -> None:
     assert explorer.redraws == 1
     explorer.slider.value = 10.0
     assert explorer.redraws == 2
+    assert explorer.caption.value.startswith("<em>Figure: Loss curves of learning rate 10,")
     assert repr(explorer) == "LrExplorer(rates=[0.1, 1, 10], selected=10)"
     plt.close("all")
 
