@@ -38,7 +38,7 @@ def explorer_figure(runs: Mapping[float, History], lr: float, logy: bool = True,
     if logy:
         log_scale(ax)
     ax.set_ylim(low, top)
-    epoch_axis(ax)
+    epoch_axis(ax, histories=list(runs.values()))
     ax.set_ylabel("cross-entropy loss" + (" (log scale)" if logy else ""))
     ax.set_title(f"Learning rate {lr:g} (other rates: faint training curves)")
     ax.legend(fontsize="small", loc="lower left")

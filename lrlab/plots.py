@@ -122,10 +122,14 @@ def _axes(ax: Axes | None) -> Axes:
     return ax if ax is not None else new_axes()[1]
 
 
-def epoch_axis(ax: Axes, label: str = "epoch") -> None:
-    """Integer ticks (an epoch is never 2.5) and a label on the x axis."""
+def epoch_axis(ax: Axes, label: str = "epoch", histories: Sequence[History] = ()) -> None:
+    """Integer ticks (an epoch is never 2.5) and a label on the x axis; with ``histories``, the
+    axis spans every planned epoch, so a run that stopped early does not shrink it."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(label)
+    epochs = max((max(h.epochs_planned, h.epochs_run) for h in histories), default=0)
+    if epochs > 1:
+        ax.set_xlim(0.5, epochs + 0.5)
 
 
 def log_scale(ax: Axes, axis: str = "y") -> None:
@@ -237,7 +241,7 @@ def plot_losses(
     if logy:
         log_scale(ax)
     ax.set_ylim(low, top)
-    epoch_axis(ax)
+    epoch_axis(ax, histories=list(histories.values()))
     ax.set_ylabel("cross-entropy loss" + (" (log scale)" if logy else ""))
     ax.set_title(title or "Training (solid) and validation (dashed) loss")
     place_legend(ax, legend, ncol=2 if len(histories) > 3 else 1)
@@ -262,7 +266,7 @@ def plot_accuracy(
         ax.plot(range(1, len(h.val_acc) + 1), h.val_acc, VALIDATION_STYLE, color=style.color, marker=style.marker,
                 markersize=4, markerfacecolor="white", markevery=max(1, len(h.val_acc) // 10), label=name)
     ax.set_ylim(*ylim)
-    epoch_axis(ax)
+    epoch_axis(ax, histories=list(histories.values()))
     ax.set_ylabel("validation accuracy")
     ax.set_title(title)
     ax.legend(fontsize="small")
@@ -316,7 +320,7 @@ def plot_sweep(
                 slot += 1
         log_scale(ax)
         ax.set_ylim(low, top)
-        epoch_axis(ax)
+        epoch_axis(ax, histories=list(runs.values()))
         ax.set_title(f"{what.capitalize()} loss ({'solid' if what == 'training' else 'dashed'})")
         ax.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("cross-entropy loss (log scale)")
@@ -337,13 +341,15 @@ def plot_schedules(
     integer_x: bool = True,
     legend: str | None = "best",
 ) -> Axes:
-    """Learning rate against step (or epoch) for several schedules: a colour and a line
-    style each, so overlapping schedules stay distinguishable."""
+    """Learning rate against step (or epoch) for several schedules, drawn as steps (entry ``i``
+    is the rate used from step ``i`` to step ``i + 1``): a colour and a line style each, so
+    overlapping schedules stay distinguishable."""
     ax = _axes(ax)
     styles = styles_for(list(schedules))
     for name, lrs in schedules.items():
         style = styles[name]
-        ax.plot(range(len(lrs)), lrs, color=style.color, linestyle=style.linestyle, linewidth=2, label=name)
+        ax.plot(range(len(lrs)), lrs, color=style.color, linestyle=style.linestyle, linewidth=2, label=name,
+                drawstyle="steps-post")  # a rate holds from its step until the next one
     if integer_x:
         epoch_axis(ax, xlabel)
     else:

@@ -126,3 +126,8 @@ def test_show_displays_the_figure_with_its_description(monkeypatch: pytest.Monke
     assert not plt.get_fignums()  # closed, so the inline backend does not show it twice
     with pytest.raises(ValueError):
         show(plot_losses(_good()), "  ")
+
+
+def test_the_epoch_axis_spans_every_planned_epoch_even_for_a_run_that_stopped() -> None:
+    ax = plot_losses({"lr=9": _diverging()}, logy=True)
+    assert ax.get_xlim() == (0.5, 8.5)  # planned 8 epochs, stopped after 4
