@@ -33,7 +33,7 @@ import nbformat
 
 from autograder import store
 from autograder.gradebook import Course, CourseError
-from autograder.outcome import Outcome
+from autograder.outcome import REASON_TEXT, Outcome
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[^\n]*\n?",
                           re.MULTILINE | re.DOTALL)
@@ -41,22 +41,11 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MIN_SECRET_LINE = 16  # shorter lines ("return x", "import math") are not evidence of a leak
 REDACTED = "[hidden]"
 
-REASON_TEXT = {
-    "not_a_notebook": "The submission is not a Jupyter notebook (or not valid JSON).",
-    "invalid_notebook": "The submitted file is not a valid notebook.",
-    "wrong_assignment": "The submitted notebook belongs to another assignment.",
-    "missing_cells": "Graded cells were deleted from the notebook, so it could not be scored.",
-    "timeout": "Running your notebook took longer than the time limit.",
-    "kernel_died": "The process running your notebook stopped abruptly (e.g. os._exit or a crash).",
-    "memory": "Your notebook used more memory than allowed.",
-    "crash": "The grader could not process this submission; your instructor has been told.",
-}
-
 
 # --------------------------------------------------------------------------- hidden material
 
 
-def _code_lines(text: str) -> set[str]:
+def distinctive_lines(text: str) -> set[str]:
     """Distinctive lines: long enough, and not an import (imports reveal no reference)."""
     found = set()
     for line in text.splitlines():
@@ -81,9 +70,9 @@ def hidden_material(course: Course, assignment: str, public: str) -> set[str]:
             continue
         for cell in nb.cells:
             for block in HIDDEN_BLOCK.findall(cell.source):
-                lines |= _code_lines(block)
+                lines |= distinctive_lines(block)
     for path in sorted(checks_dir(course).rglob("*.py")):
-        lines |= _code_lines(path.read_text(encoding="utf-8", errors="replace"))
+        lines |= distinctive_lines(path.read_text(encoding="utf-8", errors="replace"))
     public_lines = {line.strip() for line in public.splitlines()}
     return {line for line in lines if line not in public_lines and "BEGIN HIDDEN" not in line
             and "END HIDDEN" not in line}
@@ -234,14 +223,14 @@ def run(course: Course, assignment: str, *, students: str | None = None, log=pri
         secrets = hidden_material(course, assignment, public)
         for student, outcome in sorted(outcomes.items()):
             folder = course.path("feedback", student, assignment)
-            folder.mkdir(parents=True, exist_ok=True)
             page = render(course, outcome, notebook, secrets, release_nb)
-            written.append(store.atomic_write_text(folder / f"{notebook}.html", page))
+            written.append(store.atomic_write_text(folder / f"{notebook}.html", page,
+                                                   group_shared=course.group_shared))
             submitted = course.path("submitted", student, assignment)
             for name in ("timestamp.txt", "submission_secret.txt"):
                 data = _read_regular(submitted / name)
                 if data is not None and len(data) < 4096:
-                    (folder / name).write_bytes(data)
+                    store.atomic_write_bytes(folder / name, data, group_shared=course.group_shared)
     missing_secret = [s for s in outcomes if not (course.path("feedback", s, assignment) / "submission_secret.txt").is_file()]
     log(f"Feedback for {len(outcomes)} student(s) in {course.coursedir.feedback_directory}/<student>/{assignment}/")
     if missing_secret and course.exchange_root():

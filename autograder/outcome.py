@@ -23,6 +23,17 @@ FAILURE_REASONS = (
     "memory",  # killed for exceeding the memory limit
     "crash",  # the grader failed on this submission (bug or infrastructure)
 )
+# What a student reads for each reason (feedback pages, the LMS's feedback column).
+REASON_TEXT = {
+    "not_a_notebook": "The submission is not a Jupyter notebook (or not valid JSON).",
+    "invalid_notebook": "The submitted file is not a valid notebook.",
+    "wrong_assignment": "The submitted notebook belongs to another assignment.",
+    "missing_cells": "Graded cells were deleted from the notebook, so it could not be scored.",
+    "timeout": "Running your notebook took longer than the time limit.",
+    "kernel_died": "The process running your notebook stopped abruptly (e.g. os._exit or a crash).",
+    "memory": "Your notebook used more memory than allowed.",
+    "crash": "The grader could not process this submission; your instructor has been told.",
+}
 
 
 @dataclass

@@ -333,10 +333,11 @@ class Grader:
             outcome.flags.append(f"feedback run produced no notebook ({seconds_note})")
             return
         target = course.path("autograded", student, assignment) / f"{assignment}.ipynb"
-        atomic_write_text(target, nbformat.writes(executed))
+        atomic_write_text(target, nbformat.writes(executed), group_shared=course.group_shared)
         stamp = course.path("submitted", student, assignment) / "timestamp.txt"
         if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
-            atomic_write_text(target.parent / "timestamp.txt", stamp.read_text(errors="replace"))
+            atomic_write_text(target.parent / "timestamp.txt", stamp.read_text(errors="replace"),
+                              group_shared=course.group_shared)
         ran = kernel_results(executed, trusted, getattr(result, "cell_errors", None))
         for check in outcome.checks:
             if check.grade_id not in ran:
