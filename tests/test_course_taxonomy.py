@@ -95,6 +95,8 @@ def test_lectures_3_and_6_state_the_thresholds_of_the_ps2_rules() -> None:
         f"above {percent(ns['STALL_RATIO'])} of the first",
         f"the last {percent(ns['TAIL_FRACTION'])} of the epochs",
         f"more than {percent(ns['TAIL_SHARE'])} of a curve's whole drop",
+        f"more than {percent(ns['OVERFIT_RISE'])} above its lowest value, and more than {ns['MIN_CHANGE']:g} above it",
+        f"and by more than {ns['MIN_CHANGE']:g}",
     ]
     for lecture in (LECTURE3, LECTURE6):
         text = "\n".join(c.source for c in nbformat.read(lecture, as_version=4).cells if c.cell_type == "markdown")
