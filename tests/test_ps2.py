@@ -227,6 +227,11 @@ def test_the_criterion_names_the_labels_whose_fix_works() -> None:
     assert set(verdict(ladder, 4).labels) == {"diverging", "oscillating"}  # / 9 beats / 3 by a third
     tiny = [run(0.030), run(0.015)]  # halves the loss, but gains less than MIN_GAIN: noise
     assert verdict(tiny, 0).labels == ("good",)
+    # x 3 is repeated only while it helps: a step that makes things worse ends the climb, so a
+    # far higher rate that happens to do well does not make the run too slow
+    dip = [run(0.20), run(0.25), run(0.05)]
+    assert verdict(dip, 0).labels == ("good",)
+    assert verdict(dip, 1).labels == ("too_slow",) and verdict(dip, 1).fixes == {"too_slow": 0.05}
 
 
 def test_a_nearest_practice_run_lookup_is_far_below_the_rules() -> None:
