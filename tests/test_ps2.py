@@ -130,6 +130,20 @@ def test_reference_rules_earn_full_marks_on_the_heldout_runs() -> None:
     assert all(n >= 10 for _, n in per.values())  # every label is measured on enough runs
 
 
+def test_the_notebook_and_the_bank_readme_quote_the_measured_accuracy() -> None:
+    """The accuracies students and instructors read are what accuracy.py measures on this bank."""
+    from autograder.curves.accuracy import accuracy_table
+
+    diagnose = reference_namespace()["diagnose"]
+    measured = {part: f"{100 * accuracy_table(diagnose, curves(part))[0]:.1f} %" for part in ("practice", "heldout")}
+    text = " ".join(c.source for c in source_nb().cells if c.cell_type == "markdown")
+    assert f"**{measured['heldout']}** of the runs" in text and f"**{measured['practice']}**" in text
+    assert f"the rules above reach {measured['heldout']} there" in text
+    readme = (BANK_PATH.parent / "README.md").read_text()
+    for part, share in measured.items():
+        assert f"| {part} | {len(curves(part))} | {share} |" in readme
+
+
 def test_moves_below_min_change_are_noise() -> None:
     """A validation rise or a late fall of at most MIN_CHANGE (0.02) names no fix: the criterion
     calls a gain below 0.02 noise, and the rules ignore such moves too."""
@@ -227,6 +241,11 @@ def test_the_criterion_names_the_labels_whose_fix_works() -> None:
     assert set(verdict(ladder, 4).labels) == {"diverging", "oscillating"}  # / 9 beats / 3 by a third
     tiny = [run(0.030), run(0.015)]  # halves the loss, but gains less than MIN_GAIN: noise
     assert verdict(tiny, 0).labels == ("good",)
+    # x 3 is repeated only while it helps: a step that makes things worse ends the climb, so a
+    # far higher rate that happens to do well does not make the run too slow
+    dip = [run(0.20), run(0.25), run(0.05)]
+    assert verdict(dip, 0).labels == ("good",)
+    assert verdict(dip, 1).labels == ("too_slow",) and verdict(dip, 1).fixes == {"too_slow": 0.05}
 
 
 def test_a_nearest_practice_run_lookup_is_far_below_the_rules() -> None:
