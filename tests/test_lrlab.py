@@ -245,14 +245,16 @@ def test_plots_draw_training_and_validation() -> None:
     assert ax2.get_yscale() == "log"
 
 
-def test_loaders_give_the_batches_of_a_plain_shuffled_dataloader() -> None:
+@pytest.mark.parametrize("batch_size", [16, 20])  # 112 training rows: full batches only / a short last one
+def test_loaders_give_the_batches_of_a_plain_shuffled_dataloader(batch_size: int) -> None:
     """make_loaders gathers each batch in one indexing operation; the rows, their order and the
     random stream must be exactly those of DataLoader(shuffle=True, generator=...)."""
     from torch.utils.data import DataLoader, TensorDataset
 
     split = load_split("iris")
-    fast, val = make_loaders(split, batch_size=16, seed=5)
-    plain = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=16, shuffle=True,
+    assert len(split.y_train) == 112
+    fast, val = make_loaders(split, batch_size=batch_size, seed=5)
+    plain = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=batch_size, shuffle=True,
                        generator=torch.Generator().manual_seed(5))
     for _ in range(3):  # several epochs: the generator must advance the same way
         ours, theirs = list(fast), list(plain)
