@@ -34,6 +34,7 @@ import nbformat
 from autograder import store
 from autograder.gradebook import Course, CourseError
 from autograder.outcome import Outcome
+from autograder.reasons import not_graded
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[^\n]*\n?",
                           re.MULTILINE | re.DOTALL)
@@ -41,16 +42,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MIN_SECRET_LINE = 16  # shorter lines ("return x", "import math") are not evidence of a leak
 REDACTED = "[hidden]"
 
-REASON_TEXT = {
-    "not_a_notebook": "The submission is not a Jupyter notebook (or not valid JSON).",
-    "invalid_notebook": "The submitted file is not a valid notebook.",
-    "wrong_assignment": "The submitted notebook belongs to another assignment.",
-    "missing_cells": "Graded cells were deleted from the notebook, so it could not be scored.",
-    "timeout": "Running your notebook took longer than the time limit.",
-    "kernel_died": "The process running your notebook stopped abruptly (e.g. os._exit or a crash).",
-    "memory": "Your notebook used more memory than allowed.",
-    "crash": "The grader could not process this submission; your instructor has been told.",
-}
 
 
 # --------------------------------------------------------------------------- hidden material
@@ -153,14 +144,25 @@ def leaks(page: str, secrets: set[str]) -> list[str]:
 # --------------------------------------------------------------------------- page
 
 
+def _execute_pending(course: Course, assignment: str, students: list[str], workers: int | None, log) -> None:
+    """The second grading pass for graded submissions without an executed notebook yet."""
+    from autograder.grade import execute_pending
+    from autograder.grading.assignment import load_assignment
+
+    pending = [s for s in students if not (course.path("autograded", s, assignment) / f"{assignment}.ipynb").is_file()]
+    if pending:
+        execute_pending(course, load_assignment(course, assignment), pending, workers=workers, progress=False,
+                        log=lambda msg: log(msg))
+
+
 def summary_html(outcome: Outcome) -> str:
     e = html.escape
     parts = ["<section id='lrlab-result' style='font-family:sans-serif;max-width:60em;margin:1em auto'>",
              f"<h1>{e(outcome.assignment)} — feedback for {e(outcome.student)}</h1>"]
     if outcome.status == "failed":
-        reason = REASON_TEXT.get(outcome.reason or "", "The submission could not be graded.")
+        reason = not_graded(outcome.reason) if outcome.reason else "The submission could not be graded."
         parts.append(f"<p><strong>Not graded:</strong> {e(reason)}</p>")
-        if outcome.detail:
+        if outcome.detail and outcome.detail != reason:
             parts.append(f"<p>{e(outcome.detail)}</p>")
         parts.append("<p>Every autograded check counts 0 until this is resolved with your instructor.</p>")
     else:
@@ -217,7 +219,8 @@ def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], r
     return page
 
 
-def run(course: Course, assignment: str, *, students: str | None = None, log=print) -> list[Path]:
+def run(course: Course, assignment: str, *, students: str | None = None, workers: int | None = None,
+        log=print) -> list[Path]:
     course.require_assignment(assignment)
     outcomes = store.read_all(course.root, assignment)
     if students is not None:
@@ -225,6 +228,8 @@ def run(course: Course, assignment: str, *, students: str | None = None, log=pri
     if not outcomes:
         which = f" matching {students!r}" if students else ""
         raise CourseError(f"no graded submissions of {assignment}{which}: run `python -m autograder grade {assignment}` first")
+    _execute_pending(course, assignment, sorted(outcomes), workers, log)
+    outcomes = {s: store.read(course.root, assignment, s) or o for s, o in outcomes.items()}
     notebooks = course.notebook_names(assignment)
     written: list[Path] = []
     for notebook in notebooks:

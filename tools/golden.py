@@ -135,7 +135,7 @@ def capture(workers: int = 2, log: Any = None) -> dict[str, Any]:
             for student, content in plan.items():
                 demo.write_submission(course, assignment, student, content)
             log(f"golden: grading {len(plan)} submissions of {assignment}")
-            grade.run(course, assignment, workers=workers, progress=False, log=log)
+            grade.run(course, assignment, workers=workers, execute=True, progress=False, log=log)
             outcomes = store.read_all(root, assignment)
             result[assignment] = {
                 "outcomes": {s: _outcome_record(o, root) for s, o in sorted(outcomes.items())},
