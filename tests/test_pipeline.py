@@ -474,6 +474,7 @@ def test_store_is_atomic_and_hash_tracks_content(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_demo_from_a_clean_copy(tmp_path):
     """``make demo`` (``python -m autograder demo``) on a copy of this checkout with the SQLite
     default and release/ regenerated: the real grader, every kind of sample submission."""

@@ -250,27 +250,14 @@ class FakeSandbox(TrustedFakeSandbox):
 
 
 @pytest.fixture()
-def demo_course(tmp_path, monkeypatch):
+def demo_course(tmp_path, graded_with):
     import nbformat
-
-    import autograder.grading.worker
-    import autograder.scorer
 
     (tmp_path / "release" / "ps_demo").mkdir(parents=True)
     nbformat.write(release_nb(), tmp_path / "release" / "ps_demo" / "ps_demo.ipynb")
     (tmp_path / "release" / "ps_demo" / "data.json").write_text("[1, 2]")
-    monkeypatch.setattr(autograder.grading.worker, "ASSIGNMENTS", {"ps_demo": "x"})
-    monkeypatch.setattr(autograder.grading.worker, "load_checks", lambda a: CHECKS)
-    monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: CHECKS)
+    graded_with(CHECKS)
     return tmp_path
-
-
-def load(root, name="ps_demo"):
-    """The frozen trusted assignment, as the coordinator builds it once per run."""
-    from autograder.gradebook import Course
-    from autograder.grading.assignment import load_assignment
-
-    return load_assignment(Course(root), name)
 
 
 def _submit(root, student, nb=None, raw=None):
@@ -284,7 +271,7 @@ def _submit(root, student, nb=None, raw=None):
         nbformat.write(nb, folder / "ps_demo.ipynb")
 
 
-def test_grader_end_to_end_with_fakes(demo_course):
+def test_grader_end_to_end_with_fakes(demo_course, trusted_assignment):
     import dataclasses
 
     from autograder.grading.worker import Grader
@@ -294,7 +281,7 @@ def test_grader_end_to_end_with_fakes(demo_course):
     cell_by(nb, "test_f").metadata["tags"] = ["skip-execution"]
     _submit(demo_course, "alice", nb)
     _submit(demo_course, "bob", raw=b"not json")
-    assignment = load(demo_course)
+    assignment = trusted_assignment(demo_course)
     with Grader(sandbox_factory=lambda root: box) as grader:
         alice = grader.grade(assignment, "alice", execute=True)
         bob = grader.grade(assignment, "bob")
@@ -315,32 +302,32 @@ def test_grader_end_to_end_with_fakes(demo_course):
     assert len(box.programs) == 1  # only alice's answers ever reached a worker
 
 
-def test_scores_come_first_and_the_feedback_pass_adds_the_kernel_verdicts(demo_course):
+def test_scores_come_first_and_the_feedback_pass_adds_the_kernel_verdicts(demo_course, trusted_assignment):
     from autograder.grading.worker import Grader
 
     _submit(demo_course, "alice", submission(GOOD))
     box = FakeSandbox()
     with Grader(sandbox_factory=lambda root: box) as grader:
-        scored = grader.grade(load(demo_course), "alice")
+        scored = grader.grade(trusted_assignment(demo_course), "alice")
         assert box.executed == [] and "execute" not in scored.seconds
         assert all(c.kernel_passed is None for c in scored.checks)
-        done = grader.execute_graded(load(demo_course), scored)
+        done = grader.execute_graded(trusted_assignment(demo_course), scored)
     assert [c.score for c in done.checks] == [2.0, 3.0] and all(c.kernel_passed for c in done.checks)
     assert len(box.executed) == 1 and (demo_course / "autograded" / "alice" / "ps_demo" / "ps_demo.ipynb").is_file()
 
 
-def test_kernel_pass_scorer_fail_is_flagged(demo_course, monkeypatch):
+def test_kernel_pass_scorer_fail_is_flagged(demo_course, trusted_assignment):
     from autograder.grading.worker import Grader
 
     answers = {**GOOD, "f_answer": "def f(x):\n    return 0"}
     _submit(demo_course, "mallory", submission(answers))
     with Grader(sandbox_factory=lambda root: FakeSandbox()) as grader:
-        out = grader.grade(load(demo_course), "mallory", execute=True)
+        out = grader.grade(trusted_assignment(demo_course), "mallory", execute=True)
     assert out.status == "graded"
     assert "test_f passed in the kernel but failed in the scorer (suspected tampering)" in out.flags
 
 
-def test_a_sandbox_that_cannot_start_is_the_graders_error(demo_course, monkeypatch):
+def test_a_sandbox_that_cannot_start_is_the_graders_error(demo_course, trusted_assignment, monkeypatch):
     import json
 
     import autograder.grading.worker as worker
@@ -350,13 +337,13 @@ def test_a_sandbox_that_cannot_start_is_the_graders_error(demo_course, monkeypat
 
     monkeypatch.setattr(worker, "_GRADER", worker.Grader(sandbox_factory=boom))
     _submit(demo_course, "carol", submission(GOOD))
-    result = worker.grade_one(load(demo_course), "carol")
+    result = worker.grade_one(trusted_assignment(demo_course), "carol")
     json.dumps(result)
     assert result["status"] == "failed" and result["reason"] == "grader_error"
     assert any("no sandbox here" in f for f in result["flags"]) and "no sandbox" not in result["detail"]
 
 
-def test_a_grader_bug_is_a_crash_never_a_zero(demo_course, monkeypatch):
+def test_a_grader_bug_is_a_crash_never_a_zero(demo_course, trusted_assignment, monkeypatch):
     import autograder.grading.worker as worker
 
     def broken(*args, **kwargs):
@@ -365,5 +352,5 @@ def test_a_grader_bug_is_a_crash_never_a_zero(demo_course, monkeypatch):
     monkeypatch.setattr(worker, "score_report", broken)
     _submit(demo_course, "dave", submission(GOOD))
     with worker.Grader(sandbox_factory=lambda root: FakeSandbox()) as grader:
-        out = grader.grade(load(demo_course), "dave")
+        out = grader.grade(trusted_assignment(demo_course), "dave")
     assert (out.status, out.reason) == ("failed", "crash") and any("KeyError" in f for f in out.flags)

@@ -21,7 +21,7 @@ from autograder.grading.worker import Grader
 from autograder.sandbox import ExecResult
 from autograder.validate import trusted_notebook
 
-from tests.test_scorer import CHECKS, GOOD, load
+from tests.test_scorer import CHECKS, GOOD
 from tests.test_validate import _nbg, cell_by, release_nb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,15 +82,10 @@ def demo_release(static_text="static 42"):
 
 
 @pytest.fixture()
-def demo(tmp_path, monkeypatch):
-    import autograder.grading.worker
-    import autograder.scorer
-
+def demo(tmp_path, graded_with):
     (tmp_path / "release" / "ps_demo").mkdir(parents=True)
     nbformat.write(demo_release(), tmp_path / "release" / "ps_demo" / "ps_demo.ipynb")
-    monkeypatch.setattr(autograder.grading.worker, "ASSIGNMENTS", {"ps_demo": "x"})
-    monkeypatch.setattr(autograder.grading.worker, "load_checks", lambda a: CHECKS)
-    monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: CHECKS)
+    graded_with(CHECKS)
     return tmp_path
 
 
@@ -115,7 +110,7 @@ def test_only_the_release_tags_on_locked_non_graded_cells_count():
     assert static_cells(trusted_notebook("ps_demo", nb)) == ["static_ok", "static_needs_f"]
 
 
-def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo):
+def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo, trusted_assignment):
     box = InProcessSandbox()
     sub = demo_release()
     for gid, source in GOOD.items():
@@ -126,7 +121,7 @@ def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo):
     sub.cells.insert(len(sub.cells) - 1, extra)
     _submit(demo, "alice", sub)
     with Grader(sandbox_factory=lambda root: box) as grader:
-        out = grader.grade(load(demo), "alice", execute=True)
+        out = grader.grade(trusted_assignment(demo), "alice", execute=True)
     assert out.status == "graded" and out.score == 5.0
     assert all(c.kernel_passed is True for c in out.checks), out.checks
     release_run, student_run = box.executed
@@ -145,7 +140,7 @@ def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo):
     assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == list(range(1, 9))
 
 
-def test_release_runs_once_and_again_when_the_release_changes(demo):
+def test_release_runs_once_and_again_when_the_release_changes(demo, trusted_assignment):
     box = InProcessSandbox()
     sub = demo_release()
     for gid, source in GOOD.items():
@@ -153,11 +148,11 @@ def test_release_runs_once_and_again_when_the_release_changes(demo):
     for student in ("a", "b", "c"):
         _submit(demo, student, sub)
     with Grader(sandbox_factory=lambda root: box) as grader:
-        grader.grade(load(demo), "a", execute=True)
-        grader.grade(load(demo), "b", execute=True)  # another run, the same release: not rendered again
+        grader.grade(trusted_assignment(demo), "a", execute=True)
+        grader.grade(trusted_assignment(demo), "b", execute=True)  # another run, the same release: not rendered again
         assert grader.static_runs == 1 and len(box.executed) == 3
         nbformat.write(demo_release("static, version 2!"), demo / "release" / "ps_demo" / "ps_demo.ipynb")
-        grader.grade(load(demo), "c", execute=True)
+        grader.grade(trusted_assignment(demo), "c", execute=True)
         assert grader.static_runs == 2 and len(box.executed) == 5
     # the new release's source and output, whatever the student's copy holds
     cell = cell_by(_executed(demo, "c"), "static_ok")
@@ -199,14 +194,14 @@ def test_ps2_figure_cells_are_the_tagged_ones():
 
 
 @pytest.mark.slow
-def test_ps2_static_outputs_equal_a_normal_run_and_are_cached(ps2_grader, ps2_course):
+def test_ps2_static_outputs_equal_a_normal_run_and_are_cached(ps2_grader, ps2_course, trusted_assignment):
     sub = submissions.build_submission(PS2, "correct", ps2_course)
     sub.cells[-1].metadata["tags"] = [STATIC_OUTPUT_TAG]  # harmless: a markdown cell
     cell_by(sub, "figures_answer").metadata["tags"] = [STATIC_OUTPUT_TAG]
     cell_by(sub, "test_figures").metadata["tags"] = [STATIC_OUTPUT_TAG]
     for student in ("s1", "s2"):
         _submit(ps2_course, student, sub, PS2)
-    assignment = load(ps2_course, PS2)
+    assignment = trusted_assignment(ps2_course, PS2)
     outs = [ps2_grader.grade(assignment, s, execute=True) for s in ("s1", "s2")]
     for out in outs:
         assert out.status == "graded" and out.score == 90 and all(c.kernel_passed for c in out.checks), out
@@ -233,7 +228,7 @@ def test_ps2_static_outputs_equal_a_normal_run_and_are_cached(ps2_grader, ps2_co
 
 
 @pytest.mark.slow
-def test_ps2_errored_static_cell_runs_normally_after_a_release_change(ps2_grader, ps2_course):
+def test_ps2_errored_static_cell_runs_normally_after_a_release_change(ps2_grader, ps2_course, trusted_assignment):
     path = ps2_course / "release" / PS2 / f"{PS2}.ipynb"
     release = nbformat.read(path, as_version=4)
     # now depends on the answer (a mistake the rule forbids): errors in the release run
@@ -241,7 +236,7 @@ def test_ps2_errored_static_cell_runs_normally_after_a_release_change(ps2_grader
     nbformat.write(release, path)
     _submit(ps2_course, "s3", submissions.build_submission(PS2, "correct", ps2_course), PS2)
     runs = ps2_grader.static_runs
-    out = ps2_grader.grade(load(ps2_course, PS2), "s3", execute=True)
+    out = ps2_grader.grade(trusted_assignment(ps2_course, PS2), "s3", execute=True)
     assert out.status == "graded" and out.score == 90 and all(c.kernel_passed for c in out.checks), out
     assert ps2_grader.static_runs == runs + 1  # the release changed: rendered again
     executed = _executed(ps2_course, "s3", PS2)
