@@ -316,6 +316,19 @@ def test_scores_come_first_and_the_feedback_pass_adds_the_kernel_verdicts(demo_c
     assert len(box.executed) == 1 and (demo_course / "autograded" / "alice" / "ps_demo" / "ps_demo.ipynb").is_file()
 
 
+def test_the_feedback_pass_never_runs_a_submission_changed_since_its_scores(demo_course, trusted_assignment):
+    from autograder.grading.worker import Grader
+
+    _submit(demo_course, "erin", submission(GOOD))
+    box = FakeSandbox()
+    with Grader(sandbox_factory=lambda root: box) as grader:
+        scored = grader.grade(trusted_assignment(demo_course), "erin")
+        (demo_course / "submitted" / "erin" / "ps_demo" / "ps_demo.ipynb").write_text("{}")
+        done = grader.execute_graded(trusted_assignment(demo_course), scored)
+    assert box.executed == [] and [c.score for c in done.checks] == [2.0, 3.0]
+    assert done.flags == ["feedback run skipped: the submission changed since it was graded"]
+
+
 def test_kernel_pass_scorer_fail_is_flagged(demo_course, trusted_assignment):
     from autograder.grading.worker import Grader
 

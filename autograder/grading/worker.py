@@ -54,7 +54,7 @@ from autograder.grading.normalize import restore_locked_cells
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
 from autograder.scorer import score_report
-from autograder.store import atomic_write_text
+from autograder.store import atomic_write_text, submission_hash
 from autograder.validate import validate_submission
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9_@+\-][A-Za-z0-9_.@+\-]{0,127}$")
@@ -221,8 +221,13 @@ class Grader:
         start = time.perf_counter()
         with self._lock:
             try:
+                folder = self.course(assignment.course_root).path("submitted", outcome.student, assignment.name)
+                if submission_hash(folder, assignment.name) != outcome.submission_hash:  # `grade` regrades it
+                    raise GradingFailed(Reason.CRASH, flags=("the submission changed since it was graded",))
                 submitted = self.validate(assignment, outcome.student, Outcome(assignment.name, outcome.student, "graded"))
                 self.execute(assignment, restore_locked_cells(assignment.trusted, submitted), outcome)
+            except GradingFailed as failed:
+                outcome.flags.extend(f"feedback run skipped: {flag}" for flag in failed.flags or (failed.detail,))
             except Exception as err:  # noqa: BLE001 - the scores stand; the instructor sees why
                 outcome.flags.append(f"feedback run failed: {type(err).__name__}: {str(err)[:300]}")
         outcome.seconds["execute"] = round(time.perf_counter() - start, 3)
