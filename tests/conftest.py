@@ -51,6 +51,7 @@ def graded_with(monkeypatch):
     def use(checks: dict, assignment: str = "ps_demo") -> None:
         monkeypatch.setattr(autograder.grading.worker, "ASSIGNMENTS", {assignment: "test"})
         monkeypatch.setattr(autograder.grading.worker, "load_checks", lambda a: checks)
+        monkeypatch.setattr(autograder.grading.worker, "trusted_imports", lambda a: ())
         monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: checks)
 
     return use

@@ -25,6 +25,9 @@ from autograder.checks.base import Check, CheckResult, Plain, Student, StudentEr
 from autograder.harness.ps1 import FORBIDDEN_SCHEDULERS
 
 ASSIGNMENT = "ps1_schedulers"
+#: What the references import on first use (the first torch.optim optimizer imports dynamo,
+#: seconds): the grader imports them before a sandboxed worker's clock starts.
+TRUSTED_IMPORTS = ("torch.optim.lr_scheduler", "torch._dynamo")
 
 # Tolerances: the closed forms are one or two float operations deep; a loop that multiplies
 # gamma a few hundred times stays far inside 1e-9 relative.

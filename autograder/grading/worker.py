@@ -39,7 +39,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.checks import ASSIGNMENTS, load_checks
+from autograder.checks import ASSIGNMENTS, load_checks, trusted_imports
 from autograder.gradebook import Course
 from autograder.grading.assignment import TrustedAssignment
 from autograder.grading.execute import (
@@ -58,9 +58,6 @@ from autograder.store import atomic_write_text, submission_hash
 from autograder.validate import validate_submission
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9_@+\-][A-Za-z0-9_.@+\-]{0,127}$")
-#: What the trusted side imports before a worker's clock runs (lrlab first: it pins
-#: PyTorch's CPU numerics; torch._dynamo is what the first torch.optim optimizer costs).
-WARM_MODULES = ("lrlab", "torch", "torch.optim.lr_scheduler", "torch._dynamo", "numpy")
 
 SandboxFactory = Callable[[str], Any]
 
@@ -123,13 +120,13 @@ class Grader:
 
     def warm(self, assignment: str) -> None:
         """Import what the checks need on the trusted side BEFORE a worker starts: a worker's
-        wall-clock budget runs while the scorer works too."""
+        wall-clock budget runs while the scorer works too. Only what the assignment's checks
+        declare (ps2's are plain Python: no torch in the trusted process at all)."""
         if assignment in self._warm:
             return
-        for name in WARM_MODULES:
-            with contextlib.suppress(ImportError):
-                importlib.import_module(name)
-        load_checks(assignment)
+        load_checks(assignment)  # a check module that computes with torch imports lrlab first
+        for name in trusted_imports(assignment):
+            importlib.import_module(name)
         self._warm.add(assignment)
 
     def static_outputs(self, assignment: TrustedAssignment, sandbox: Any) -> StaticOutputs:
