@@ -158,7 +158,7 @@ def _execute_pending(course: Course, assignment: str, students: list[str], worke
 
 
 def result_context(outcome: Outcome) -> dict[str, Any]:
-    """What ``templates/feedback/result.html.j2`` shows: the authoritative result."""
+    """What ``templates/feedback_page/result.html.j2`` shows: the authoritative result."""
     reason_text = not_graded(outcome.reason) if outcome.reason else "The submission could not be graded."
     return {
         "assignment": outcome.assignment,
@@ -186,7 +186,7 @@ def _read_regular(path: Path) -> bytes | None:
 
 def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], release_nb) -> str:
     """The page: the result section, then the sanitized executed notebook through nbconvert's
-    ``lab`` template (``templates/feedback``); without it when missing or when it would leak."""
+    ``lab`` template (``templates/feedback_page``); without it when missing or when it would leak."""
     from nbconvert import HTMLExporter
 
     result = result_context(outcome)
@@ -196,7 +196,7 @@ def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], r
     if data is not None:
         try:
             nb = sanitize(nbformat.reads(data.decode("utf-8"), as_version=4), release_nb, secrets)
-            exporter = HTMLExporter(template_name="feedback", extra_template_basedirs=[str(TEMPLATES)])
+            exporter = HTMLExporter(template_name="feedback_page", extra_template_basedirs=[str(TEMPLATES)])
             page, _ = exporter.from_notebook_node(nb, resources={"lrlab_result": result})
         except Exception:  # an unreadable executed notebook: the result table still stands
             page = None
@@ -210,7 +210,7 @@ def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], r
 def _templates():
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "feedback")), autoescape=False)
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "feedback_page")), autoescape=False)
 
 
 def run(course: Course, assignment: str, *, students: str | None = None, workers: int | None = None,
