@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/lrlab.json
 
 # Keep Jupyter, IPython and matplotlib out of the user's home; nbgrader's alembic
 # call needs the venv's bin on PATH.
@@ -21,7 +22,19 @@ export JUPYTER_PLATFORM_DIRS := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export OMP_NUM_THREADS := 1
 
-.PHONY: help venv demo test lab release execute bench clean
+.PHONY: help venv demo test lab release execute bench clean publish
+
+# $(call apt_install_unless,TEST,PACKAGE,WHAT NEEDS IT): when the shell TEST fails, install
+# Debian's PACKAGE with apt-get, only as root; otherwise, or when that fails, warn that WHAT
+# NEEDS IT will be skipped (the tests skip with the reason, and fail when CI is set).
+apt_install_unless = if $(1); then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: installing $(2) with apt-get"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null) \
+		|| echo "make: WARNING: apt-get install $(2) failed; $(3) will be skipped"; \
+	else \
+		echo "make: WARNING: $(2) missing and not root (or no apt-get); $(3) will be skipped"; \
+	fi
 
 help:
 	@echo "make demo   - set up, regenerate release/, grade the sample class, print grades"
@@ -31,8 +44,9 @@ help:
 	@echo "make hub    - the class on a local JupyterHub (127.0.0.1)"
 	@echo "make execute- re-run the lectures in place (refresh committed outputs)"
 	@echo "make bench  - notebook, scoring and grading benchmarks"
+	@echo "make publish- the student repository in PUBLISH_DIR (default build/student)"
 
-venv: $(STAMP)
+venv: $(STAMP) $(LAB_SETTINGS)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,14 +54,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# The course's JupyterLab setting defaults (no "official Jupyter news?" question), where
+# JupyterLab reads packaged overrides: <app dir>/settings/overrides.d/. make lab and the
+# demo hub run from this venv; the student image copies the same file (hub/z2jh/Dockerfile).
+$(LAB_SETTINGS): lab-settings/lrlab.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp lab-settings/lrlab.json $@
+
 demo: $(STAMP)
 	$(BIN)/python -m autograder demo
 
-test: $(STAMP)
+test: venv
 	$(BIN)/python -m pytest tests course --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
-lab: $(STAMP)
+lab: venv
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR)
 
 release: $(STAMP)
@@ -61,6 +82,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/grading.py
 
+# The student repository (course/, lrlab/, release/, README, environment): push it where
+# the hub's nbgitpuller links point (README: "Student guide").
+PUBLISH_DIR ?= build/student
+publish: $(STAMP)
+	$(BIN)/python -m autograder publish $(PUBLISH_DIR)
+
 clean:
 	rm -rf gradebook.db submitted autograded feedback outcomes reports exports artifacts .cache
 
@@ -72,7 +99,7 @@ HUB_PROXY := hub/node_modules/.bin/configurable-http-proxy
 CHROMIUM ?= /usr/bin/chromium
 .PHONY: hub hub-deps hub-proxy hub-browser hub-clean
 
-hub: $(STAMP) hub-proxy
+hub: venv hub-proxy
 	$(BIN)/python hub/launch.py
 
 hub-deps: hub-proxy hub-browser
@@ -90,17 +117,19 @@ $(HUB_PROXY): hub/package.json hub/package-lock.json
 
 # Debian's chromium for Playwright (never `playwright install`): apt-get only as root, only when missing.
 hub-browser:
-	@if [ -x "$(CHROMIUM)" ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "make: installing chromium with apt-get"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-		|| echo "make: WARNING: apt-get install chromium failed; the hub e2e test will be skipped"; \
-	else \
-		echo "make: WARNING: $(CHROMIUM) missing and not root (or no apt-get); the hub e2e test will be skipped"; \
-	fi
+	@$(call apt_install_unless,[ -x "$(CHROMIUM)" ],chromium,the hub e2e test)
 
 test: hub-deps
 
 hub-clean:
 	rm -rf hub/runtime artifacts/hub
 # ---- end hub (issue 8) -----------------------------------------------------------------
+
+# ---- PostgreSQL for tests/test_postgres.py (issue 15) ----------------------------------
+# Debian's server binaries (initdb, pg_ctl): apt-get only as root, only when missing; the test
+# makes its own throwaway cluster and stops it. Without them it skips (fails when CI is set).
+.PHONY: postgres-server
+postgres-server:
+	@$(call apt_install_unless,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null,postgresql,the PostgreSQL test)
+
+test: postgres-server

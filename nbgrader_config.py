@@ -21,6 +21,12 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 if os.environ.get("LRLAB_EXCHANGE"):
     c.Exchange.root = os.environ["LRLAB_EXCHANGE"]
 
+# The gradebook: SQLite gradebook.db in this folder by default. Several graders share a
+# server database instead, e.g. c.CourseDirectory.db_url = "postgresql://grader@127.0.0.1:5432/lrlab";
+# the Zero to JupyterHub instructor profile passes it from a secret as LRLAB_DB_URL.
+if os.environ.get("LRLAB_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["LRLAB_DB_URL"]
+
 # Hidden test cells import the checks from this course root (``autograder.checks``); the
 # kernels nbgrader starts inherit this environment. Students never have autograder/.
 _root = c.CourseDirectory.root

@@ -1,4 +1,4 @@
-"""``python -m autograder VERB …``: the instructor's command line, one module per verb.
+"""The instructor's command line, python -m autograder VERB: one module per verb.
 
 =========  ==========================  ===============================================
 verb       module                      what it does
@@ -9,8 +9,10 @@ grade      ``autograder/grade.py``     parallel, resumable autograding -> outcom
            (per submission: ``autograder/grading/``, steps named in ``grading/worker.py``)
 feedback   ``autograder/feedback.py``  executes notebooks not yet executed, then per-student
                                        HTML in feedback/ (no hidden tests)
-export     ``autograder/export.py``    exports/grades.csv and exports/check_scores.csv
+export     ``autograder/export.py``    exports/grades.csv and exports/check_scores.csv;
+           ``autograder/lms.py``       ``--format canvas|moodle``: the LMS's import file
 report     ``autograder/report.py``    reports/<assignment>.html with plots
+publish    ``autograder/publish.py``   the student repository (no solutions, no checks)
 demo       ``autograder/demo.py``      all of the above on the bundled sample class
 =========  ==========================  ===============================================
 
@@ -26,9 +28,12 @@ import os
 import sys
 from pathlib import Path
 
+from autograder import lms
 from autograder.gradebook import Course, CourseError, ensure_tools_on_path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+DESCRIPTION = ("LR Lab's instructor command line: release, collect, grade, feedback, export, report, "
+               "publish.\nRun it in the course root (the folder with nbgrader_config.py) or pass --course DIR.")
 
 
 def course_root(explicit: str | None) -> Path:
@@ -42,7 +47,7 @@ def course_root(explicit: str | None) -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--course", metavar="DIR", help="course root (folder with nbgrader_config.py)")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -70,12 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--students", metavar="GLOB")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
 
-    p = verbs.add_parser("export", help="grades CSV (all assignments) and per-check scores CSV")
+    p = verbs.add_parser("export", help="grades CSV (all assignments) and per-check scores CSV, or an LMS import file")
+    p.add_argument("--format", choices=lms.FORMATS, default="csv",
+                   help="csv: grades.csv + check_scores.csv; canvas / moodle: the LMS's grade import CSV")
+    p.add_argument("--roster", metavar="FILE", help="roster mapping student ids to LMS ids (default: roster.csv)")
     p.add_argument("--output", metavar="DIR", help="folder for the CSV files (default: exports/)")
 
     p = verbs.add_parser("report", help="HTML report with plots for one assignment")
     p.add_argument("assignment")
     p.add_argument("--output", metavar="FILE", help="default: reports/<assignment>.html")
+
+    p = verbs.add_parser("publish", help="build the student repository (course/, lrlab/, release/) in DIR")
+    p.add_argument("dir", metavar="DIR", help="a new folder, or an earlier publish to update (a git repository)")
 
     p = verbs.add_parser("demo", help="release, lay out the sample class, grade, feedback, export, report")
     p.add_argument("--workers", type=int, metavar="N")
@@ -106,14 +117,20 @@ def dispatch(args: argparse.Namespace) -> int:
         from autograder import feedback
 
         feedback.run(course, args.assignment, students=args.students, workers=args.workers)
-    elif args.verb == "export":
+    elif args.verb == "export" and args.format == "csv":
         from autograder import export
 
         export.run(course, output=args.output)
+    elif args.verb == "export":
+        lms.run(course, args.format, roster_file=args.roster, output=args.output)
     elif args.verb == "report":
         from autograder import report
 
         report.run(course, args.assignment, output=args.output)
+    elif args.verb == "publish":
+        from autograder import publish
+
+        publish.run(course, Path(args.dir))
     elif args.verb == "demo":
         from autograder import demo
 
@@ -129,6 +146,16 @@ def main(argv: list[str] | None = None) -> int:
         return dispatch(args)
     except CourseError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(err, OperationalError):
+            raise
+        # A server gradebook that cannot be reached (down, wrong host, refused login): one
+        # line, the driver's own reason (it names host and user, never the password).
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+        print(f"error: cannot use the gradebook: {reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: every outcome recorded so far is kept; run the same command again to resume.",

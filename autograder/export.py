@@ -23,14 +23,19 @@ CHECK_COLUMNS = ["student", "assignment", "grade_id", "title", "score", "points"
                  "kernel_passed", "message"]
 
 
-def _fmt(value: float | None) -> str:
+def format_number(value: float | None) -> str:
     return "" if value is None else f"{float(value):g}"
+
+
+def ordered_assignments(gb) -> list:
+    """The gradebook's assignments by due date (undated last), then name."""
+    return sorted(gb.assignments, key=lambda a: (a.duedate is None, a.duedate or 0, a.name))
 
 
 def grade_rows(course: Course) -> list[dict]:
     rows: list[dict] = []
     with course.gradebook() as gb:
-        assignments = sorted(gb.assignments, key=lambda a: (a.duedate is None, a.duedate or 0, a.name))
+        assignments = ordered_assignments(gb)
         students = sorted(s.id for s in gb.students)
         for assignment in assignments:
             outcomes = store.read_all(course.root, assignment.name)
@@ -49,8 +54,8 @@ def grade_rows(course: Course) -> list[dict]:
                     "assignment": assignment.name,
                     "status": status,
                     "reason": reason,
-                    "score": _fmt(sub.score) if sub is not None else "0",
-                    "max_score": _fmt(assignment.max_score),
+                    "score": format_number(sub.score) if sub is not None else "0",
+                    "max_score": format_number(assignment.max_score),
                     "needs_manual_grade": "" if sub is None else str(bool(sub.needs_manual_grade)).lower(),
                     "flags": "; ".join(outcome.flags) if outcome else "",
                     "submitted_at": sub.timestamp.isoformat() if sub is not None and sub.timestamp else "",
@@ -66,7 +71,7 @@ def check_rows(course: Course) -> list[dict]:
             for c in outcome.checks:
                 rows.append({
                     "student": student, "assignment": assignment, "grade_id": c.grade_id, "title": c.title,
-                    "score": _fmt(c.score if outcome.status == "graded" else 0.0), "points": _fmt(c.points),
+                    "score": format_number(c.score if outcome.status == "graded" else 0.0), "points": format_number(c.points),
                     "status": outcome.status, "reason": outcome.reason or "",
                     "kernel_passed": "" if c.kernel_passed is None else str(c.kernel_passed).lower(),
                     "message": c.message,
@@ -78,19 +83,21 @@ def check_rows(course: Course) -> list[dict]:
     return rows
 
 
-def write_csv(path: Path, columns: list[str], rows: list[dict]) -> Path:
+def write_csv(path: Path, columns: list[str], rows: list[dict], *, group_shared: bool = False) -> Path:
+    """``rows`` (dicts; keys beyond ``columns`` ignored) as CSV with a header, written atomically."""
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=columns, quoting=csv.QUOTE_MINIMAL)
+    writer = csv.DictWriter(buffer, fieldnames=columns, quoting=csv.QUOTE_MINIMAL, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    return store.atomic_write_text(path, buffer.getvalue())
+    return store.atomic_write_text(path, buffer.getvalue(), group_shared=group_shared)
 
 
 def run(course: Course, *, output: Path | None = None, log=print) -> tuple[Path, Path]:
     if not course.gradebook_exists():
         raise CourseError(f"no gradebook at {course.db_url}: run `python -m autograder release` or `grade` first")
     out = Path(output) if output else course.root / "exports"
-    grades = write_csv(out / "grades.csv", GRADE_COLUMNS, grade_rows(course))
-    checks = write_csv(out / "check_scores.csv", CHECK_COLUMNS, check_rows(course))
+    shared = course.group_shared
+    grades = write_csv(out / "grades.csv", GRADE_COLUMNS, grade_rows(course), group_shared=shared)
+    checks = write_csv(out / "check_scores.csv", CHECK_COLUMNS, check_rows(course), group_shared=shared)
     log(f"Grades: {grades}\nPer-check scores: {checks}")
     return grades, checks

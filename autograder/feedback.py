@@ -49,7 +49,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # --------------------------------------------------------------------------- hidden material
 
 
-def _code_lines(text: str) -> set[str]:
+def distinctive_lines(text: str) -> set[str]:
     """Distinctive lines: long enough, and not an import (imports reveal no reference)."""
     found = set()
     for line in text.splitlines():
@@ -74,9 +74,9 @@ def hidden_material(course: Course, assignment: str, public: str) -> set[str]:
             continue
         for cell in nb.cells:
             for block in HIDDEN_BLOCK.findall(cell.source):
-                lines |= _code_lines(block)
+                lines |= distinctive_lines(block)
     for path in sorted(checks_dir(course).rglob("*.py")):
-        lines |= _code_lines(path.read_text(encoding="utf-8", errors="replace"))
+        lines |= distinctive_lines(path.read_text(encoding="utf-8", errors="replace"))
     public_lines = {line.strip() for line in public.splitlines()}
     return {line for line in lines if line not in public_lines and "BEGIN HIDDEN" not in line
             and "END HIDDEN" not in line}
@@ -233,14 +233,14 @@ def run(course: Course, assignment: str, *, students: str | None = None, workers
         secrets = hidden_material(course, assignment, public)
         for student, outcome in sorted(outcomes.items()):
             folder = course.path("feedback", student, assignment)
-            folder.mkdir(parents=True, exist_ok=True)
             page = render(course, outcome, notebook, secrets, release_nb)
-            written.append(store.atomic_write_text(folder / f"{notebook}.html", page))
+            written.append(store.atomic_write_text(folder / f"{notebook}.html", page,
+                                                   group_shared=course.group_shared))
             submitted = course.path("submitted", student, assignment)
             for name in ("timestamp.txt", "submission_secret.txt"):
                 data = _read_regular(submitted / name)
                 if data is not None and len(data) < 4096:
-                    (folder / name).write_bytes(data)
+                    store.atomic_write_bytes(folder / name, data, group_shared=course.group_shared)
     missing_secret = [s for s in outcomes if not (course.path("feedback", s, assignment) / "submission_secret.txt").is_file()]
     log(f"Feedback for {len(outcomes)} student(s) in {course.coursedir.feedback_directory}/<student>/{assignment}/")
     if missing_secret and course.exchange_root():

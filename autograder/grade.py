@@ -335,7 +335,7 @@ def execute_pending(
                 bar.write(f"  {student}: the feedback run failed ({str(err)[:300]})", file=sys.stderr)
                 bar.update(1)
                 continue  # the scores stand; feedback shows no notebook for this student
-            store.write(course.root, outcome)
+            store.write(course.root, outcome, group_shared=course.group_shared)
             write_outcome(gb, course, outcome)
             bar.update(1)
     return list(pending)
@@ -352,7 +352,7 @@ def _collect(course, assignment, results, hashes, previous, summary, progress, l
                 outcome = _to_outcome(result, assignment, student, summary, bar)
                 outcome.submission_hash = hashes[student]
                 outcome.graded_at = outcome.graded_at or utc_now()
-                store.write(course.root, outcome)
+                store.write(course.root, outcome, group_shared=course.group_shared)
                 old = previous.get(student)
                 write_outcome(gb, course, outcome,
                               submission_changed=old is not None and old.submission_hash != hashes[student])

@@ -102,6 +102,11 @@ class Course:
     def db_url(self) -> str:
         return self.coursedir.db_url
 
+    @property
+    def group_shared(self) -> bool:
+        """nbgrader's ``CourseDirectory.groupshared``: instructors share files through their group."""
+        return bool(self.coursedir.groupshared)
+
     def private_paths(self) -> tuple[Path, ...]:
         """What student code must never see besides the course root itself: a SQLite
         gradebook kept elsewhere and the exchange (it holds every student's submission)."""

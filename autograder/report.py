@@ -116,7 +116,6 @@ def run(course: Course, assignment: str, *, output: Path | None = None, log=prin
     if not outcomes:
         raise CourseError(f"no outcomes for {assignment}: run `python -m autograder grade {assignment}` first")
     path = Path(output) if output else course.root / "reports" / f"{assignment}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(build(course, assignment, outcomes), encoding="utf-8")
+    store.atomic_write_text(path, build(course, assignment, outcomes), group_shared=course.group_shared)
     log(f"Report: {path}")
     return path

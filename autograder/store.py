@@ -4,14 +4,20 @@ One file per submission, written atomically (temp file + rename in the same fold
 run killed at any moment leaves either the old record or the new one, never half of one.
 A record is *current* when its ``submission_hash`` equals the sha256 of the submission as
 it is now (:func:`submission_hash`); ``grade`` only regrades what is not current.
+
+Files the grader writes (here and in ``exports/``, ``feedback/``, ``reports/``,
+``autograded/``) get the mode a plain ``open()`` gives (0666 minus the umask). When the
+course is group-shared (nbgrader's ``CourseDirectory.groupshared``) they also get group
+read/write and the folders created for them group rwx + setgid, as nbgrader gives its own
+files, so a co-instructor in the course's group can read and replace them.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 
 from autograder.outcome import Outcome
@@ -27,14 +33,44 @@ def outcome_path(root: Path, assignment: str, student: str) -> Path:
     return outcome_dir(root, assignment) / f"{student}.json"
 
 
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temp file + rename in the same folder, so a reader
-    (or a run killed midway) sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+GROUP_RW = stat.S_IRGRP | stat.S_IWGRP
+GROUP_SHARED_DIR = stat.S_ISGID | stat.S_IRWXU | stat.S_IRWXG  # nbgrader's 2770 on shared folders
+
+
+def make_dirs(folder: Path, *, group_shared: bool = False) -> Path:
+    """``folder.mkdir(parents=True)``; when group-shared, every folder created here (and
+    ``folder`` itself when it is ours) gets group rwx + setgid, as nbgrader does."""
+    folder = Path(folder)
+    created: list[Path] = []
+    probe = folder
+    while not probe.exists():
+        created.append(probe)
+        probe = probe.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if group_shared:
+        for path in {*created, folder}:
+            mode = path.stat().st_mode
+            if mode & GROUP_SHARED_DIR != GROUP_SHARED_DIR:
+                with contextlib.suppress(PermissionError):  # another instructor's folder: theirs to set
+                    os.chmod(path, stat.S_IMODE(mode) | GROUP_SHARED_DIR)
+    return folder
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, group_shared: bool = False) -> Path:
+    """Write ``data`` to ``path`` via a temp file + rename in the same folder, so a reader
+    (or a run killed midway) sees the old file or the new one, never half of one.
+
+    The file's mode follows the umask (and the course's group sharing): see the module doc.
+    """
+    path = Path(path)
+    make_dirs(path.parent, group_shared=group_shared)
+    tmp = path.parent / f".{path.stem}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            if group_shared:
+                os.fchmod(fh.fileno(), stat.S_IMODE(os.fstat(fh.fileno()).st_mode) | GROUP_RW)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -45,9 +81,15 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return path
 
 
-def write(root: Path, outcome: Outcome) -> Path:
+def atomic_write_text(path: Path, text: str, *, group_shared: bool = False) -> Path:
+    """:func:`atomic_write_bytes` of ``text`` as UTF-8 (newlines written as given)."""
+    return atomic_write_bytes(path, text.encode("utf-8"), group_shared=group_shared)
+
+
+def write(root: Path, outcome: Outcome, *, group_shared: bool = False) -> Path:
     """Atomically (re)place the record of ``outcome``'s submission."""
-    return atomic_write_text(outcome_path(root, outcome.assignment, outcome.student), outcome.to_json())
+    return atomic_write_text(outcome_path(root, outcome.assignment, outcome.student), outcome.to_json(),
+                             group_shared=group_shared)
 
 
 def read(root: Path, assignment: str, student: str) -> Outcome | None:

@@ -16,12 +16,14 @@ from lrlab.models import logistic_regression, mlp
 from lrlab.quadratic import gd_bowl, gd_quadratic
 from lrlab.report import compare_table, loss_table, summary_table
 from lrlab.seed import seed_everything
-from lrlab.train import History, run, train
+from lrlab.train import Experiment, History, build, run, train
 
 __all__ = [
     "DATASETS",
+    "Experiment",
     "History",
     "Split",
+    "build",
     "compare_table",
     "gd_bowl",
     "gd_quadratic",

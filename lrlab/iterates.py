@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from tabulate import tabulate
 
-from lrlab.plots import color_for
+from lrlab.plots import OKABE_ITO, epoch_axis, log_scale, new_axes, styles_for
 from lrlab.report import format_number
 
 
@@ -75,17 +74,21 @@ def plot_iterates(
     """Iterate x_t against step t, one coloured line with markers per run.
 
     With ``absolute=True`` it draws |x_t| on a log scale, where a constant factor per step
-    is a straight line: falling means converging, rising means diverging.
+    is a straight line: falling means converging, rising means diverging. Each run has its
+    own colour, marker and line style, so runs that coincide stay visible as such.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 4.0))
+        _, ax = new_axes()
+    styles = styles_for(list(runs))
     for label, xs in runs.items():
         xs = np.asarray(xs, dtype=float)
         ys = np.abs(xs) if absolute else xs
-        ax.plot(range(len(xs)), ys, "o-", markersize=3, color=color_for(label), label=label)
-    ax.set_xlabel("step t")
+        style = styles[label]
+        ax.plot(range(len(xs)), ys, marker=style.marker, linestyle=style.linestyle, markersize=4,
+                markerfacecolor="none", color=style.color, label=label)
+    epoch_axis(ax, "step t")
     if absolute:
-        ax.set_yscale("log")
+        log_scale(ax)
         ax.set_ylabel("|x_t| (log scale)")
     else:
         ax.axhline(0.0, color="black", linewidth=0.8)
@@ -110,17 +113,20 @@ def plot_bowl_paths(
     if len(curvatures) != 2:
         raise ValueError("plot_bowl_paths draws 2-D bowls only")
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 4.0))
+        _, ax = new_axes()
     starts = np.array([np.asarray(p, dtype=float)[0] for p in paths.values()])
     extent = 1.3 * np.abs(starts).max(axis=0)
     g1, g2 = np.meshgrid(
         np.linspace(-extent[0], extent[0], 201), np.linspace(-extent[1], extent[1], 201)
     )
     f = 0.5 * (curvatures[0] * g1**2 + curvatures[1] * g2**2)
-    ax.contour(g1, g2, f, levels=12, colors="lightgray", linewidths=0.8)
+    ax.contour(g1, g2, f, levels=12, colors=OKABE_ITO["sky blue"], linewidths=0.8, alpha=0.6)
+    styles = styles_for(list(paths))
     for label, path in paths.items():
         path = np.asarray(path, dtype=float)
-        ax.plot(path[:, 0], path[:, 1], "o-", markersize=3, color=color_for(label), label=label)
+        style = styles[label]
+        ax.plot(path[:, 0], path[:, 1], marker=style.marker, linestyle=style.linestyle, markersize=3,
+                color=style.color, label=label)
     ax.plot([0.0], [0.0], "k*", markersize=10, label="minimum")
     ax.set_xlim(-extent[0], extent[0])
     ax.set_ylim(-extent[1], extent[1])

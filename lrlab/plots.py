@@ -1,31 +1,212 @@
-"""Plots the lectures share: loss curves (training AND validation) and schedules."""
+"""Figures the lectures share: loss curves (training AND validation), sweeps, schedules.
+
+Every lecture gets the same conventions from here:
+
+* colours from the Okabe–Ito palette (distinguishable with every common colour-vision
+  deficiency) plus a cue that needs no colour: a marker per run on loss curves, a line style
+  per curve on schedule plots; training solid, validation dashed;
+* a sweep over a learning rate uses a sequential colormap (viridis) with a colour bar;
+* integer epoch ticks;
+* a run that diverged is drawn up to the top edge of the axes, where a ▲ and a label say
+  when it left; the axes never stretch to fit its chaotic values;
+* optional fixed y-limits, so a curve that barely moves also looks like it barely moves;
+* :func:`show` displays a figure together with a one-sentence description that a screen
+  reader can read (it is also the figure's plain-text output, which nbval compares).
+"""
 from __future__ import annotations
 
+import base64
+import io
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Colormap, ListedColormap, LogNorm, to_hex
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
 
 from lrlab.train import History
 
-# One colour per strategy everywhere in the course (tab10 order, then cycled).
-_PALETTE = plt.get_cmap("tab10").colors
-_ASSIGNED: dict[str, tuple[float, float, float]] = {}
+# Okabe & Ito (2008), "Color Universal Design"; yellow is left out (unreadable on white).
+OKABE_ITO: dict[str, str] = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "bluish green": "#009E73",
+    "reddish purple": "#CC79A7",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "black": "#000000",
+}
+_COLORS = tuple(OKABE_ITO.values())
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_LINESTYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
+    "-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 3)),
+)
+TRAINING_STYLE = "-"
+VALIDATION_STYLE = "--"
+DIVERGED_MARKER = "^"
+#: viridis without its last, yellow 15 % (too pale on white), for sweeps over a rate.
+RATE_CMAP: Colormap = ListedColormap(plt.get_cmap("viridis")(range(0, 218)), name="viridis_dark")
 
 
-def color_for(name: str) -> tuple[float, float, float]:
-    """A stable colour for a run or strategy name (first come, first served)."""
+@dataclass(frozen=True)
+class Style:
+    """How one run or schedule is drawn: colour, marker and line style."""
+
+    color: str
+    marker: str
+    linestyle: str | tuple[int, tuple[int, ...]]
+
+
+_ASSIGNED: dict[str, int] = {}
+
+
+def _style(index: int) -> Style:
+    return Style(_COLORS[index % len(_COLORS)], _MARKERS[index % len(_MARKERS)],
+                 _LINESTYLES[index % len(_LINESTYLES)])
+
+
+def style_for(name: str) -> Style:
+    """A stable style for a run or strategy name (first come, first served), so a name keeps
+    its colour, marker and line style in every figure of a lecture."""
     if name not in _ASSIGNED:
-        _ASSIGNED[name] = _PALETTE[len(_ASSIGNED) % len(_PALETTE)]
-    return _ASSIGNED[name]
+        _ASSIGNED[name] = len(_ASSIGNED)
+    return _style(_ASSIGNED[name])
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:
-    if ax is not None:
-        return ax
-    _, new = plt.subplots(figsize=figsize)
-    return new
+def styles_for(names: Sequence[str]) -> dict[str, Style]:
+    """:func:`style_for` of each name, except that no two names of one figure share a colour:
+    a name whose colour is taken in this figure gets the first free one (up to seven names;
+    the palette has seven colours)."""
+    taken: set[str] = set()
+    styles: dict[str, Style] = {}
+    for name in names:
+        style = style_for(name)
+        if style.color in taken:
+            free = next((i for i in range(len(_COLORS)) if _COLORS[i] not in taken), _ASSIGNED[name])
+            style = _style(free)
+        taken.add(style.color)
+        styles[name] = style
+    return styles
+
+
+def place_legend(ax: Axes, where: str | None = "best", ncol: int = 1) -> None:
+    """A legend inside the axes (``"best"``), below them (``"below"``: for crowded plots, so
+    it never covers data), or none (``None``)."""
+    if where is None:
+        return
+    if where == "below":
+        ax.legend(fontsize="small", ncol=max(ncol, 2), loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    else:
+        ax.legend(fontsize="small", ncol=ncol, loc=where)
+
+
+def color_for(name: str) -> str:
+    """The colour of :func:`style_for` (kept for the assignments that import it)."""
+    return style_for(name).color
+
+
+def new_axes(ncols: int = 1, nrows: int = 1, figsize: tuple[float, float] | None = None,
+             **kwargs: Any) -> tuple[Figure, Any]:
+    """``plt.subplots`` with constrained layout, so titles, labels, legends and colour bars
+    never overlap."""
+    size = figsize or (7.0 * ncols if ncols > 1 else 7.0, 4.0 * nrows)
+    return plt.subplots(nrows, ncols, figsize=size, layout="constrained", **kwargs)
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return ax if ax is not None else new_axes()[1]
+
+
+def epoch_axis(ax: Axes, label: str = "epoch", histories: Sequence[History] = ()) -> None:
+    """Integer ticks (an epoch is never 2.5) and a label on the x axis; with ``histories``, the
+    axis spans every planned epoch, so a run that stopped early does not shrink it."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(label)
+    epochs = max((max(h.epochs_planned, h.epochs_run) for h in histories), default=0)
+    if epochs > 1:
+        ax.set_xlim(0.5, epochs + 0.5)
+
+
+def log_scale(ax: Axes, axis: str = "y") -> None:
+    """A log scale with unlabelled minor ticks at 2× and 5× each power of ten (enough to read
+    values by, and far cheaper to draw than the default eight per decade)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    target.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    target.set_minor_formatter(NullFormatter())
+
+
+def _finite_below(values: Sequence[float], limit: float) -> list[float]:
+    return [v for v in values if math.isfinite(v) and v <= limit]
+
+
+def loss_limits(histories: Sequence[History], logy: bool) -> tuple[float, float]:
+    """Y-limits that show every value of every run that has not diverged (values past a
+    run's :attr:`~lrlab.History.divergence_limit` do not stretch the axes)."""
+    shown: list[float] = []
+    for h in histories:
+        limit = h.divergence_limit
+        shown += _finite_below(h.train_loss + h.val_loss, limit)
+        if math.isfinite(h.initial_train_loss):
+            shown.append(h.initial_train_loss)
+    if not shown:
+        return (0.1, 10.0) if logy else (0.0, 1.0)
+    low, high = min(shown), max(shown)
+    if logy:
+        low = max(low, 1e-12)
+        return low / 1.6, high * 1.6
+    pad = 0.06 * (high - low or abs(high) or 1.0)
+    return min(0.0, low - pad), high + pad
+
+
+def clip_to_top(values: Sequence[float], limit: float, top: float) -> tuple[list[float], int | None]:
+    """The values with everything past ``limit`` (or ``top``, or non-finite) drawn at ``top``;
+    the curve stops at the first such epoch, which is returned (1-based; None if none)."""
+    shown: list[float] = []
+    for epoch, v in enumerate(values, start=1):
+        if not math.isfinite(v) or v > limit or v > top:
+            return shown + [top], epoch
+        shown.append(v)
+    return shown, None
+
+
+def _mark_left_axes(ax: Axes, epoch: int, top: float, color: str, text: str, slot: int) -> None:
+    """A ▲ on the top edge at ``epoch`` and a label under it (``slot`` stacks labels)."""
+    ax.plot([epoch], [top], DIVERGED_MARKER, color=color, markersize=10, markeredgecolor="black",
+            clip_on=False, zorder=5)
+    ax.annotate(text, (epoch, top), xytext=(6, -12 - 13 * slot), textcoords="offset points",
+                fontsize="small", color="black", va="top",
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": color, "alpha": 0.9})
+
+
+def draw_run(ax: Axes, name: str, h: History, top: float, color: str, marker: str,
+             label_prefix: str, slot: int = 0) -> bool:
+    """Training (solid) and validation (dashed) loss of one run, clipped at ``top``.
+
+    Returns True when the run left the axes (diverged or rose past ``top``); it is then
+    marked with a ▲ and a label at the top edge.
+    """
+    limit = h.divergence_limit
+    left: list[int] = []
+    for values, linestyle, what in ((h.train_loss, TRAINING_STYLE, "training"),
+                                    (h.val_loss, VALIDATION_STYLE, "validation")):
+        shown, edge = clip_to_top(values, limit, top)
+        ax.plot(range(1, len(shown) + 1), shown, linestyle=linestyle, color=color, marker=marker,
+                markersize=4, markevery=max(1, len(shown) // 10), markerfacecolor=color if what == "training" else "white",
+                label=f"{label_prefix}{what}")
+        if edge is not None:
+            left.append(edge)
+    if not left:
+        return False
+    epoch = min(left)
+    what = f"diverged (epoch {h.diverged_epoch})" if h.diverged else f"off the axes (epoch {epoch})"
+    _mark_left_axes(ax, epoch, top, color, f"{name}: {what}", slot)
+    return True
 
 
 def plot_losses(
@@ -33,32 +214,121 @@ def plot_losses(
     ax: Axes | None = None,
     logy: bool = False,
     title: str | None = None,
+    *,
+    ylim: tuple[float, float] | None = None,
+    legend: str | None = "best",
+    colors: Mapping[str, str] | None = None,
 ) -> Axes:
-    """Training (solid) and validation (dashed) loss per epoch, one colour per run.
+    """Training (solid) and validation (dashed) loss per epoch, one colour and marker per run.
 
-    Both curves are always drawn: a falling training loss alone can hide overfitting.
-    A diverged run is drawn up to where it stopped and marked with an ×.
+    Both curves are always drawn: a falling training loss alone can hide overfitting. A run
+    that diverged is drawn up to the top edge, where a ▲ and a label give the epoch. ``ylim``
+    fixes the y-axis (otherwise it fits every run that did not diverge); ``legend`` is
+    ``"best"``, ``"below"`` or None (see :func:`place_legend`); ``colors`` overrides the
+    colour of named runs (e.g. a rate's colour on a sweep's sequential scale).
     """
-    histories = {"run": runs} if isinstance(runs, History) else dict(runs)
+    single = isinstance(runs, History)
+    histories = {"run": runs} if single else dict(runs)
     ax = _axes(ax)
+    low, top = ylim if ylim is not None else loss_limits(list(histories.values()), logy)
+    styles = styles_for(list(histories))
+    slot = 0
     for name, h in histories.items():
-        color = color_for(name)
-        epochs = range(1, h.epochs_run + 1)
-        prefix = "" if isinstance(runs, History) else f"{name} "
-        ax.plot(epochs, h.train_loss, "-", color=color, label=f"{prefix}training")
-        ax.plot(epochs, h.val_loss, "--", color=color, label=f"{prefix}validation")
-        if h.diverged:
-            finite = [(e, v) for e, v in zip(epochs, h.train_loss) if math.isfinite(v)]
-            if finite:
-                ax.plot(*finite[-1], "x", color=color, markersize=10, mew=2)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy loss")
+        style = styles[name]
+        color = (colors or {}).get(name, style.color)
+        prefix = "" if single else f"{name} "
+        slot += draw_run(ax, name, h, top, color, style.marker, prefix, slot)
     if logy:
-        ax.set_yscale("log")
+        log_scale(ax)
+    ax.set_ylim(low, top)
+    epoch_axis(ax, histories=list(histories.values()))
+    ax.set_ylabel("cross-entropy loss" + (" (log scale)" if logy else ""))
     ax.set_title(title or "Training (solid) and validation (dashed) loss")
-    ax.legend(fontsize="small", ncol=2 if len(histories) > 3 else 1)
+    place_legend(ax, legend, ncol=2 if len(histories) > 3 else 1)
     ax.grid(alpha=0.3)
     return ax
+
+
+def plot_accuracy(
+    runs: History | Mapping[str, History],
+    ax: Axes | None = None,
+    title: str = "Validation accuracy",
+    *,
+    ylim: tuple[float, float] = (0.0, 1.0),
+) -> Axes:
+    """Validation accuracy per epoch (dashed, like every validation curve), one colour and
+    marker per run (the same as in :func:`plot_losses`), on a fixed 0–1 axis by default."""
+    histories = {"run": runs} if isinstance(runs, History) else dict(runs)
+    ax = _axes(ax)
+    styles = styles_for(list(histories))
+    for name, h in histories.items():
+        style = styles[name]
+        ax.plot(range(1, len(h.val_acc) + 1), h.val_acc, VALIDATION_STYLE, color=style.color, marker=style.marker,
+                markersize=4, markerfacecolor="white", markevery=max(1, len(h.val_acc) // 10), label=name)
+    ax.set_ylim(*ylim)
+    epoch_axis(ax, histories=list(histories.values()))
+    ax.set_ylabel("validation accuracy")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def rate_colors(rates: Sequence[float], cmap: Colormap = RATE_CMAP) -> ScalarMappable:
+    """A log-scaled mapping from learning rate to colour (for a colour bar)."""
+    positive = [r for r in rates if r > 0]
+    if not positive:
+        raise ValueError("need at least one positive rate")
+    low, high = min(positive), max(positive)
+    if low == high:
+        low, high = low / 2, high * 2
+    return ScalarMappable(norm=LogNorm(low, high), cmap=cmap)
+
+
+def plot_sweep(
+    runs: Mapping[float, History],
+    axes: Sequence[Axes] | None = None,
+    *,
+    ylim: tuple[float, float] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A sweep over the learning rate: training loss (left) and validation loss (right) per
+    epoch, one line per rate coloured on a sequential scale with a colour bar, log y-axis.
+
+    Rates that diverged are drawn to the top edge and labelled there.
+    """
+    if not runs:
+        raise ValueError("plot_sweep needs at least one run")
+    if axes is None:
+        fig, pair = new_axes(2, figsize=(12.0, 4.6), sharey=True)
+        axes = list(pair)
+    fig = axes[0].figure
+    mapping = rate_colors(list(runs))
+    low, top = ylim if ylim is not None else loss_limits(list(runs.values()), logy=True)
+    limits = {lr: h.divergence_limit for lr, h in runs.items()}
+    for ax, what in zip(axes, ("training", "validation")):
+        slot = 0
+        for lr, h in runs.items():
+            values = h.train_loss if what == "training" else h.val_loss
+            shown, edge = clip_to_top(values, limits[lr], top)
+            color = mapping.to_rgba(lr)
+            ax.plot(range(1, len(shown) + 1), shown, TRAINING_STYLE if what == "training" else VALIDATION_STYLE,
+                    color=color, linewidth=1.8)
+            if edge is not None:
+                status = f"diverged (epoch {h.diverged_epoch})" if h.diverged else f"off the axes (epoch {edge})"
+                _mark_left_axes(ax, edge, top, to_hex(color), f"lr={lr:g}: {status}", slot)
+                slot += 1
+        log_scale(ax)
+        ax.set_ylim(low, top)
+        epoch_axis(ax, histories=list(runs.values()))
+        ax.set_title(f"{what.capitalize()} loss ({'solid' if what == 'training' else 'dashed'})")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].set_ylabel("cross-entropy loss (log scale)")
+    bar = fig.colorbar(mapping, ax=list(axes), pad=0.02)
+    bar.set_label("learning rate (log scale)")
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def plot_schedules(
@@ -67,16 +337,66 @@ def plot_schedules(
     logy: bool = False,
     xlabel: str = "step",
     title: str = "Learning-rate schedules",
+    *,
+    integer_x: bool = True,
+    legend: str | None = "best",
 ) -> Axes:
-    """Learning rate against step (or epoch) for several schedules on one axes."""
+    """Learning rate against step (or epoch) for several schedules, drawn as steps (entry ``i``
+    is the rate used from step ``i`` to step ``i + 1``): a colour and a line style each, so
+    overlapping schedules stay distinguishable."""
     ax = _axes(ax)
+    styles = styles_for(list(schedules))
     for name, lrs in schedules.items():
-        ax.plot(range(len(lrs)), lrs, color=color_for(name), label=name)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("learning rate")
+        style = styles[name]
+        ax.plot(range(len(lrs)), lrs, color=style.color, linestyle=style.linestyle, linewidth=2, label=name,
+                drawstyle="steps-post")  # a rate holds from its step until the next one
+    if integer_x:
+        epoch_axis(ax, xlabel)
+    else:
+        ax.set_xlabel(xlabel)
+    ax.set_ylabel("learning rate" + (" (log scale)" if logy else ""))
     if logy:
-        ax.set_yscale("log")
+        log_scale(ax)
     ax.set_title(title)
-    ax.legend(fontsize="small")
+    place_legend(ax, legend)
     ax.grid(alpha=0.3)
     return ax
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes. A figure with a layout engine (every figure of
+    :func:`new_axes`) is already fitted and drawn once; others are cropped as Jupyter's inline
+    backend crops them (which draws them twice)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches=None if fig.get_layout_engine() is not None else "tight")
+    return buffer.getvalue()
+
+
+def _figure_and_text(fig: Figure | Axes, alt: str) -> tuple[Figure, str]:
+    if not alt.strip():
+        raise ValueError("every figure needs a description")
+    return (fig.figure if isinstance(fig, Axes) else fig), f"Figure: {alt.strip()}"
+
+
+def display_figure(fig: Figure | Axes, alt: str) -> str:
+    """Display the figure as a PNG whose plain-text form is ``"Figure: " + alt``, close it, and
+    return that text (for a caption shown elsewhere, e.g. in a widget)."""
+    from IPython.display import display
+
+    figure, text = _figure_and_text(fig, alt)
+    display({"image/png": base64.b64encode(figure_png(figure)).decode("ascii"), "text/plain": text}, raw=True)
+    plt.close(figure)
+    return text
+
+
+def show(fig: Figure | Axes, alt: str) -> None:
+    """Display a figure with ``alt``, a one-sentence description of what it shows, and close it.
+
+    The description is printed visibly under the image (a screen reader reads it; JupyterLab
+    gives images no alt attribute) and is also the image's plain-text form, which text front
+    ends show instead of the picture and nbval compares.
+    """
+    from IPython.display import display
+
+    text = display_figure(fig, alt)
+    display({"text/markdown": f"*{text}*", "text/plain": text}, raw=True)

@@ -1,9 +1,14 @@
-"""The learning-rate range test (Smith 2017, "Cyclical Learning Rates for Training Neural Networks").
+"""The learning-rate range test, in the form fast.ai's ``lr_find`` made common.
 
-Train for a few hundred mini-batches while the rate grows exponentially from tiny to huge,
-record the loss of every batch, smooth it, and stop once it blows up. The loss first barely
-moves (rate too low), then falls fast (good rates), then turns and explodes (too high).
-A good constant rate sits a little below the bottom of that valley.
+Smith (2017, "Cyclical Learning Rates for Training Neural Networks", section 3.3) proposed the
+range test: train for a few epochs while the rate rises *linearly* from a low to a high value and
+read off where the accuracy starts to rise and where it stops rising or turns ragged. The variant
+implemented here is the one fast.ai's ``lr_find`` popularised (Gugger 2017; the fastai library):
+train for about a hundred mini-batches while the rate grows *exponentially* from tiny to huge,
+record the loss of every batch, smooth it, and stop once the smoothed loss exceeds four times its
+lowest value. The loss first barely moves (rate too low), then falls fast (good rates), then
+turns and explodes (too high); the usual suggestion for a constant rate is a tenth of the rate at
+the bottom of that valley.
 
 Example:
     >>> # xdoctest: +SKIP

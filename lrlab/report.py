@@ -66,18 +66,22 @@ def _render(rows: list[list[str]], headers: list[str], names_first: bool = False
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True, colalign=align)
 
 
-def loss_table(history: History, epochs: Sequence[int] | None = None) -> str:
+def loss_table(history: History, epochs: Sequence[int] | None = None, accuracy: bool = False) -> str:
     """The per-epoch table of one run, at 4 decimals (``epochs`` picks rows, 1-based).
 
     A diverging loss reads as diverging (see :func:`format_loss`); epochs after a run
-    stopped on a non-finite loss read ``stopped``.
+    stopped on a non-finite loss read ``stopped``. ``accuracy=True`` adds the validation
+    accuracy of each epoch.
     """
     limit = history.divergence_limit
-    rows = [
-        [str(e), loss_at(history.train_loss, e, limit), loss_at(history.val_loss, e, limit)]
-        for e in _epochs(history, epochs)
-    ]
-    return _render(rows, ["Epoch", "Training Loss", "Validation Loss"])
+    rows = []
+    for e in _epochs(history, epochs):
+        row = [str(e), loss_at(history.train_loss, e, limit), loss_at(history.val_loss, e, limit)]
+        if accuracy:
+            row.append(value_at(history.val_acc, e))
+        rows.append(row)
+    headers = ["Epoch", "Training Loss", "Validation Loss"] + (["Validation Accuracy"] if accuracy else [])
+    return _render(rows, headers)
 
 
 def compare_table(histories: Mapping[str, History], epochs: Sequence[int] | None = None) -> str:

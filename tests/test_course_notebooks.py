@@ -1,9 +1,11 @@
-"""The committed lecture notebooks are executed, quiet and end with a self-check.
+"""The committed lecture notebooks are executed, quiet, described and end with a self-check.
 
 nbval passes unexecuted cells trivially, so these checks make sure there is something to
 compare: every code cell ran (in order, in one session), nothing went to stderr or raised,
-and the lecture closes with 2–3 numbered self-check questions and a one-line key result.
-The negative tests feed the same checker synthetic notebooks that must be rejected.
+every figure carries a one-sentence description a screen reader can read (``lrlab.plots.show``
+makes it the figure's plain text and prints it under the image), and the lecture closes with
+2–3 numbered self-check questions and a one-line key result. The negative tests feed the same
+checker synthetic notebooks that must be rejected.
 """
 from __future__ import annotations
 
@@ -36,6 +38,10 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
                 found.append(f"cell {i} wrote to stderr: {out.get('text', '')[:80]!r}")
             if out.get("output_type") == "error":
                 found.append(f"cell {i} raised {out.get('ename')}")
+            if "image/png" in out.get("data", {}):
+                alt = str(out["data"].get("text/plain", ""))
+                if not (alt.startswith("Figure: ") and alt.rstrip().endswith(".") and len(alt) > 40):
+                    found.append(f"cell {i} shows a figure without a one-sentence description: {alt[:60]!r}")
     if counts and counts != list(range(1, len(counts) + 1)):
         found.append(f"cells were not run top to bottom in one session: {counts}")
     if code and not any(cell.get("outputs") for _, cell in code):
@@ -111,6 +117,15 @@ def test_checker_rejects_stderr_and_errors() -> None:
     nb = _lecture(_ran("import warnings", 1, warning), _ran("raise ValueError", 2, error))
     found = problems(nb)
     assert any("stderr" in p for p in found) and any("ValueError" in p for p in found)
+
+
+def test_checker_rejects_a_figure_without_a_description() -> None:
+    png = "iVBORw0KGgo="
+    bare = new_output("display_data", data={"image/png": png, "text/plain": "<Figure size 700x400 with 1 Axes>"})
+    described = new_output("display_data", data={"image/png": png,
+                                                 "text/plain": "Figure: The training loss falls smoothly over 20 epochs."})
+    assert problems(_lecture(_ran("show(fig)", 1, described))) == []
+    assert any("without a one-sentence description" in p for p in problems(_lecture(_ran("plt.show()", 1, bare))))
 
 
 def test_checker_rejects_out_of_order_execution() -> None:

@@ -14,7 +14,7 @@ NOT_PYTHON_PACKAGES = {"python", "pip", "nodejs"}
 
 
 def _split(spec: str) -> tuple[str, str]:
-    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:==?\s*([^=\s;]+))?", spec)
+    match = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?:==?\s*([^=\s;]+))?", spec)
     assert match, f"cannot parse requirement {spec!r}"
     return match.group(1).lower().replace("_", "-"), match.group(2) or ""
 

@@ -584,3 +584,20 @@ def test_instructor_has_the_formgrader_students_do_not(hub, pages, shot):
     shot(teacher, "instructor-formgrader")
     reply = pages(STUDENT).request.get(f"{hub.url}user/{STUDENT}/formgrader")
     assert reply.status == 404, f"students must not have the formgrader (HTTP {reply.status})"
+
+
+def test_students_are_not_asked_about_jupyter_news(hub, pages, shot):
+    """JupyterLab asks every new user "Would you like to get notified about official Jupyter
+    news?" unless fetchNews is set: the course's override (lab-settings/lrlab.json) says never."""
+    page = pages(STUDENT)
+    plugin = "@jupyterlab/apputils-extension:notification"
+    reply = page.request.get(f"{hub.url}user/{STUDENT}/lab/api/settings/{plugin}")
+    assert reply.ok, reply.status
+    settings = reply.json()
+    assert settings["schema"]["properties"]["fetchNews"]["default"] == "false"
+    assert settings["settings"].get("fetchNews", "false") == "false"
+    page.goto(f"{hub.url}user/{STUDENT}/lab")
+    expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(3_000)  # the question is a toast shortly after start-up
+    expect(page.get_by_text("official Jupyter news")).to_have_count(0)
+    shot(page, "student-lab-no-news-question")

@@ -243,3 +243,85 @@ def test_plots_draw_training_and_validation() -> None:
     assert "good training" in labels and "good validation" in labels
     ax2 = plot_schedules({"const": [0.1] * 5}, logy=True)
     assert ax2.get_yscale() == "log"
+
+
+def test_loaders_give_the_batches_of_a_plain_shuffled_dataloader() -> None:
+    """make_loaders gathers each batch in one indexing operation; the rows, their order and the
+    random stream must be exactly those of DataLoader(shuffle=True, generator=...)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    split = load_split("iris")
+    fast, val = make_loaders(split, batch_size=16, seed=5)
+    plain = DataLoader(TensorDataset(split.X_train, split.y_train), batch_size=16, shuffle=True,
+                       generator=torch.Generator().manual_seed(5))
+    for _ in range(3):  # several epochs: the generator must advance the same way
+        ours, theirs = list(fast), list(plain)
+        assert len(ours) == len(theirs) == len(fast)
+        for (X1, y1), (X2, y2) in zip(ours, theirs):
+            assert torch.equal(X1, X2) and torch.equal(y1, y2)
+    (X_val, y_val), = list(val)
+    assert torch.equal(X_val, split.X_val) and torch.equal(y_val, split.y_val)
+
+
+def test_a_run_resumed_with_every_state_equals_one_that_never_stopped() -> None:
+    """build + train(k) + checkpoint, then a fresh build that loads the states and continues
+    with measure_start=False: History.then of the two parts is the uninterrupted run."""
+    from lrlab import build
+
+    def cosine(opt: torch.optim.Optimizer) -> torch.optim.lr_scheduler.CosineAnnealingLR:
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+
+    whole = run(0.5, dataset="iris", epochs=4, scheduler=cosine, verbose=False)
+    first = build(0.5, dataset="iris", scheduler=cosine)
+    part = first.train(2)
+    state = (first.model.state_dict(), first.optimizer.state_dict(), first.scheduler.state_dict(),
+             first.train_loader.generator.get_state())
+    for load_scheduler in (True, False):
+        again = build(0.5, dataset="iris", scheduler=cosine)
+        again.model.load_state_dict(state[0])
+        again.optimizer.load_state_dict(state[1])
+        if load_scheduler:
+            again.scheduler.load_state_dict(state[2])
+        again.train_loader.generator.set_state(state[3])
+        joined = part.then(again.train(2, measure_start=False))
+        assert (joined.to_dict() == whole.to_dict()) is load_scheduler
+    assert joined.epochs_run == 4 and joined.initial_train_loss == whole.initial_train_loss
+    assert joined.lr[:len(part.lr)] == whole.lr[:len(part.lr)] and joined.lr != whole.lr
+
+
+def test_gradient_clipping_caps_every_step() -> None:
+    from lrlab import build
+
+    exp = build(1.0, dataset="iris", clip_grad_norm=1e-3)
+    before = torch.cat([p.detach().reshape(-1).clone() for p in exp.model.parameters()])
+    exp.train(1)
+    after = torch.cat([p.detach().reshape(-1) for p in exp.model.parameters()])
+    steps = math.ceil(len(exp.split.X_train) / 64)
+    assert 0 < (after - before).norm() <= steps * 1.0 * 1e-3 + 1e-6
+    unclipped = run(1.0, dataset="iris", epochs=1, verbose=False)
+    clipped = run(1.0, dataset="iris", epochs=1, verbose=False, clip_grad_norm=1e-3)
+    assert clipped.train_loss != unclipped.train_loss
+    for bad in (0.0, -1.0, math.nan):
+        with pytest.raises(ValueError, match="clip_grad_norm"):
+            run(1.0, dataset="iris", epochs=1, clip_grad_norm=bad)
+
+
+def test_evaluate_scores_every_row_with_the_current_weights() -> None:
+    from lrlab.train import evaluate
+
+    split = load_split("iris")
+    seed_everything(0)
+    model = mlp(split.n_features, split.n_classes)
+    _, val = make_loaders(split)
+    loss, acc = evaluate(model, val)
+    with torch.no_grad():
+        logits = model(split.X_val)
+    assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, split.y_val).item(), rel=1e-6)
+    assert acc == pytest.approx((logits.argmax(1) == split.y_val).float().mean().item())
+
+
+def test_loss_table_can_add_the_validation_accuracy() -> None:
+    h = History(train_loss=[2.0, 1.0], val_loss=[2.1, 1.2], val_acc=[0.25, 0.5], initial_train_loss=2.3)
+    lines = loss_table(h, accuracy=True).splitlines()
+    assert lines[0].rstrip("| ").endswith("Validation Accuracy")
+    assert lines[3].strip("|").split("|")[-1].strip() == "0.5000"

@@ -21,7 +21,7 @@ import torch
 from autograder import scorer
 from autograder.checks import evaluate, load_checks
 from autograder.checks import ps1 as checks_ps1
-from autograder.checks.base import LocalStudent
+from autograder.checks.base import LocalStudent, forbidden_uses
 from autograder.harness import ps1 as harness_ps1
 from autograder.scorer import ScoreReport
 from autograder.submissions import answer_sources, answers, fill, is_answer_cell, is_setup_cell, variants
@@ -163,6 +163,9 @@ def test_forbidden_list_is_torchs_schedulers_and_the_notebook_lists_exactly_it()
         else:
             assert check.forbidden == shipped and "LRScheduler" not in check.forbidden
             assert check.own == check.answer_cells[-1:]  # its own answer only, never a cell it calls
+    # a plain variable called lr_lambda (or scheduler) is no use of a forbidden class
+    assert not forbidden_uses("lr_lambda = lambda k: 0.5 ** k\nscheduler = None", shipped)
+    assert forbidden_uses("from torch.optim import lr_scheduler as s\nx = s.LambdaLR", shipped) == ["LambdaLR"]
 
 
 def test_correct_answer_set_is_the_source_solution() -> None:
@@ -210,7 +213,7 @@ def test_part4_calibration_holds_for_the_runs_the_notebook_names() -> None:
     solution: dict = {}
     exec(answers(ASSIGNMENT, "correct")["applied_answer"], solution)
     assert solution["APPLIED"] == REFERENCE
-    text = next(c.source for c in _read(SOURCE_NB).cells if "No constant learning rate gets there" in c.source)
+    text = next(c.source for c in _read(SOURCE_NB).cells if "No constant learning rate we tried gets there" in c.source)
     assert f"**{best.loss:.4f}**" in text and f"**{reference:.4f}**" in text
     assert f"`TARGET_VAL_LOSS` = {checks_ps1.APPLIED_TARGET_LOSS}**" in text
 

@@ -130,6 +130,33 @@ def test_reference_rules_earn_full_marks_on_the_heldout_runs() -> None:
     assert all(n >= 10 for _, n in per.values())  # every label is measured on enough runs
 
 
+def test_the_notebook_and_the_bank_readme_quote_the_measured_accuracy() -> None:
+    """The accuracies students and instructors read are what accuracy.py measures on this bank."""
+    from autograder.curves.accuracy import accuracy_table
+
+    diagnose = reference_namespace()["diagnose"]
+    measured = {part: f"{100 * accuracy_table(diagnose, curves(part))[0]:.1f} %" for part in ("practice", "heldout")}
+    text = " ".join(c.source for c in source_nb().cells if c.cell_type == "markdown")
+    assert f"**{measured['heldout']}** of the runs" in text and f"**{measured['practice']}**" in text
+    assert f"the rules above reach {measured['heldout']} there" in text
+    readme = (BANK_PATH.parent / "README.md").read_text()
+    for part, share in measured.items():
+        assert f"| {part} | {len(curves(part))} | {share} |" in readme
+
+
+def test_moves_below_min_change_are_noise() -> None:
+    """A validation rise or a late fall of at most MIN_CHANGE (0.02) names no fix: the criterion
+    calls a gain below 0.02 noise, and the rules ignore such moves too."""
+    diagnose = reference_namespace()["diagnose"]
+    train = [0.3 * 0.7**i for i in range(20)]
+    small_rise = [0.06 - 0.002 * i for i in range(10)] + [0.042 + 0.0018 * i for i in range(10)]  # +0.016 (> 30 %)
+    assert diagnose(train, small_rise) == "good"
+    assert diagnose(train, [0.06 - 0.002 * i for i in range(10)] + [0.042 + 0.003 * i for i in range(10)]) == "overfitting"
+    slow_tail = [0.06 - 0.0015 * i for i in range(20)]  # the last half falls 0.015: > 10 % of the drop, < 0.02
+    assert diagnose(train, slow_tail) == "good"
+    assert diagnose(train, [0.2 - 0.008 * i for i in range(20)]) == "too_slow"
+
+
 def test_a_steady_validation_climb_is_overfitting_not_oscillating() -> None:
     """Issue 13's textbook case: training to 0, validation climbing 0.31 -> 0.78."""
     diagnose = reference_namespace()["diagnose"]
@@ -195,6 +222,40 @@ def test_every_run_of_every_ladder_is_kept() -> None:
             diverged = [c["labels"] == ["diverging"] and c["best_val"] is None for c in ladder]
             assert sum(diverged) == 2 or ks[-1] == make_bank.LADDER_END
             assert diverged[-1] or ks[-1] == make_bank.LADDER_END
+
+
+def test_the_criterion_names_the_labels_whose_fix_works() -> None:
+    """The labelling criterion on a hand-made ladder (rates 3x apart): never the rules."""
+    from autograder.curves.criterion import RunOutcome, verdict
+
+    def run(best: float, final: float | None = None) -> RunOutcome:
+        return RunOutcome(False, best, best if final is None else final)
+
+    blew_up = RunOutcome(True, math.inf, math.nan)
+    ladder = [run(0.90), run(0.40), run(0.10), run(0.30, 0.60), run(0.50), blew_up]
+    assert verdict(ladder, 5).labels == ("diverging",)  # blew up: nothing else is right
+    assert verdict(ladder, 0).labels == ("too_slow",)  # a higher rate reaches 0.10
+    assert verdict(ladder, 2).labels == ("good",)  # no fix lowers 0.10 by a third
+    third = verdict(ladder, 3)  # / 3 reaches 0.10 (right), stopping at the best epoch 0.30 (right)
+    assert third.labels == ("oscillating", "overfitting") and third.label == "oscillating"
+    assert set(verdict(ladder, 4).labels) == {"diverging", "oscillating"}  # / 9 beats / 3 by a third
+    tiny = [run(0.030), run(0.015)]  # halves the loss, but gains less than MIN_GAIN: noise
+    assert verdict(tiny, 0).labels == ("good",)
+    # x 3 is repeated only while it helps: a step that makes things worse ends the climb, so a
+    # far higher rate that happens to do well does not make the run too slow
+    dip = [run(0.20), run(0.25), run(0.05)]
+    assert verdict(dip, 0).labels == ("good",)
+    assert verdict(dip, 1).labels == ("too_slow",) and verdict(dip, 1).fixes == {"too_slow": 0.05}
+
+
+def test_a_nearest_practice_run_lookup_is_far_below_the_rules() -> None:
+    """The held-out bank cannot be passed by memorising the practice file (issue 13's leak)."""
+    from autograder.curves.accuracy import accuracy_table
+    from autograder.curves.nearest import nearest_accuracy
+
+    lookup, _ = nearest_accuracy(curves("practice"), curves("heldout"))
+    rules, _, _ = accuracy_table(reference_namespace()["diagnose"], curves("heldout"))
+    assert lookup < 0.75 and lookup < rules - 0.1, (lookup, rules)
 
 
 def test_practice_file_is_the_practice_part_and_is_released() -> None:

@@ -6,7 +6,7 @@ import math
 import matplotlib.pyplot as plt
 import pytest
 
-from lrlab.sweep import final_losses, plot_final_losses, run_sweep, sweep_table
+from lrlab.sweep import final_losses, plot_by_rate, plot_final_losses, run_sweep, run_sweep_seeds, sweep_table
 from lrlab.train import History
 
 
@@ -44,10 +44,24 @@ def test_diverged_runs_read_stopped_and_plot_at_the_top() -> None:
     h = History(train_loss=[2.0, math.inf], val_loss=[2.0, math.inf], val_acc=[0.1, 0.1],
                 initial_train_loss=1.0, epochs_planned=4, stopped_nonfinite=True)
     ok = History(train_loss=[0.9, 0.5], val_loss=[0.9, 0.6], val_acc=[0.5, 0.7], initial_train_loss=1.0)
+    ok2 = History(train_loss=[0.9, 0.4], val_loss=[0.9, 0.5], val_acc=[0.5, 0.8], initial_train_loss=1.0)
     assert "stopped" in sweep_table({1.0: h}, epochs=[3])
     assert "diverged |" in sweep_table({1.0: h}, epochs=[2])
     assert final_losses(h) == (math.inf, math.inf)
-    ax = plot_final_losses({0.1: ok, 1.0: h}, bands={0.1: "good", 1.0: "diverging"})
+    ax = plot_final_losses({0.1: [ok, ok2], 1.0: [ok, h]})
     assert ax.get_xscale() == ax.get_yscale() == "log"
-    assert "diverged" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [t.get_text() for t in ax.texts] == ["lr=1: diverged in 1 of 2 seeds"]
+    bars = [c for c in ax.containers]
+    assert len(bars) == 3  # training, validation, best-epoch validation
+    plt.close("all")
+
+
+def test_run_sweep_seeds_and_plot_by_rate() -> None:
+    sweeps = run_sweep_seeds([0.01, 50.0], seeds=(0, 1), epochs=2, dataset="iris")
+    assert list(sweeps) == [0.01, 50.0] and all(len(v) == 2 for v in sweeps.values())
+    assert sweeps[0.01][0].train_loss != sweeps[0.01][1].train_loss  # the seeds differ
+    ax = plot_by_rate({"SGD": sweeps})
+    assert any(t.get_text().startswith("SGD lr=50: diverged in 2 of 2") for t in ax.texts)
+    with pytest.raises(ValueError):
+        run_sweep_seeds([0.1], seeds=(), epochs=1, dataset="iris")
     plt.close("all")

@@ -33,6 +33,9 @@ if str(ROOT) not in sys.path:
 
 GOLDEN = ROOT / "tests" / "golden" / "grading.json"
 COURSE_TOKEN = "<COURSE>"
+#: Where a message names this checkout (e.g. an attack that prints the sandbox's PATH, which
+#: holds the venv) the rest depends on the clone's location and the message's length cap.
+REPO_TOKEN = "<REPO>…"
 #: A port no attack can reach (the network attacks try it; the sandbox has no network anyway).
 CLOSED_PORT = "9"
 #: Whole-submission failures whose reason does not depend on the machine's speed.
@@ -74,9 +77,11 @@ def _submissions(root: Path, assignment: str) -> dict[str, bytes | dict[str, byt
 
 
 def _normalize(value: Any, root: Path) -> Any:
-    """Course paths replaced by a token, recursively."""
+    """Course paths replaced by a token and text after a path into this checkout cut off, recursively."""
     if isinstance(value, str):
-        return value.replace(str(root), COURSE_TOKEN)
+        value = value.replace(str(root), COURSE_TOKEN)
+        cut = value.find(str(ROOT))
+        return value if cut < 0 else value[:cut] + REPO_TOKEN
     if isinstance(value, list):
         return [_normalize(v, root) for v in value]
     if isinstance(value, dict):

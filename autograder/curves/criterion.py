@@ -10,8 +10,8 @@ three times apart:
   rose above 100 × the loss at initialisation); or it did not, but dividing the rate by 9 (the
   ladder's ≈ ÷10) lowers the best validation loss by ``RATE_MARGIN`` more than dividing it by 3;
 * ``oscillating`` — dividing the rate by 3 lowers the best validation loss by ``RATE_MARGIN``;
-* ``too_slow`` — some higher rate of the ladder (×3, ×9, …: next_lr's fix, repeated as
-  needed) lowers the best validation loss by ``RATE_MARGIN``;
+* ``too_slow`` — next_lr's fix, ×3, repeated while it helps (climb the ladder as long as each
+  step lowers the best validation loss) ends at a best validation loss ``RATE_MARGIN`` lower;
 * ``overfitting`` — stopping at the epoch of the best validation loss gives a validation loss
   ``STOP_MARGIN`` lower than the final one;
 * ``good`` — no fix above helps by its margin.
@@ -61,6 +61,19 @@ def _helps(fixed: float, current: float, margin: float) -> bool:
     return math.isfinite(fixed) and fixed <= (1 - margin) * current and current - fixed >= MIN_GAIN
 
 
+def _climb(best: Sequence[float], i: int) -> float:
+    """The best validation loss where ×3 steps up the ladder from run ``i`` stop helping.
+
+    Someone following next_lr multiplies the rate by 3 again only while the last step lowered
+    the best validation loss; a far higher rate that does well beyond a step that did not help
+    is not what "too slow" prescribes.
+    """
+    j = i
+    while j + 1 < len(best) and best[j + 1] < best[j]:
+        j += 1
+    return best[j]
+
+
 def verdict(ladder: Sequence[RunOutcome], i: int) -> Verdict:
     """The verdict for run ``i`` of ``ladder`` (rates ascending, each 3 × the one before).
 
@@ -75,9 +88,9 @@ def verdict(ladder: Sequence[RunOutcome], i: int) -> Verdict:
         fixes["diverging"] = best[i - 2]
     if i >= 1 and _helps(best[i - 1], best[i], RATE_MARGIN):
         fixes["oscillating"] = best[i - 1]
-    higher = min(best[i + 1:], default=math.inf)
-    if _helps(higher, best[i], RATE_MARGIN):
-        fixes["too_slow"] = higher
+    faster = _climb(best, i)
+    if _helps(faster, best[i], RATE_MARGIN):
+        fixes["too_slow"] = faster
     if _helps(run.best_val, run.final_val, STOP_MARGIN):
         fixes["overfitting"] = run.best_val
     if not fixes:

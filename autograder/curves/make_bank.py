@@ -41,7 +41,7 @@ WORKERS = 2
 LADDER_START = {"sgd": -5, "sgd_momentum": -7, "adam": -8, "adamw": -8, "rmsprop": -9}
 LADDER_END = 4
 # The reference rules' float thresholds, moved 10 % down and up to test a figure's robustness.
-PERTURBED = ("DIVERGE_RATIO", "DIVERGE_LOSS", "OVERFIT_RISE", "RISE_FRACTION", "STALL_RATIO", "TAIL_SHARE")
+PERTURBED = ("DIVERGE_RATIO", "DIVERGE_LOSS", "OVERFIT_RISE", "RISE_FRACTION", "STALL_RATIO", "TAIL_SHARE", "MIN_CHANGE")
 
 
 @dataclass(frozen=True)

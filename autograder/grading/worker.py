@@ -207,10 +207,11 @@ class Grader:
                                         outcome, self.cell_timeout, self.total_timeout)
         course = self.course(assignment.course_root)
         target = course.path("autograded", outcome.student, assignment.name) / f"{assignment.name}.ipynb"
-        atomic_write_text(target, nbformat.writes(executed))
+        atomic_write_text(target, nbformat.writes(executed), group_shared=course.group_shared)
         stamp = course.path("submitted", outcome.student, assignment.name) / "timestamp.txt"
         if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
-            atomic_write_text(target.parent / "timestamp.txt", stamp.read_text(errors="replace"))
+            atomic_write_text(target.parent / "timestamp.txt", stamp.read_text(errors="replace"),
+                              group_shared=course.group_shared)
 
     def execute_graded(self, assignment: TrustedAssignment, outcome: Outcome) -> Outcome:
         """The second pass for one graded outcome: validate and normalize again (cheap), then

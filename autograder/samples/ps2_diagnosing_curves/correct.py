@@ -31,15 +31,15 @@ def diagnose(train_loss, val_loss):
         return "diverging"
 
     m = min(range(n), key=lambda i: val[i])  # the first epoch with the smallest validation loss
-    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
+    if val[-1] - val[m] > max(OVERFIT_RISE * val[m], MIN_CHANGE) and train[-1] < train[m]:
         return "overfitting"
 
     if _swings(train, RISE_FRACTION * t1) + _swings(val, RISE_FRACTION * v1) >= MIN_SWINGS:
         return "oscillating"
 
     k = max(1, math.ceil(TAIL_FRACTION * n))
-    still_falling = (train[-1 - k] - train[-1] > TAIL_SHARE * (t1 - train[-1])
-                     or val[-1 - k] - val[-1] > TAIL_SHARE * (v1 - val[-1]))
+    still_falling = (train[-1 - k] - train[-1] > max(TAIL_SHARE * (t1 - train[-1]), MIN_CHANGE)
+                     or val[-1 - k] - val[-1] > max(TAIL_SHARE * (v1 - val[-1]), MIN_CHANGE))
     if train[-1] > STALL_RATIO * t1 or still_falling:
         return "too_slow"
     return "good"

@@ -28,7 +28,7 @@ def _count_swings(curve):
 
 def _still_falling(curve, k):
     whole_drop = curve[0] - curve[-1]
-    return curve[-1 - k] - curve[-1] > TAIL_SHARE * whole_drop
+    return curve[-1 - k] - curve[-1] > max(TAIL_SHARE * whole_drop, MIN_CHANGE)
 
 
 def diagnose(train_loss, val_loss):
@@ -39,7 +39,7 @@ def diagnose(train_loss, val_loss):
     if not _all_finite(train, val) or train[-1] / train[0] > DIVERGE_RATIO or max(train + val) > DIVERGE_LOSS:
         return "diverging"
     m = val.index(min(val))
-    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
+    if val[-1] - val[m] > max(OVERFIT_RISE * val[m], MIN_CHANGE) and train[-1] < train[m]:
         return "overfitting"
     if _count_swings(train) + _count_swings(val) >= MIN_SWINGS:
         return "oscillating"

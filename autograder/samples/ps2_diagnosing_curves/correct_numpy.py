@@ -27,14 +27,14 @@ def diagnose(train_loss, val_loss):
     if train[-1] > DIVERGE_RATIO * t1 or max(train.max(), val.max()) > DIVERGE_LOSS:
         return "diverging"
     m = int(np.argmin(val))
-    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
+    if val[-1] - val[m] > max(OVERFIT_RISE * val[m], MIN_CHANGE) and train[-1] < train[m]:
         return "overfitting"
     if _swings(train, RISE_FRACTION * t1) + _swings(val, RISE_FRACTION * v1) >= MIN_SWINGS:
         return "oscillating"
     k = max(1, int(np.ceil(TAIL_FRACTION * train.size)))
     tail = np.array([train[-1 - k] - train[-1], val[-1 - k] - val[-1]])
     whole = np.array([t1 - train[-1], v1 - val[-1]])
-    if train[-1] > STALL_RATIO * t1 or np.any(tail > TAIL_SHARE * whole):
+    if train[-1] > STALL_RATIO * t1 or np.any(tail > np.maximum(TAIL_SHARE * whole, MIN_CHANGE)):
         return "too_slow"
     return "good"
 

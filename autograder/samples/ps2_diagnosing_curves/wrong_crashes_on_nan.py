@@ -25,12 +25,12 @@ def diagnose(train_loss, val_loss):
     if train[-1] > DIVERGE_RATIO * t1 or max(train + val) > DIVERGE_LOSS:
         return "diverging"
     m = val.index(min(val))
-    if val[-1] - val[m] > OVERFIT_RISE * val[m] and train[-1] < train[m]:
+    if val[-1] - val[m] > max(OVERFIT_RISE * val[m], MIN_CHANGE) and train[-1] < train[m]:
         return "overfitting"
     if _swings(train, RISE_FRACTION * t1) + _swings(val, RISE_FRACTION * v1) >= MIN_SWINGS:
         return "oscillating"
     k = max(1, math.ceil(TAIL_FRACTION * n))
-    if (train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > TAIL_SHARE * (t1 - train[-1])
-            or val[-1 - k] - val[-1] > TAIL_SHARE * (v1 - val[-1])):
+    if (train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > max(TAIL_SHARE * (t1 - train[-1]), MIN_CHANGE)
+            or val[-1 - k] - val[-1] > max(TAIL_SHARE * (v1 - val[-1]), MIN_CHANGE)):
         return "too_slow"
     return "good"

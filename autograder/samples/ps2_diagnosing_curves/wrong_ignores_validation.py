@@ -26,6 +26,6 @@ def diagnose(train_loss, val_loss):
     if _swings(train, RISE_FRACTION * t1) >= MIN_SWINGS:
         return "oscillating"
     k = max(1, math.ceil(TAIL_FRACTION * n))
-    if train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > TAIL_SHARE * (t1 - train[-1]):
+    if train[-1] > STALL_RATIO * t1 or train[-1 - k] - train[-1] > max(TAIL_SHARE * (t1 - train[-1]), MIN_CHANGE):
         return "too_slow"
     return "good"
