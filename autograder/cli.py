@@ -6,7 +6,9 @@ verb       module                      what it does
 release    ``autograder/release.py``   regenerate release/ from source/ (+ exchange)
 collect    ``autograder/collect.py``   exchange inbound -> submitted/
 grade      ``autograder/grade.py``     parallel, resumable autograding -> outcomes + gradebook
-feedback   ``autograder/feedback.py``  per-student HTML in feedback/ (no hidden tests)
+           (per submission: ``autograder/grading/``, steps named in ``grading/worker.py``)
+feedback   ``autograder/feedback.py``  executes notebooks not yet executed, then per-student
+                                       HTML in feedback/ (no hidden tests)
 export     ``autograder/export.py``    exports/grades.csv and exports/check_scores.csv;
            ``autograder/lms.py``       ``--format canvas|moodle``: the LMS's import file
 report     ``autograder/report.py``    reports/<assignment>.html with plots
@@ -64,11 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. tcp://host:8786")
     p.add_argument("--force", action="store_true", help="regrade even submissions with a current outcome")
+    p.add_argument("--execute", action="store_true",
+                   help="also execute the feedback notebooks now (else `feedback` does it when asked)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    p = verbs.add_parser("feedback", help="per-student HTML feedback in feedback/")
+    p = verbs.add_parser("feedback", help="execute what is not yet executed, then per-student HTML in feedback/")
     p.add_argument("assignment")
     p.add_argument("--students", metavar="GLOB")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
 
     p = verbs.add_parser("export", help="grades CSV (all assignments) and per-check scores CSV, or an LMS import file")
     p.add_argument("--format", choices=lms.FORMATS, default="csv",
@@ -104,14 +109,14 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.workers is not None and args.workers < 1:
             raise CourseError("--workers must be at least 1")
         summary = grade.run(course, args.assignment, students=args.students, workers=args.workers,
-                            dask=args.dask, force=args.force, progress=not args.no_progress)
+                            dask=args.dask, execute=args.execute, force=args.force, progress=not args.no_progress)
         print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "
               f"{summary.failed} failed, {summary.current} unchanged since the last run "
               f"({summary.seconds:.1f} s). Records: outcomes/{args.assignment}/")
     elif args.verb == "feedback":
         from autograder import feedback
 
-        feedback.run(course, args.assignment, students=args.students)
+        feedback.run(course, args.assignment, students=args.students, workers=args.workers)
     elif args.verb == "export" and args.format == "csv":
         from autograder import export
 

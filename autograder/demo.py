@@ -140,12 +140,6 @@ def run(course: Course, *, workers: int | None = None, log=print) -> int:
         if assignment not in released:
             missing.append(f"{assignment}: no source/{assignment}/{assignment}.ipynb yet")
 
-    try:
-        task = grade.default_task()
-    except (CourseError, ImportError) as err:
-        task = None
-        missing.append(f"grading: {err}")
-
     graded: list[str] = []
     paths: list[str] = []
     for assignment in released:
@@ -155,11 +149,9 @@ def run(course: Course, *, workers: int | None = None, log=print) -> int:
             missing.append(f"{assignment}: {err}")
             continue
         log(f"== {assignment}: sample class in {course.coursedir.submitted_directory}/: {', '.join(students)}")
-        if task is None:
-            continue
-        grade.run(course, assignment, workers=workers, task=task, students="demo_*")
+        grade.run(course, assignment, workers=workers, students="demo_*")
         graded.append(assignment)
-        written = feedback.run(course, assignment, students="demo_*", log=log)
+        written = feedback.run(course, assignment, students="demo_*", workers=workers, log=log)
         paths.append(f"feedback:  {os.path.relpath(written[0].parent.parent.parent, course.root)}/<student>/{assignment}/")
         paths.append(f"report:    {os.path.relpath(report.run(course, assignment, log=log), course.root)}")
 

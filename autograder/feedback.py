@@ -28,18 +28,22 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from autograder import store
 from autograder.gradebook import Course, CourseError
-from autograder.outcome import REASON_TEXT, Outcome
+from autograder.outcome import Outcome
+from autograder.reasons import not_graded
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[^\n]*\n?",
                           re.MULTILINE | re.DOTALL)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MIN_SECRET_LINE = 16  # shorter lines ("return x", "import math") are not evidence of a leak
 REDACTED = "[hidden]"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
 
 
 # --------------------------------------------------------------------------- hidden material
@@ -142,29 +146,31 @@ def leaks(page: str, secrets: set[str]) -> list[str]:
 # --------------------------------------------------------------------------- page
 
 
-def summary_html(outcome: Outcome) -> str:
-    e = html.escape
-    parts = ["<section id='lrlab-result' style='font-family:sans-serif;max-width:60em;margin:1em auto'>",
-             f"<h1>{e(outcome.assignment)} — feedback for {e(outcome.student)}</h1>"]
-    if outcome.status == "failed":
-        reason = REASON_TEXT.get(outcome.reason or "", "The submission could not be graded.")
-        parts.append(f"<p><strong>Not graded:</strong> {e(reason)}</p>")
-        if outcome.detail:
-            parts.append(f"<p>{e(outcome.detail)}</p>")
-        parts.append("<p>Every autograded check counts 0 until this is resolved with your instructor.</p>")
-    else:
-        parts.append(f"<p><strong>Autograded score: {outcome.score:g} / {outcome.max_score:g}</strong>"
-                     " (answers graded by hand are scored separately)</p>")
-    if outcome.checks:
-        parts.append("<table style='border-collapse:collapse' border='1' cellpadding='4'>"
-                     "<tr><th>Check</th><th>Score</th><th>Points</th><th>Message</th></tr>")
-        for c in outcome.checks:
-            parts.append(f"<tr><td>{e(c.title or c.grade_id)}</td><td>{c.score:g}</td><td>{c.points:g}</td>"
-                         f"<td>{e(c.message).replace(chr(10), '<br>')}</td></tr>")
-        parts.append("</table>")
-    parts.append("<p style='color:#555'>Scores come from the course's grader, which checks your functions "
-                 "with more cases than the visible tests below.</p><hr></section>")
-    return "\n".join(parts)
+def _execute_pending(course: Course, assignment: str, students: list[str], workers: int | None, log) -> None:
+    """The second grading pass for graded submissions without an executed notebook yet."""
+    from autograder.grade import execute_pending
+    from autograder.grading.assignment import load_assignment
+
+    pending = [s for s in students if not (course.path("autograded", s, assignment) / f"{assignment}.ipynb").is_file()]
+    if pending:
+        execute_pending(course, load_assignment(course, assignment), pending, workers=workers, progress=False,
+                        log=lambda msg: log(msg))
+
+
+def result_context(outcome: Outcome) -> dict[str, Any]:
+    """What ``templates/feedback_page/result.html.j2`` shows: the authoritative result."""
+    reason_text = not_graded(outcome.reason) if outcome.reason else "The submission could not be graded."
+    return {
+        "assignment": outcome.assignment,
+        "student": outcome.student,
+        "failed": outcome.status == "failed",
+        "reason_text": reason_text,
+        "detail": outcome.detail if outcome.detail != reason_text else "",
+        "score": f"{outcome.score:g}",
+        "max_score": f"{outcome.max_score:g}",
+        "checks": [{"title": c.title or c.grade_id, "score": f"{c.score:g}", "points": f"{c.points:g}",
+                    "message": c.message} for c in outcome.checks],
+    }
 
 
 def _read_regular(path: Path) -> bytes | None:
@@ -179,34 +185,36 @@ def _read_regular(path: Path) -> bytes | None:
 
 
 def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], release_nb) -> str:
+    """The page: the result section, then the sanitized executed notebook through nbconvert's
+    ``lab`` template (``templates/feedback_page``); without it when missing or when it would leak."""
     from nbconvert import HTMLExporter
 
-    summary = summary_html(outcome)
+    result = result_context(outcome)
     executed = course.path("autograded", outcome.student, outcome.assignment) / f"{notebook}.ipynb"
     data = _read_regular(executed)
-    body = None
+    page = None
     if data is not None:
         try:
             nb = sanitize(nbformat.reads(data.decode("utf-8"), as_version=4), release_nb, secrets)
-            body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+            exporter = HTMLExporter(template_name="feedback_page", extra_template_basedirs=[str(TEMPLATES)])
+            page, _ = exporter.from_notebook_node(nb, resources={"lrlab_result": result})
         except Exception:  # an unreadable executed notebook: the result table still stands
-            body = None
-    notice = None
-    if body is None:
-        notice = "Your executed notebook is not available for this submission."
-    elif leaks(body, secrets):
-        notice = "Your executed notebook is withheld from this page; ask your instructor."
-        body = None
-    if body is None:
-        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(outcome.assignment)}"
-                f"</title></head><body>{summary}<p>{html.escape(notice)}</p></body></html>")
-    match = re.search(r"<body[^>]*>", body)
-    at = match.end() if match else 0
-    page = body[:at] + summary + body[at:]
-    return page
+            page = None
+    if page is not None and not leaks(page, secrets):
+        return page
+    notice = ("Your executed notebook is not available for this submission." if page is None
+              else "Your executed notebook is withheld from this page; ask your instructor.")
+    return _templates().get_template("without_notebook.html.j2").render(result=result, notice=notice)
 
 
-def run(course: Course, assignment: str, *, students: str | None = None, log=print) -> list[Path]:
+def _templates():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "feedback_page")), autoescape=False)
+
+
+def run(course: Course, assignment: str, *, students: str | None = None, workers: int | None = None,
+        log=print) -> list[Path]:
     course.require_assignment(assignment)
     outcomes = store.read_all(course.root, assignment)
     if students is not None:
@@ -214,6 +222,8 @@ def run(course: Course, assignment: str, *, students: str | None = None, log=pri
     if not outcomes:
         which = f" matching {students!r}" if students else ""
         raise CourseError(f"no graded submissions of {assignment}{which}: run `python -m autograder grade {assignment}` first")
+    _execute_pending(course, assignment, sorted(outcomes), workers, log)
+    outcomes = {s: store.read(course.root, assignment, s) or o for s, o in outcomes.items()}
     notebooks = course.notebook_names(assignment)
     written: list[Path] = []
     for notebook in notebooks:

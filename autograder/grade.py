@@ -1,12 +1,17 @@
 """``python -m autograder grade ASSIGNMENT``: autograde every submission, in parallel, resumably.
 
-The per-submission work is ``autograder.task.grade_one(course_root, assignment, student)``
-(validate, sealed scoring, sandboxed execution, ``autograded/`` notebook); it returns a
-JSON-able :class:`~autograder.outcome.Outcome`. This module only *maps* it over the class:
+The coordinator builds the frozen trusted assignment once
+(:func:`autograder.grading.assignment.load_assignment`: release notebook cross-checked with
+the gradebook, its data files) and maps the per-submission work over the class:
+:func:`autograder.grading.worker.grade_one` (validate, normalize, sealed scores) returns a
+JSON-able :class:`~autograder.outcome.Outcome`. Scores come first; the feedback notebooks
+(``autograded/``) are executed in a second pass, :func:`execute_pending`
+(:func:`autograder.grading.worker.execute_one`), with ``grade --execute`` or by ``feedback``.
+Both passes run
 
-* locally on a process pool, one process per core; each process keeps one warm ``Grader``
-  (``grade_one`` creates it lazily and reuses it), so nothing is paid per student twice;
-* or on a Dask distributed cluster (``--dask ADDRESS``): the same function, the course root
+* locally on a process pool, one process per core; each process keeps one warm ``Grader``,
+  so nothing is paid per student twice;
+* or on a Dask distributed cluster (``--dask ADDRESS``): the same functions, the course root
   on shared storage.
 
 Only this coordinating process writes: the outcome record first
@@ -32,17 +37,17 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from autograder import store
 from autograder.gradebook import Course, CourseError, ensure_assignment, write_outcome
-from autograder.outcome import FAILURE_REASONS, CheckScore, Outcome
+from autograder.grading.assignment import TrustedAssignment, load_assignment
+from autograder.outcome import Outcome
+from autograder.reasons import GRADER_SIDE, Reason
 
-Task = Callable[[str, str, str], dict]
-
-CRASH_DETAIL = "The grader could not process this submission; your instructor has been told."
-WORKER_DIED_DETAIL = "The grading worker stopped while grading this submission; your instructor has been told."
+#: ``task(assignment, student) -> outcome dict`` (pass 1) or ``task(assignment, outcome dict)`` (pass 2).
+Task = Callable[[TrustedAssignment, object], dict]
 
 
 class WorkerDied(Exception):
@@ -63,14 +68,17 @@ class GradeSummary:
 
 
 def default_task() -> Task:
-    """``autograder.task.grade_one`` (imported lazily; a clear error while it is missing)."""
-    try:
-        from autograder.task import grade_one
-    except ModuleNotFoundError as err:
-        if err.name in ("autograder.task",):
-            raise CourseError("the per-submission grader (autograder/task.py) is not available yet") from None
-        raise
+    """:func:`autograder.grading.worker.grade_one` (imported lazily: it brings the checks)."""
+    from autograder.grading.worker import grade_one
+
     return grade_one
+
+
+def default_execute_task() -> Task:
+    """:func:`autograder.grading.worker.execute_one`, the feedback pass."""
+    from autograder.grading.worker import execute_one
+
+    return execute_one
 
 
 def utc_now() -> str:
@@ -94,9 +102,11 @@ def select_students(course: Course, assignment: str, pattern: str | None) -> lis
     return chosen
 
 
-def failure(assignment: str, student: str, reason: str, detail: str, submission_hash: str = "") -> Outcome:
-    return Outcome(assignment=assignment, student=student, status="failed", reason=reason, detail=detail,
-                   submission_hash=submission_hash, graded_at=utc_now())
+def crashed(assignment: str, student: str, flag: str) -> Outcome:
+    """The outcome of a submission the grader itself failed on (graded again next run)."""
+    outcome = Outcome(assignment=assignment, student=student, status="failed", flags=[flag], graded_at=utc_now())
+    outcome.fail(Reason.CRASH)
+    return outcome
 
 
 def normalize(result: object, assignment: str, student: str) -> Outcome:
@@ -104,17 +114,15 @@ def normalize(result: object, assignment: str, student: str) -> Outcome:
     if isinstance(result, Outcome):
         outcome = result
     elif isinstance(result, dict):
-        data = dict(result)
-        data["checks"] = [c if isinstance(c, CheckScore) else CheckScore(**c) for c in data.get("checks", [])]
-        outcome = Outcome(**data)
+        outcome = Outcome.from_dict(result)  # ValueError on an unknown reason
     else:
         raise ValueError(f"the task returned {type(result).__name__}, not an outcome")
     if (outcome.assignment, outcome.student) != (assignment, student):
         raise ValueError(f"outcome is for {outcome.assignment}/{outcome.student}")
     if outcome.status not in ("graded", "failed"):
         raise ValueError(f"unknown status {outcome.status!r}")
-    if outcome.status == "failed" and outcome.reason not in FAILURE_REASONS:
-        raise ValueError(f"unknown failure reason {outcome.reason!r}")
+    if outcome.status == "failed" and outcome.reason is None:
+        raise ValueError("a failed outcome without a reason")
     for check in outcome.checks:
         if not (math.isfinite(check.score) and math.isfinite(check.points) and 0 <= check.score <= check.points):
             raise ValueError(f"check {check.grade_id}: score {check.score!r} not in [0, {check.points!r}]")
@@ -122,30 +130,26 @@ def normalize(result: object, assignment: str, student: str) -> Outcome:
 
 
 def is_current(outcome: Outcome | None, submission_hash: str) -> bool:
-    """A record that need not be regraded: same submission bytes, and not our own crash
-    (``crash`` is the grader's fault or the infrastructure's, so a rerun tries again)."""
+    """A record that need not be regraded: same submission bytes, and not the grader's own
+    failure (``crash``, ``grader_error``: a rerun tries again)."""
     return (outcome is not None and outcome.submission_hash == submission_hash
-            and not (outcome.status == "failed" and outcome.reason == "crash"))
+            and not (outcome.status == "failed" and outcome.reason in GRADER_SIDE))
 
 
 # --------------------------------------------------------------------------- backends
 
 
-def _call(task: Task, root: str, assignment: str, student: str) -> dict:
-    """Runs in a pool process (module-level so it pickles by reference)."""
-    result = task(root, assignment, student)
-    return result
-
-
-def run_local(task: Task, root: str, assignment: str, students: list[str], workers: int) -> Iterator[tuple[str, object]]:
-    """Yield ``(student, result or exception)`` from a local process pool.
+def run_local(task: Task, assignment: TrustedAssignment, items: dict[str, object],
+              workers: int) -> Iterator[tuple[str, object]]:
+    """Yield ``(student, result or exception)`` of ``task(assignment, items[student])`` from a
+    local process pool.
 
     At most ``workers`` submissions are in flight, so a worker process that dies (which
     breaks a ``ProcessPoolExecutor``) can only be blamed on the few it was running: they
     are retried once in a fresh pool, then recorded as ``crash``.
     """
     context = multiprocessing.get_context("spawn")  # never fork the coordinator's DB handles
-    pending = deque(students)
+    pending = deque(items)
     attempts: Counter[str] = Counter()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     inflight: dict = {}
@@ -153,7 +157,7 @@ def run_local(task: Task, root: str, assignment: str, students: list[str], worke
         while pending or inflight:
             while pending and len(inflight) < workers:
                 student = pending.popleft()
-                inflight[pool.submit(_call, task, root, assignment, student)] = student
+                inflight[pool.submit(task, assignment, items[student])] = student
             done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             broken = False
             for future in done:
@@ -189,8 +193,10 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def run_dask(task: Task, root: str, assignment: str, students: list[str], address) -> Iterator[tuple[str, object]]:
-    """Yield ``(student, result or exception)`` from a Dask distributed cluster.
+def run_dask(task: Task, assignment: TrustedAssignment, items: dict[str, object],
+             address) -> Iterator[tuple[str, object]]:
+    """Yield ``(student, result or exception)`` of ``task(assignment, items[student])`` from a
+    Dask distributed cluster.
 
     ``address`` is a scheduler address (``tcp://host:8786``) or a ``distributed.Client``.
     Dask itself retries a task whose worker died (``distributed.scheduler.allowed-failures``);
@@ -203,8 +209,11 @@ def run_dask(task: Task, root: str, assignment: str, students: list[str], addres
     futures = []
     try:
         stamp = f"{os.getpid()}-{time.time_ns()}"
-        futures = client.map(task, [root] * len(students), [assignment] * len(students), students,
-                             key=[f"lrlab-grade-{assignment}-{s}-{stamp}" for s in students], pure=False)
+        students = list(items)
+        shared = client.scatter(assignment, broadcast=True)
+        futures = client.map(task, [shared] * len(students), [items[s] for s in students],
+                             key=[f"lrlab-{task.__name__}-{assignment.name}-{s}-{stamp}" for s in students],
+                             pure=False)
         by_key = {f.key: s for f, s in zip(futures, students)}
         for future in as_completed(futures):
             student = by_key[future.key]
@@ -230,11 +239,14 @@ def run(
     workers: int | None = None,
     dask=None,
     task: Task | None = None,
+    execute: bool = False,
+    execute_task: Task | None = None,
     force: bool = False,
     progress: bool = True,
     log=None,
 ) -> GradeSummary:
-    """Grade what is missing (or everything with ``force``); see the module doc."""
+    """Grade what is missing (or everything with ``force``); with ``execute`` also run the
+    feedback pass (:func:`execute_pending`) right after the scores. See the module doc."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     started = time.perf_counter()
     selected = select_students(course, assignment, students)
@@ -253,18 +265,17 @@ def run(
     previous = {s: store.read(course.root, assignment, s) for s in selected}
     todo = [s for s in selected if force or not is_current(previous[s], hashes[s])]
     summary.current = len(selected) - len(todo)
+    trusted = load_assignment(course, assignment) if todo or execute else None
 
     if todo:
-        task = task or default_task()
-        for student in todo:  # a failed regrade must not show last time's executed notebook
+        for student in todo:  # a regrade must not show last time's executed notebook
             for stale in course.path("autograded", student, assignment).glob("*.ipynb"):
                 stale.unlink()
         n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         where = f"Dask cluster {dask if isinstance(dask, str) else 'client'}" if dask else f"{n_workers} local worker(s)"
         log(f"{assignment}: {len(selected)} submission(s), {summary.current} already graded, "
             f"{len(todo)} to grade on {where}.")
-        results = (run_dask(task, str(course.root), assignment, todo, dask) if dask
-                   else run_local(task, str(course.root), assignment, todo, n_workers))
+        results = _backend(task or default_task(), trusted, {s: s for s in todo}, n_workers, dask)
         _collect(course, assignment, results, hashes, previous, summary, progress, log, len(todo))
     else:
         log(f"{assignment}: all {len(selected)} submission(s) already graded (nothing changed).")
@@ -276,8 +287,58 @@ def run(
             outcome = store.read(course.root, assignment, student)
             if outcome is not None:
                 write_outcome(gb, course, outcome)
+    if execute:
+        execute_pending(course, trusted, selected, workers=workers, dask=dask, task=execute_task,
+                        progress=progress, log=log)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _backend(task: Task, assignment: TrustedAssignment, items: dict[str, object], workers: int,
+             dask) -> Iterator[tuple[str, object]]:
+    return run_dask(task, assignment, items, dask) if dask else run_local(task, assignment, items, workers)
+
+
+def execute_pending(
+    course: Course,
+    assignment: TrustedAssignment,
+    students: list[str],
+    *,
+    workers: int | None = None,
+    dask=None,
+    task: Task | None = None,
+    progress: bool = True,
+    log=None,
+) -> list[str]:
+    """The feedback pass: execute the notebook of every graded submission among ``students``
+    that has no ``autograded/`` notebook yet; the kernel's verdicts and flags are added to the
+    outcome record and the gradebook. Returns the students whose notebook ran."""
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    name = assignment.name
+    outcomes = {s: store.read(course.root, name, s) for s in students}
+    pending = {s: asdict(o) for s, o in outcomes.items()
+               if o is not None and o.status == "graded"
+               and not (course.path("autograded", s, name) / f"{name}.ipynb").is_file()}
+    if not pending:
+        return []
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
+    log(f"{name}: executing {len(pending)} notebook(s) for feedback.")
+    from tqdm import tqdm
+
+    results = _backend(task or default_execute_task(), assignment, pending, n_workers, dask)
+    with course.gradebook() as gb, tqdm(total=len(pending), desc=f"execute {name}", unit="sub",
+                                        disable=not progress, file=sys.stderr, dynamic_ncols=True) as bar:
+        for student, result in results:
+            try:
+                outcome = normalize(result, name, student)
+            except (TypeError, ValueError) as err:
+                bar.write(f"  {student}: the feedback run failed ({str(err)[:300]})", file=sys.stderr)
+                bar.update(1)
+                continue  # the scores stand; feedback shows no notebook for this student
+            store.write(course.root, outcome, group_shared=course.group_shared)
+            write_outcome(gb, course, outcome)
+            bar.update(1)
+    return list(pending)
 
 
 def _collect(course, assignment, results, hashes, previous, summary, progress, log, total) -> None:
@@ -309,11 +370,10 @@ def _to_outcome(result, assignment, student, summary, bar) -> Outcome:
     if isinstance(result, BaseException):
         summary.errors[student] = f"{type(result).__name__}: {result}"
         bar.write(f"  {student}: grader error ({type(result).__name__}: {str(result)[:300]})", file=sys.stderr)
-        detail = WORKER_DIED_DETAIL if isinstance(result, WorkerDied) else CRASH_DETAIL
-        return failure(assignment, student, "crash", detail)
+        return crashed(assignment, student, f"grader error: {type(result).__name__}: {str(result)[:300]}")
     try:
         return normalize(result, assignment, student)
     except (TypeError, ValueError) as err:
         summary.errors[student] = f"unusable outcome: {err}"
         bar.write(f"  {student}: unusable outcome from the grader ({err})", file=sys.stderr)
-        return failure(assignment, student, "crash", CRASH_DETAIL)
+        return crashed(assignment, student, f"unusable outcome from the grader: {str(err)[:300]}")

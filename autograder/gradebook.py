@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.outcome import Outcome
+from autograder.reasons import UNUSABLE
 
-# Failures after which the notebook holds nothing a human could grade either.
-UNUSABLE_REASONS = frozenset({"not_a_notebook", "invalid_notebook", "wrong_assignment"})
 
 
 class CourseError(Exception):
@@ -276,7 +275,7 @@ def write_outcome(gb, course: Course, outcome: Outcome, *, submission_changed: b
             submission = gb.add_submission(assignment, student, **kwargs)
 
     scores = {c.grade_id: c for c in outcome.checks} if outcome.status == "graded" else {}
-    unusable = outcome.status == "failed" and outcome.reason in UNUSABLE_REASONS
+    unusable = outcome.status == "failed" and outcome.reason in UNUSABLE
     flagged = outcome.status == "failed" or bool(outcome.flags)
     for nb in submission.notebooks:
         autograded = _autograded_cell_names(nb.notebook)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from autograder import export, roster, store
 from autograder.gradebook import Course, CourseError
-from autograder.outcome import REASON_TEXT
+from autograder.reasons import Reason, not_graded
 
 FORMATS = ("csv", "canvas", "moodle")
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -56,7 +56,8 @@ def verdict(row: dict) -> tuple[str | None, str]:
             return None, "Written answers are not graded yet."
         return row["score"], ""
     if status == "failed":
-        return None, "Not graded: " + REASON_TEXT.get(reason, "the submission could not be graded.")
+        known = reason in Reason.__members__.values()
+        return None, "Not graded: " + (not_graded(Reason(reason)) if known else "the submission could not be graded.")
     if status == "not graded":
         return None, "Submitted; not graded yet."
     return None, "No submission."

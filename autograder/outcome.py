@@ -9,39 +9,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from autograder.reasons import Reason, not_graded
 
 Status = Literal["graded", "failed"]
-# Why a submission could not be graded at all (status == "failed").
-FAILURE_REASONS = (
-    "not_a_notebook",  # no .ipynb, or a file that is not JSON
-    "invalid_notebook",  # JSON but not a valid notebook
-    "wrong_assignment",  # cells of another assignment
-    "missing_cells",  # graded cells deleted so nothing can be scored
-    "timeout",  # the whole submission exceeded its wall-clock budget
-    "kernel_died",  # the process executing the notebook ended abruptly
-    "memory",  # killed for exceeding the memory limit
-    "crash",  # the grader failed on this submission (bug or infrastructure)
-)
-# What a student reads for each reason (feedback pages, the LMS's feedback column).
-REASON_TEXT = {
-    "not_a_notebook": "The submission is not a Jupyter notebook (or not valid JSON).",
-    "invalid_notebook": "The submitted file is not a valid notebook.",
-    "wrong_assignment": "The submitted notebook belongs to another assignment.",
-    "missing_cells": "Graded cells were deleted from the notebook, so it could not be scored.",
-    "timeout": "Running your notebook took longer than the time limit.",
-    "kernel_died": "The process running your notebook stopped abruptly (e.g. os._exit or a crash).",
-    "memory": "Your notebook used more memory than allowed.",
-    "crash": "The grader could not process this submission; your instructor has been told.",
-}
 
 
 @dataclass
 class CheckScore:
     """One autograded check: authoritative ``score`` out of ``points`` plus a safe message.
 
-    ``kernel_passed`` is what the in-kernel visible test said (None: not executed), and
-    ``basics_ok`` what the scorer found for the same visible cases.
+    ``kernel_passed`` is what the in-kernel visible test said (None: not executed),
+    ``basics_ok`` what the scorer found for the same visible cases, and ``reason`` why the
+    check could not be judged (the student's process was gone, or a forbidden API voided it).
     """
 
     grade_id: str
@@ -51,6 +32,12 @@ class CheckScore:
     message: str = ""
     basics_ok: bool = True
     kernel_passed: bool | None = None
+    reason: Reason | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CheckScore":
+        reason = data.get("reason")
+        return cls(**{**data, "reason": Reason(reason) if reason is not None else None})
 
 
 @dataclass
@@ -58,7 +45,7 @@ class Outcome:
     assignment: str
     student: str
     status: Status
-    reason: str | None = None  # one of FAILURE_REASONS when status == "failed"
+    reason: Reason | None = None  # why, when status == "failed"
     detail: str = ""  # student-safe explanation
     checks: list[CheckScore] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # suspected tampering, human readable
@@ -80,6 +67,16 @@ class Outcome:
 
     @classmethod
     def from_json(cls, text: str) -> "Outcome":
-        data = json.loads(text)
-        data["checks"] = [CheckScore(**c) for c in data.get("checks", [])]
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Outcome":
+        """An outcome from its JSON form (raises ValueError on an unknown reason)."""
+        data = dict(data)
+        data["checks"] = [c if isinstance(c, CheckScore) else CheckScore.from_dict(c) for c in data.get("checks", [])]
+        data["reason"] = Reason(data["reason"]) if data.get("reason") is not None else None
         return cls(**data)
+
+    def fail(self, reason: Reason, detail: str = "") -> None:
+        """Mark the submission failed; ``detail`` defaults to the reason's student text."""
+        self.status, self.reason, self.detail = "failed", reason, detail or not_graded(reason)

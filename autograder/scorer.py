@@ -21,6 +21,7 @@ reason.
 """
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -30,13 +31,24 @@ from typing import Any, Protocol
 from nbformat import NotebookNode
 
 from autograder.checks import evaluate, load_checks
-from autograder.checks.base import Check, CheckResult, StudentError, StudentUnavailable, forbidden_uses
+from autograder.checks.base import Check, CheckResult, Student, StudentError, StudentUnavailable, forbidden_uses
+from autograder.grading.program import answer_program, answer_sources
 from autograder.outcome import CheckScore
-from autograder.submissions import answer_program, answer_sources
+from autograder.reasons import Reason, check_not_graded
+
+
+class Worker(Student, Protocol):
+    """A loaded answer program the checks can question (a sandboxed child in production)."""
+
+    load_errors: Mapping[str, str]  # answer cell -> "ValueError: ..." for cells that raised
+    arms_tripwire: bool  # the forbidden-class tripwire was armed before the program ran
+
+    def close(self) -> None: ...
 
 
 class WorkerFactory(Protocol):
-    def worker(self, program: list[tuple[str, str]]) -> Any: ...
+    def worker(self, program: list[tuple[str, str]]) -> Worker:
+        """Load ``program``; raises StudentUnavailable when loading it fails."""
 
 
 @dataclass
@@ -45,7 +57,7 @@ class ScoreReport:
 
     checks: list[CheckScore]
     flags: list[str] = field(default_factory=list)
-    unavailable: list[str] = field(default_factory=list)  # StudentUnavailable reasons, in order
+    unavailable: list[Reason] = field(default_factory=list)  # StudentUnavailable reasons, in order
     load_errors: dict[str, str] = field(default_factory=dict)
     workers_started: int = 0
     seconds: float = 0.0
@@ -53,53 +65,25 @@ class ScoreReport:
     @property
     def all_unavailable(self) -> bool:
         """No check got an answer from a live worker (the whole submission failed to run)."""
-        return bool(self.unavailable) and all(c.message.startswith(UNAVAILABLE_PREFIX) or c.message.startswith(VOID_PREFIX) for c in self.checks)
+        return bool(self.unavailable) and all(c.reason is not None for c in self.checks)
 
 
-UNAVAILABLE_PREFIX = "Not graded: your code"
 VOID_PREFIX = "Void:"
-_UNAVAILABLE_TEXT = {
-    "timeout": "ran longer than the time limit",
-    "memory": "used more memory than allowed",
-    "crash": "stopped the Python process (crash or exit)",
-    "kernel_died": "stopped the Python process (crash or exit)",
-    "output": "printed or returned more output than allowed",
-}
 
 
-def unavailable_message(reason: str) -> str:
-    """A student-safe sentence for a StudentUnavailable reason."""
-    key = next((k for k in _UNAVAILABLE_TEXT if k in reason.lower()), None)
-    text = _UNAVAILABLE_TEXT[key] if key else f"could not be run ({reason[:120]})"
-    return f"{UNAVAILABLE_PREFIX} {text}, so this check scored 0."
+def _unavailable(check: Check, reason: Reason) -> CheckScore:
+    """A check that could not be judged: the student's process was gone."""
+    return CheckScore(check.grade_id, check.title, check.points, 0.0, check_not_graded(reason),
+                      basics_ok=False, reason=reason)
 
 
 def _points(check: Check, fraction: float) -> float:
     return round(check.points * fraction, 2)
 
 
-def _close(worker: Any) -> None:
-    close = getattr(worker, "close", None)
-    if callable(close):
-        try:
-            close()
-        except Exception:  # the worker may already be gone; never mask the score
-            pass
-
-
-def _load_errors(worker: Any) -> dict[str, str]:
-    errors = getattr(worker, "load_errors", None) or {}
-    if isinstance(errors, Mapping):
-        return {str(k): str(v)[:300] for k, v in errors.items()}
-    if isinstance(errors, list | tuple):  # [(label, message)] or [message]
-        out: dict[str, str] = {}
-        for i, item in enumerate(errors):
-            if isinstance(item, list | tuple) and len(item) == 2:
-                out[str(item[0])] = str(item[1])[:300]
-            else:
-                out[f"cell {i}"] = str(item)[:300]
-        return out
-    return {"program": str(errors)[:300]}
+def _close(worker: Worker) -> None:
+    with contextlib.suppress(Exception):  # the worker may already be gone; never mask the score
+        worker.close()
 
 
 def _void_message(names: list[str], when: str) -> str:
@@ -130,7 +114,7 @@ class RuntimeUses:
     uses: set[tuple[str, str]] = field(default_factory=set)  # (answer cell, class name)
     disarmed: bool = False
 
-    def collect(self, worker: Any) -> bool:
+    def collect(self, worker: Worker) -> bool:
         """Add the worker's record; False when the worker died on the way.
 
         No report, a failed probe or a worker that dies while reporting all count as
@@ -185,7 +169,8 @@ def score_report(
         used = static_forbidden(check, sources)
         if used:
             results[check.grade_id] = CheckScore(
-                check.grade_id, check.title, check.points, 0.0, _void_message(used, ""), basics_ok=True
+                check.grade_id, check.title, check.points, 0.0, _void_message(used, ""), basics_ok=True,
+                reason=Reason.FORBIDDEN_API,
             )
             report.flags.append(f"forbidden API in {check.grade_id}: {', '.join(used)}")
         else:
@@ -195,9 +180,9 @@ def score_report(
     #    tripwire is asked after each check which forbidden classes ran from which cells.
     watch = any(check.forbidden for check in to_run)
     runtime = RuntimeUses()
-    worker: Any = None
+    worker: Worker | None = None
     lives = 1 + max(0, restarts)
-    dead_reason: str | None = None
+    dead_reason: Reason | None = None
     try:
         for check in to_run:
             if dead_reason is None and worker is None and lives > 0:
@@ -206,15 +191,12 @@ def score_report(
                     worker = sandbox.worker(program)
                     report.workers_started += 1
                     if report.workers_started == 1:
-                        report.load_errors = _load_errors(worker)
+                        report.load_errors = {k: v[:300] for k, v in worker.load_errors.items()}
                 except StudentUnavailable as gone:
                     report.unavailable.append(gone.reason)
                     dead_reason = gone.reason  # the answers themselves cannot be loaded
             if worker is None:
-                reason = dead_reason or (report.unavailable[-1] if report.unavailable else "unavailable")
-                results[check.grade_id] = CheckScore(
-                    check.grade_id, check.title, check.points, 0.0, unavailable_message(reason), basics_ok=False
-                )
+                results[check.grade_id] = _unavailable(check, dead_reason or report.unavailable[-1])
                 continue
             try:
                 result = evaluate(check, worker, student, assignment)
@@ -222,9 +204,7 @@ def score_report(
                 report.unavailable.append(gone.reason)
                 _close(worker)
                 worker = None
-                results[check.grade_id] = CheckScore(
-                    check.grade_id, check.title, check.points, 0.0, unavailable_message(gone.reason), basics_ok=False
-                )
+                results[check.grade_id] = _unavailable(check, gone.reason)
                 continue
             except Exception as err:  # a check that cannot cope with an answer: 0, never a crash
                 result = CheckResult(0.0, ("This check could not evaluate your answer.",), basics_ok=False)
@@ -237,7 +217,7 @@ def score_report(
                 " ".join(str(m) for m in result.messages)[:2000],
                 basics_ok=bool(result.basics_ok),
             )
-            if watch and getattr(worker, "arms_tripwire", False) and not runtime.collect(worker):
+            if watch and worker.arms_tripwire and not runtime.collect(worker):
                 _close(worker)
                 worker = None
     finally:
@@ -267,14 +247,16 @@ def _void_at_run_time(
     """Zero each judged check whose own cells ran a forbidden class (or all, if disarmed)."""
     for check in checks:
         scored = results.get(check.grade_id)
-        if scored is None or not check.forbidden or scored.message.startswith(UNAVAILABLE_PREFIX):
+        if scored is None or not check.forbidden or scored.reason is not None:
             continue
         if runtime.disarmed:
             scored.score, scored.message, scored.basics_ok = 0.0, DISARMED_MESSAGE, False
+            scored.reason = Reason.FORBIDDEN_API
             continue
         used = runtime.names(check)
         if used:
             scored.score, scored.message = 0.0, _void_message(used, " (found while it ran)")
+            scored.reason = Reason.FORBIDDEN_API
             report.flags.append(f"forbidden API at run time in {check.grade_id}: {', '.join(used)}")
     if runtime.disarmed and any(c.forbidden for c in checks):
         report.flags.append("the forbidden-scheduler tripwire was disarmed in the worker (suspected tampering)")

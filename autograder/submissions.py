@@ -21,6 +21,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+# The production program builder, re-exported for answer sets, fixtures and tests.
+from autograder.grading.program import answer_program, answer_sources, is_answer_cell, is_setup_cell  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = Path(__file__).resolve().parent / "samples"
 _MARKER = re.compile(r"^# %% answer: (?P<grade_id>[A-Za-z0-9_\-]+)\s*$", re.MULTILINE)
@@ -75,48 +78,6 @@ def fill(notebook: NotebookNode, cell_sources: Mapping[str, str]) -> NotebookNod
 def build_submission(assignment: str, variant: str, root: Path = ROOT) -> NotebookNode:
     """The release notebook of ``assignment`` filled in with answer set ``variant``."""
     return fill(release_notebook(assignment, root), answers(assignment, variant))
-
-
-def is_setup_cell(cell: NotebookNode) -> bool:
-    """A read-only code cell tagged ``setup`` (imports); runs before the answers everywhere."""
-    return cell.cell_type == "code" and "setup" in cell.metadata.get("tags", [])
-
-
-def is_answer_cell(cell: NotebookNode) -> bool:
-    """An autograded answer cell: nbgrader ``solution`` and not ``grade``, code."""
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("solution")) and not meta.get("grade")
-
-
-def answer_program(trusted: NotebookNode, submitted: Mapping[str, str]) -> list[tuple[str, str]]:
-    """What a worker executes: the TRUSTED notebook's setup cells, then the student's answers.
-
-    ``trusted`` is the release (or source) notebook and decides which cells exist and in
-    which order; ``submitted`` maps answer grade ids to the student's sources (missing
-    ones run as empty). Returns ``[(label, source)]`` with labels ``setup:<n>`` or the
-    grade id.
-    """
-    program: list[tuple[str, str]] = []
-    for index, cell in enumerate(trusted.cells):
-        if is_setup_cell(cell):
-            program.append((f"setup:{index}", cell.source))
-        elif is_answer_cell(cell):
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
-            program.append((grade_id, submitted.get(grade_id, "")))
-    return program
-
-
-def answer_sources(notebook: NotebookNode) -> dict[str, str]:
-    """{grade_id: source} of the answer cells present in a (submitted) notebook.
-
-    A grade id that appears twice keeps its first cell (the duplicate is a tampering sign
-    that the scorer reports separately).
-    """
-    found: dict[str, str] = {}
-    for cell in notebook.cells:
-        if is_answer_cell(cell):
-            found.setdefault(cell.metadata["nbgrader"]["grade_id"], cell.source)
-    return found
 
 
 def run_program(program: list[tuple[str, str]]) -> dict[str, object]:

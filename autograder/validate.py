@@ -21,7 +21,6 @@ their types, locks, points and the kernelspec.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -38,6 +37,7 @@ from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution, is_task
 
 from autograder.gradebook import sqlite_path
+from autograder.reasons import Reason
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 # Tags that change how nbclient/nbgrader execute or score a cell.
@@ -99,11 +99,11 @@ class GradebookNotebook:
 class Validation:
     """The verdict on one submitted file.
 
-    ``reason`` is None when the notebook can be scored, else one of outcome.FAILURE_REASONS;
+    ``reason`` is None when the notebook can be scored, else why not;
     ``detail`` is student-safe; ``flags`` are suspected tampering (instructor-facing).
     """
 
-    reason: str | None
+    reason: Reason | None
     detail: str = ""
     notebook: NotebookNode | None = None
     path: Path | None = None
@@ -143,7 +143,7 @@ def _safe_checksum(cell: NotebookNode) -> str:
         return "<uncomputable>"
 
 
-def _tags(cell: Mapping[str, Any]) -> tuple[str, ...]:
+def cell_tags(cell: Mapping[str, Any]) -> tuple[str, ...]:
     tags = cell.get("metadata", {}).get("tags", [])
     return tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ("<not a list>",)
 
@@ -179,7 +179,7 @@ def trusted_notebook(
             kind=kind,
             nbgrader={k: meta[k] for k in NBGRADER_KEYS if k in meta},
             checksum=checksum,
-            tags=_tags(cell),
+            tags=cell_tags(cell),
             source=cell.source,
         )
     kernelspec = dict(notebook.metadata.get("kernelspec", {}))
@@ -290,37 +290,37 @@ def find_submission(submitted_dir: Path, assignment: str) -> tuple[Path | None, 
     return path, flags, ""
 
 
-def read_submission(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> tuple[bytes | None, str]:
-    """The file's bytes (without following a symlink), or None and a student-safe reason."""
+def read_submission(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> tuple[bytes | None, Reason | None, str]:
+    """(the file's bytes, None, "") without following a symlink, or (None, reason, student-safe detail)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except OSError as err:
-        return None, f"The submitted file could not be opened ({err.strerror})."
+        return None, Reason.NOT_A_NOTEBOOK, f"The submitted file could not be opened ({err.strerror})."
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None, "The submitted file is not a regular file."
+            return None, Reason.NOT_A_NOTEBOOK, "The submitted file is not a regular file."
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return None, f"The submitted notebook is larger than {max_bytes // 2**20} MB."
-    return data, ""
+        return None, Reason.INVALID_NOTEBOOK, f"The submitted notebook is larger than {max_bytes // 2**20} MB."
+    return data, None, ""
 
 
-def parse_notebook(data: bytes) -> tuple[NotebookNode | None, str | None, str]:
-    """(notebook, failure reason, detail) from raw bytes; reasons as in outcome.FAILURE_REASONS."""
+def parse_notebook(data: bytes) -> tuple[NotebookNode | None, Reason | None, str]:
+    """(notebook, failure reason, detail) from raw bytes."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return None, "not_a_notebook", "The submitted file is not text (UTF-8), so it is not a notebook."
+        return None, Reason.NOT_A_NOTEBOOK, "The submitted file is not text (UTF-8), so it is not a notebook."
     try:
         raw = json.loads(text)
     except (ValueError, RecursionError) as err:
         where = f" (line {err.lineno}, column {err.colno})" if isinstance(err, json.JSONDecodeError) else ""
-        return None, "not_a_notebook", f"The submitted file is not valid JSON{where}, so it is not a notebook."
+        return None, Reason.NOT_A_NOTEBOOK, f"The submitted file is not valid JSON{where}, so it is not a notebook."
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
-        return None, "invalid_notebook", "The submitted JSON is not a Jupyter notebook (no cells/nbformat)."
+        return None, Reason.INVALID_NOTEBOOK, "The submitted JSON is not a Jupyter notebook (no cells/nbformat)."
     if raw.get("nbformat") != 4:
-        return None, "invalid_notebook", f"Unsupported notebook format version {raw.get('nbformat')!r} (expected 4)."
+        return None, Reason.INVALID_NOTEBOOK, f"Unsupported notebook format version {raw.get('nbformat')!r} (expected 4)."
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. MissingIDFieldWarning: ids are added
@@ -328,11 +328,11 @@ def parse_notebook(data: bytes) -> tuple[NotebookNode | None, str | None, str]:
             nbformat.validate(nb, version=4)
     except Exception as err:  # nbformat.ValidationError and schema oddities alike
         message = str(getattr(err, "message", err)).splitlines()[0][:200]
-        return None, "invalid_notebook", f"The notebook does not follow the notebook format: {message}"
+        return None, Reason.INVALID_NOTEBOOK, f"The notebook does not follow the notebook format: {message}"
     return nb, None, ""
 
 
-def _nbgrader_meta(cell: Mapping[str, Any]) -> Mapping[str, Any]:
+def nbgrader_meta(cell: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return meta if isinstance(meta, Mapping) else {}
 
@@ -345,7 +345,7 @@ def inspect_cells(trusted: TrustedNotebook, nb: NotebookNode) -> Validation:
     found: dict[str, NotebookNode] = {}
     foreign: list[str] = []
     for cell in nb.cells:
-        meta = _nbgrader_meta(cell)
+        meta = nbgrader_meta(cell)
         grade_id = meta.get("grade_id")
         if not isinstance(grade_id, str) or not grade_id:
             if meta and (meta.get("grade") or meta.get("solution") or meta.get("locked")):
@@ -361,12 +361,12 @@ def inspect_cells(trusted: TrustedNotebook, nb: NotebookNode) -> Validation:
     if not present:
         if foreign:
             return Validation(
-                "wrong_assignment",
+                Reason.WRONG_ASSIGNMENT,
                 f"This notebook does not belong to {trusted.assignment}: none of its graded cells are present.",
                 flags=flags + [f"cells from another notebook: {', '.join(sorted(set(foreign))[:8])}"],
             )
         return Validation(
-            "missing_cells",
+            Reason.MISSING_CELLS,
             f"None of the graded cells of {trusted.assignment} are in the submitted notebook.",
             flags=flags,
         )
@@ -398,7 +398,7 @@ def _compare_cell(tcell: TrustedCell, cell: NotebookNode) -> list[str]:
     name = f"{tcell.kind} cell {tcell.grade_id!r}"
     if cell.get("cell_type") != tcell.cell_type:
         flags.append(f"{name} re-typed from {tcell.cell_type} to {cell.get('cell_type')}")
-    meta = _nbgrader_meta(cell)
+    meta = nbgrader_meta(cell)
     changed = [
         k
         for k in NBGRADER_KEYS
@@ -407,7 +407,7 @@ def _compare_cell(tcell: TrustedCell, cell: NotebookNode) -> list[str]:
     ]
     if changed:
         flags.append(f"{name}: nbgrader metadata changed ({', '.join(changed)})")
-    new_tags = sorted(set(_tags(cell)) - set(tcell.tags))
+    new_tags = sorted(set(cell_tags(cell)) - set(tcell.tags))
     suspicious = [t for t in new_tags if t in EXECUTION_TAGS]
     if suspicious:
         flags.append(f"{name} tagged {', '.join(suspicious)}")
@@ -428,9 +428,8 @@ def _num(value: Any) -> float | None:
 
 def validate_file(path: Path, trusted: TrustedNotebook, max_bytes: int = MAX_NOTEBOOK_BYTES) -> Validation:
     """Read, parse and inspect one submitted notebook file."""
-    data, problem = read_submission(path, max_bytes)
+    data, reason, problem = read_submission(path, max_bytes)
     if data is None:
-        reason = "invalid_notebook" if "larger than" in problem else "not_a_notebook"
         return Validation(reason, problem, path=path)
     digest = hashlib.sha256(data).hexdigest()
     nb, reason, detail = parse_notebook(data)
@@ -445,57 +444,7 @@ def validate_submission(submitted_dir: Path, trusted: TrustedNotebook) -> Valida
     """Everything about ``submitted/<student>/<assignment>/`` before any scoring."""
     path, flags, detail = find_submission(submitted_dir, trusted.assignment)
     if path is None:
-        return Validation("not_a_notebook", detail, flags=flags)
+        return Validation(Reason.NOT_A_NOTEBOOK, detail, flags=flags)
     result = validate_file(path, trusted)
     result.flags[:0] = flags
     return result
-
-
-def restore_locked_cells(trusted: TrustedNotebook, submitted: NotebookNode) -> NotebookNode:
-    """The notebook to execute for the student's feedback: the student's cells, with every
-    trusted locked/test cell restored from the release (deleted ones put back, duplicates
-    and unknown graded cells dropped, tags and metadata reset), the release kernelspec, and
-    answer cells keeping the student's source under the release's metadata."""
-    out = copy.deepcopy(submitted)
-    cells: list[NotebookNode] = []
-    placed: set[str] = set()
-    for cell in out.cells:
-        grade_id = _nbgrader_meta(cell).get("grade_id")
-        if isinstance(grade_id, str) and grade_id:
-            tcell = trusted.cells.get(grade_id)
-            if tcell is None or grade_id in placed:
-                continue  # unknown or duplicated graded cell
-            placed.add(grade_id)
-            fresh = copy.deepcopy(trusted.notebook.cells[tcell.index])
-            if tcell.kind in ("answer", "manual"):
-                source = cell.get("source", "")
-                fresh.source = source if isinstance(source, str) else ""
-            cells.append(fresh)
-        else:
-            cell = copy.deepcopy(cell)
-            if "tags" in cell.get("metadata", {}):
-                cell.metadata.tags = [t for t in _tags(cell) if t not in EXECUTION_TAGS]
-            cells.append(cell)
-    # Put back deleted trusted cells after the nearest preceding trusted cell.
-    for grade_id, tcell in trusted.cells.items():
-        if grade_id in placed:
-            continue
-        fresh = copy.deepcopy(trusted.notebook.cells[tcell.index])
-        position = len(cells)
-        for prev in reversed([g for g, c in trusted.cells.items() if c.index < tcell.index]):
-            ids = [_nbgrader_meta(c).get("grade_id") for c in cells]
-            if prev in ids:
-                position = ids.index(prev) + 1
-                break
-        else:
-            position = 0 if tcell.index == 0 else position
-        cells.insert(position, fresh)
-        placed.add(grade_id)
-    out.cells = cells
-    if trusted.kernelspec:
-        out.metadata["kernelspec"] = copy.deepcopy(trusted.kernelspec)
-    for cell in out.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    return out

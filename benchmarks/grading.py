@@ -8,7 +8,10 @@ sets) in a temporary copy of the course, then, in one run and on the same submis
     assignment (hidden test cells import ``autograder.checks``, so PYTHONPATH holds the
     course copy, which contains ``autograder/``);
 (b) the pipeline: one ``python -m autograder grade ASSIGNMENT`` call per assignment
-    (local pool, one worker per core).
+    (local pool, one worker per core): the sealed scores, in the gradebook;
+(c) then, outside the comparison, the pipeline's second pass: ``python -m autograder
+    feedback ASSIGNMENT`` executes every graded notebook in the sandbox and writes the pages
+    (what plain nbgrader's executed notebooks correspond to), timed separately.
 
 Prints both wall times, the ratio, the per-submission median (pipeline: from the outcome
 records; nbgrader: total / submissions, the CLI does not time each one), and whether every
@@ -131,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
 
         per_sub = [o.seconds.get("total", sum(o.seconds.values()))
                    for a in assignments for o in store.read_all(b_root, a).values() if o.seconds]
+        c_time = 0.0
+        for assignment in assignments:
+            seconds, proc = run([sys.executable, "-m", "autograder", "--course", str(b_root), "feedback", assignment,
+                                 *workers], b_root, b_env)
+            c_time += seconds
+            print(f"  (c) python -m autograder feedback {assignment}: {seconds:.1f} s (exit {proc.returncode})")
         a_tot, b_tot = totals(a_root, assignments), totals(b_root, assignments)
         keys = sorted(set(a_tot) | set(b_tot))
         diffs = [(k, a_tot.get(k), b_tot.get(k)) for k in keys if a_tot.get(k) != b_tot.get(k)]
@@ -140,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"speed-up (a)/(b)                     : {a_time / b_time:8.2f}x")
         if per_sub:
             print(f"pipeline per-submission median       : {statistics.median(per_sub):8.2f} s  "
-                  f"(worker time, from outcome records)")
+                  f"(worker time for the scores, from outcome records)")
+        print(f"(c) feedback pass (execute + pages)  : {c_time:8.1f} s   (not in the ratio)")
         print(f"identical totals for every submission: {'yes' if not diffs else 'NO'} ({len(keys)} compared)")
         for (assignment, student), a, b in diffs:
             failed = store.read(b_root, assignment, student)

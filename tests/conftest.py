@@ -24,3 +24,34 @@ for var, sub in {
 import matplotlib  # noqa: E402  (after MPLCONFIGDIR is set)
 
 matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture()
+def trusted_assignment():
+    """``load(root, name)``: the frozen trusted assignment of a course, built as the grading
+    coordinator builds it once per run."""
+    from autograder.gradebook import Course
+    from autograder.grading.assignment import load_assignment
+
+    def load(root, name: str = "ps_demo"):
+        return load_assignment(Course(Path(root)), name)
+
+    return load
+
+
+@pytest.fixture()
+def graded_with(monkeypatch):
+    """``use(checks, assignment)``: make the grader know ``assignment`` with these checks
+    (for small synthetic assignments graded with fakes)."""
+    import autograder.grading.worker
+    import autograder.scorer
+
+    def use(checks: dict, assignment: str = "ps_demo") -> None:
+        monkeypatch.setattr(autograder.grading.worker, "ASSIGNMENTS", {assignment: "test"})
+        monkeypatch.setattr(autograder.grading.worker, "load_checks", lambda a: checks)
+        monkeypatch.setattr(autograder.grading.worker, "trusted_imports", lambda a: ())
+        monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: checks)
+
+    return use

@@ -38,7 +38,7 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "hub"))
 from lrlab_hub import PROXY_BIN, HubSettings, free_port  # noqa: E402
 
-pytestmark = [pytest.mark.hub, pytest.mark.slow]
+pytestmark = [pytest.mark.hub, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 CHROMIUM = os.environ.get("LRLAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

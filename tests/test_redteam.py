@@ -1,6 +1,6 @@
 """Red-team suite: hostile submissions for ps1 and ps2 against the real grader.
 
-Every hostile submission is graded by ONE warm :class:`autograder.task.Grader` (one sandbox
+Every hostile submission is graded by ONE warm :class:`autograder.grading.worker.Grader` (one sandbox
 for the whole module) on a temporary course copy holding planted secrets ("canaries"):
 in ``source/`` (a hidden test), in a fresh nbgrader gradebook (the same hidden test, as
 nbgrader stores it), in ``autograder/``, in another student's submission, autograded
@@ -46,7 +46,8 @@ import nbformat
 import pytest
 
 from autograder.checks import ASSIGNMENTS, load_checks
-from autograder.outcome import FAILURE_REASONS, Outcome
+from autograder.outcome import Outcome
+from autograder.reasons import Reason
 from autograder.submissions import SAMPLES, fill, parse_answers, release_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +127,16 @@ class Course:
         self.root = root
         self.canary = canary
         self.baseline: dict[str, dict[str, float]] = {}
+        self._trusted: dict = {}
+
+    def trusted(self, assignment: str):
+        """The frozen trusted assignment, built once as the grading coordinator does."""
+        from autograder.gradebook import Course as NbgraderCourse
+        from autograder.grading.assignment import load_assignment
+
+        if assignment not in self._trusted:
+            self._trusted[assignment] = load_assignment(NbgraderCourse(self.root), assignment)
+        return self._trusted[assignment]
 
     def snapshot(self) -> dict[str, tuple[str, int]]:
         """sha256 and mode of every course file outside the attackers' own folders."""
@@ -232,12 +243,12 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def grader(course):
+    from autograder.grading.worker import Grader
     from autograder.sandbox import Limits
-    from autograder.task import Grader
 
     limits = Limits(wall_seconds=60, call_seconds=8, memory_bytes=1 << 30, cpu_seconds=60, max_processes=32,
                     file_bytes=8 << 20, disk_bytes=32 << 20, output_bytes=1 << 20)
-    with Grader(limits, execute=False, cell_timeout=20, total_timeout=120) as g:
+    with Grader(limits, cell_timeout=20, total_timeout=120) as g:
         yield g
 
 
@@ -265,11 +276,7 @@ def grade(grader, course, assignment, student, answers=None, notebook=None, raw=
     if notebook is None and raw is None:
         notebook = fill(release_notebook(assignment, course.root), answers or {})
     course.submit(assignment, student, notebook=notebook, raw=raw)
-    grader.execute = execute
-    try:
-        outcome = grader.grade(course.root, assignment, student)
-    finally:
-        grader.execute = False
+    outcome = grader.grade(course.trusted(assignment), student, execute=execute)
     assert isinstance(outcome, Outcome)
     return outcome
 
@@ -291,7 +298,7 @@ def assert_contained(course, snapshot, outcome, assignment, student, *, base=Non
     if executed.exists():
         assert course.canary not in executed.read_text(errors="replace"), "a secret reached the autograded notebook"
     if outcome.status == "failed":
-        assert outcome.reason in FAILURE_REASONS and outcome.detail
+        assert isinstance(outcome.reason, Reason) and outcome.detail
     checks = {c.grade_id: c for c in outcome.checks}
     for gid, check in checks.items():
         assert 0 <= check.score <= check.points
@@ -385,7 +392,7 @@ FATAL = {
     "infinite_loop": ("timeout",),
     "memory_bomb": ("memory", "kernel_died"),
     "fork_bomb": ("timeout",),
-    "huge_output": ("kernel_died",),
+    "huge_output": ("output_flood",),
 }
 
 
@@ -462,7 +469,7 @@ def test_fatal(grader, course, snapshot, assignment, name):
 
     student = f"attacker-{name}"
     answers = redteam_answers(assignment, name, cell=LOAD_CELL[assignment])
-    sandbox = grader.sandbox(course.root)
+    sandbox = grader.sandbox(str(course.root))
     normal = sandbox.limits  # shorter trusted-side deadlines keep the suite fast
     sandbox.limits = dataclasses.replace(normal, wall_seconds=6, call_seconds=4)
     try:
@@ -598,11 +605,12 @@ def test_bad_files(grader, course, snapshot, assignment, label, make, reason):
 def test_symlink_and_missing(grader, course, snapshot, assignment):
     folder = course.submit(assignment, "bad-symlink")
     os.symlink(course.root / "gradebook.db", folder / f"{assignment}.ipynb")
-    out = grader.grade(course.root, assignment, "bad-symlink")
+    trusted = course.trusted(assignment)
+    out = grader.grade(trusted, "bad-symlink")
     assert out.status == "failed" and out.reason == "not_a_notebook" and any("symlink" in f for f in out.flags)
-    out = grader.grade(course.root, assignment, "nobody-here")
+    out = grader.grade(trusted, "nobody-here")
     assert out.status == "failed" and out.reason == "not_a_notebook"
-    out = grader.grade(course.root, assignment, "../victim")
+    out = grader.grade(trusted, "../victim")
     assert out.status == "failed"
     assert_contained(course, snapshot, out, assignment, "bad-symlink")
 

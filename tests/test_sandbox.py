@@ -19,6 +19,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from autograder.checks.base import LocalStudent, StudentError, StudentUnavailable
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox._server import _live_processes
+from autograder.reasons import Reason
 from autograder.submissions import run_program
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,19 +124,19 @@ def test_load_errors_are_reported_and_loading_continues(sandbox: Sandbox) -> Non
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ("while True:\n        pass", "timeout"),
-        ("import os; os._exit(3)", "crashed"),
-        ("import ctypes; ctypes.string_at(0)", "crashed"),
-        ("return bytearray(10**12)", "memory"),
-        ("print('x' * 10**7)", "output_limit"),
-        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "memory"),  # like the OOM killer
+        ("while True:\n        pass", Reason.TIMEOUT),
+        ("import os; os._exit(3)", Reason.KERNEL_DIED),
+        ("import ctypes; ctypes.string_at(0)", Reason.KERNEL_DIED),
+        ("return bytearray(10**12)", Reason.MEMORY),
+        ("print('x' * 10**7)", Reason.OUTPUT_FLOOD),
+        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", Reason.MEMORY),  # like the OOM killer
     ],
 )
-def test_hostile_calls_make_the_student_unavailable(sandbox: Sandbox, body: str, reason: str) -> None:
+def test_hostile_calls_make_the_student_unavailable(sandbox: Sandbox, body: str, reason: Reason) -> None:
     student = worker(sandbox, f"def f():\n    {body}\n")
     with pytest.raises(StudentUnavailable) as err:
         student.call("f")
-    assert err.value.reason == reason
+    assert err.value.reason is reason
     assert not student.alive
     with pytest.raises(StudentUnavailable):
         student.call("f")
@@ -225,10 +226,10 @@ def not_plain():
 '''
     with worker(sandbox, source) as student:
         assert student.call("not_plain") == {"k": {"__unsupported__": "set"}}
-    for name, reason in (("deep", "crashed"), ("huge", "output_limit")):
+    for name, reason in (("deep", Reason.KERNEL_DIED), ("huge", Reason.OUTPUT_FLOOD)):
         with worker(sandbox, source) as student, pytest.raises(StudentUnavailable) as err:
             student.call(name)
-        assert err.value.reason == reason
+        assert err.value.reason is reason
 
 
 def test_outputs_reported_by_the_child_are_rebuilt() -> None:
@@ -395,7 +396,7 @@ def test_kept_paths_under_tmp_survive_the_private_tmp() -> None:
             nb = _notebook("%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])",
                            f"print(open({str(course / 'lrlab/kept.txt')!r}).read())")
             result = sb.execute_notebook(nb, cell_timeout=30, total_timeout=60)
-            assert result.status == "ok" and not any(result.cell_errors), result.notebook
+            assert result.ok and not any(result.cell_errors), result.notebook
             assert result.notebook.cells[2].outputs[0]["text"] == "kept\n"
         assert (course / "gradebook.db").read_text() == SECRET
         assert sorted(p.name for p in (course / "lrlab").iterdir()) == ["kept.txt"]
@@ -466,7 +467,7 @@ def test_execute_notebook_produces_standard_outputs(sandbox: Sandbox) -> None:
     )
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="forged")]
     result = sandbox.execute_notebook(nb, cell_timeout=20, total_timeout=60)
-    assert result.status == "ok", result.message
+    assert result.ok, result.message
     cells = result.notebook.cells
     assert result.cell_errors == [False, False, False, False, False, True, True, False]
     assert [o.output_type for o in cells[1].outputs] == ["stream", "execute_result"]
@@ -514,7 +515,7 @@ def test_figures_after_many_log_scale_plots(sandbox: Sandbox) -> None:
     )
     assert sandbox.isolation.details["warm_parent_fds_clean"] is True
     result = sandbox.execute_notebook(nb, cell_timeout=20, total_timeout=60)
-    assert result.status == "ok", result.message
+    assert result.ok, result.message
     assert result.cell_errors == [False] * 6
     cells = result.notebook.cells
     for cell in cells[2:5]:
@@ -525,17 +526,17 @@ def test_figures_after_many_log_scale_plots(sandbox: Sandbox) -> None:
 @pytest.mark.parametrize(
     ("source", "status"),
     [
-        ("while True:\n    pass", "timeout"),
-        ("import os\nos._exit(0)", "kernel_died"),
-        ("import ctypes\nctypes.string_at(0)", "kernel_died"),
-        ("x = bytearray(10**12)", "memory"),
-        ("while True:\n    print('x' * 10000)", "output_limit"),
+        ("while True:\n    pass", Reason.TIMEOUT),
+        ("import os\nos._exit(0)", Reason.KERNEL_DIED),
+        ("import ctypes\nctypes.string_at(0)", Reason.KERNEL_DIED),
+        ("x = bytearray(10**12)", Reason.MEMORY),
+        ("while True:\n    print('x' * 10000)", Reason.OUTPUT_FLOOD),
     ],
 )
-def test_execute_notebook_contains_failures(sandbox: Sandbox, source: str, status: str) -> None:
+def test_execute_notebook_contains_failures(sandbox: Sandbox, source: str, status: Reason) -> None:
     result = sandbox.execute_notebook(_notebook("print('before')", source, "print('after')"),
                                       cell_timeout=2, total_timeout=20)
-    assert result.status == status, result.message
+    assert result.failure is status, result.message
     assert result.stopped_at == 2 and result.cell_errors == [False, False, True, False]
     cells = result.notebook.cells
     assert cells[1].outputs[0].text == "before\n" and cells[3].outputs == []
@@ -546,7 +547,7 @@ def test_execute_notebook_contains_failures(sandbox: Sandbox, source: str, statu
 def test_total_timeout(sandbox: Sandbox) -> None:
     result = sandbox.execute_notebook(_notebook("import time\ntime.sleep(0.8)", "time.sleep(0.8)", "1"),
                                       cell_timeout=5, total_timeout=1.2)
-    assert result.status == "timeout" and result.stopped_at == 2
+    assert result.failure is Reason.TIMEOUT and result.stopped_at == 2
 
 
 # --------------------------------------------------------------------------- lifetime

@@ -6,7 +6,8 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder.checks.base import Check, CheckResult, LocalStudent, StudentUnavailable, close
-from autograder.scorer import UNAVAILABLE_PREFIX, VOID_PREFIX, score, score_report
+from autograder.reasons import Reason
+from autograder.scorer import VOID_PREFIX, score, score_report
 from autograder.submissions import run_program
 
 from tests.inprocess import InProcessSandbox
@@ -52,7 +53,7 @@ class DyingWorker:
         if name in ("call", "call_many"):
             def guarded(fn_name, *a, **k):
                 if fn_name in self.die_on:
-                    raise StudentUnavailable("timeout after 5 s")
+                    raise StudentUnavailable(Reason.TIMEOUT)
                 return attr(fn_name, *a, **k)
             return guarded
         return attr
@@ -108,7 +109,7 @@ def test_unavailable_costs_only_the_calling_check_then_rest():
     box = DyingSandbox(die_on=("f",))
     report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", box, checks=CHECKS)
     f, g = report.checks
-    assert f.score == 0 and f.message.startswith(UNAVAILABLE_PREFIX) and "time limit" in f.message
+    assert f.score == 0 and f.reason is Reason.TIMEOUT and "time limit" in f.message
     assert g.score == 3.0  # a fresh worker answered the next check
     assert report.workers_started == 2 and all(w.closed for w in box.workers)
     assert not report.all_unavailable
@@ -118,13 +119,13 @@ def test_unavailable_twice_zeroes_the_rest():
     box = DyingSandbox(die_on=("f", "g"))
     report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", box, checks=CHECKS)
     assert [c.score for c in report.checks] == [0, 0]
-    assert report.all_unavailable and report.unavailable == ["timeout after 5 s"] * 2
+    assert report.all_unavailable and report.unavailable == [Reason.TIMEOUT] * 2
 
 
 def test_dead_at_load():
-    box = DyingSandbox(dead_at_load="memory limit exceeded")
+    box = DyingSandbox(dead_at_load=Reason.MEMORY)
     report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", box, checks=CHECKS)
-    assert report.all_unavailable and all("more memory" in c.message for c in report.checks)
+    assert report.all_unavailable and all(c.reason is Reason.MEMORY and "more memory" in c.message for c in report.checks)
 
 
 def test_check_bug_is_contained():
@@ -220,10 +221,10 @@ def test_honest_answers_leave_the_wire_quiet_and_undone():
 # --------------------------------------------------------------------------- the task, with fakes
 
 
-class FakeExec:
-    def __init__(self, notebook, status="ok", errors=None):
-        self.notebook, self.status, self.message = notebook, status, ""
-        self.cell_errors = errors or [False] * len(notebook.cells)
+def FakeExec(notebook, errors=None):
+    from autograder.sandbox import ExecResult
+
+    return ExecResult(notebook, None, errors or [False] * len(notebook.cells))
 
 
 class FakeSandbox(TrustedFakeSandbox):
@@ -249,18 +250,13 @@ class FakeSandbox(TrustedFakeSandbox):
 
 
 @pytest.fixture()
-def demo_course(tmp_path, monkeypatch):
+def demo_course(tmp_path, graded_with):
     import nbformat
-
-    import autograder.scorer
-    import autograder.task
 
     (tmp_path / "release" / "ps_demo").mkdir(parents=True)
     nbformat.write(release_nb(), tmp_path / "release" / "ps_demo" / "ps_demo.ipynb")
     (tmp_path / "release" / "ps_demo" / "data.json").write_text("[1, 2]")
-    monkeypatch.setattr(autograder.task, "ASSIGNMENTS", {"ps_demo": "x"})
-    monkeypatch.setattr(autograder.task, "load_checks", lambda a: CHECKS)
-    monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: CHECKS)
+    graded_with(CHECKS)
     return tmp_path
 
 
@@ -275,20 +271,23 @@ def _submit(root, student, nb=None, raw=None):
         nbformat.write(nb, folder / "ps_demo.ipynb")
 
 
-def test_grader_end_to_end_with_fakes(demo_course):
-    from autograder.task import Grader
+def test_grader_end_to_end_with_fakes(demo_course, trusted_assignment):
+    import dataclasses
+
+    from autograder.grading.worker import Grader
 
     box = FakeSandbox()
     nb = submission(GOOD)
     cell_by(nb, "test_f").metadata["tags"] = ["skip-execution"]
     _submit(demo_course, "alice", nb)
     _submit(demo_course, "bob", raw=b"not json")
-    with Grader(sandbox_factory=lambda root, *a: box) as grader:
-        alice = grader.grade(demo_course, "ps_demo", "alice")
-        bob = grader.grade(demo_course, "ps_demo", "bob")
-        nobody = grader.grade(demo_course, "ps_demo", "nobody")
-        evil = grader.grade(demo_course, "ps_demo", "../alice")
-        unknown = grader.grade(demo_course, "ps9", "alice")
+    assignment = trusted_assignment(demo_course)
+    with Grader(sandbox_factory=lambda root: box) as grader:
+        alice = grader.grade(assignment, "alice", execute=True)
+        bob = grader.grade(assignment, "bob")
+        nobody = grader.grade(assignment, "nobody")
+        evil = grader.grade(assignment, "../alice")
+        unknown = grader.grade(dataclasses.replace(assignment, name="ps9"), "alice")
     assert alice.status == "graded" and alice.score == 5.0 and alice.isolation == "fake"
     assert alice.flags == ["test cell 'test_f' tagged skip-execution"]
     assert all(c.kernel_passed is True for c in alice.checks)
@@ -303,28 +302,68 @@ def test_grader_end_to_end_with_fakes(demo_course):
     assert len(box.programs) == 1  # only alice's answers ever reached a worker
 
 
-def test_kernel_pass_scorer_fail_is_flagged(demo_course, monkeypatch):
-    from autograder.task import Grader
+def test_scores_come_first_and_the_feedback_pass_adds_the_kernel_verdicts(demo_course, trusted_assignment):
+    from autograder.grading.worker import Grader
+
+    _submit(demo_course, "alice", submission(GOOD))
+    box = FakeSandbox()
+    with Grader(sandbox_factory=lambda root: box) as grader:
+        scored = grader.grade(trusted_assignment(demo_course), "alice")
+        assert box.executed == [] and "execute" not in scored.seconds
+        assert all(c.kernel_passed is None for c in scored.checks)
+        done = grader.execute_graded(trusted_assignment(demo_course), scored)
+    assert [c.score for c in done.checks] == [2.0, 3.0] and all(c.kernel_passed for c in done.checks)
+    assert len(box.executed) == 1 and (demo_course / "autograded" / "alice" / "ps_demo" / "ps_demo.ipynb").is_file()
+
+
+def test_the_feedback_pass_never_runs_a_submission_changed_since_its_scores(demo_course, trusted_assignment):
+    from autograder.grading.worker import Grader
+
+    _submit(demo_course, "erin", submission(GOOD))
+    box = FakeSandbox()
+    with Grader(sandbox_factory=lambda root: box) as grader:
+        scored = grader.grade(trusted_assignment(demo_course), "erin")
+        (demo_course / "submitted" / "erin" / "ps_demo" / "ps_demo.ipynb").write_text("{}")
+        done = grader.execute_graded(trusted_assignment(demo_course), scored)
+    assert box.executed == [] and [c.score for c in done.checks] == [2.0, 3.0]
+    assert done.flags == ["feedback run skipped: the submission changed since it was graded"]
+
+
+def test_kernel_pass_scorer_fail_is_flagged(demo_course, trusted_assignment):
+    from autograder.grading.worker import Grader
 
     answers = {**GOOD, "f_answer": "def f(x):\n    return 0"}
     _submit(demo_course, "mallory", submission(answers))
-    with Grader(sandbox_factory=lambda root, *a: FakeSandbox()) as grader:
-        out = grader.grade(demo_course, "ps_demo", "mallory")
+    with Grader(sandbox_factory=lambda root: FakeSandbox()) as grader:
+        out = grader.grade(trusted_assignment(demo_course), "mallory", execute=True)
     assert out.status == "graded"
     assert "test_f passed in the kernel but failed in the scorer (suspected tampering)" in out.flags
 
 
-def test_grade_one_never_raises(demo_course, monkeypatch):
+def test_a_sandbox_that_cannot_start_is_the_graders_error(demo_course, trusted_assignment, monkeypatch):
     import json
 
-    import autograder.task
+    import autograder.grading.worker as worker
 
-    def boom(root, *a):
+    def boom(root):
         raise RuntimeError("no sandbox here")
 
-    monkeypatch.setattr(autograder.task, "_GLOBAL", autograder.task.Grader(sandbox_factory=boom))
+    monkeypatch.setattr(worker, "_GRADER", worker.Grader(sandbox_factory=boom))
     _submit(demo_course, "carol", submission(GOOD))
-    result = autograder.task.grade_one(str(demo_course), "ps_demo", "carol")
+    result = worker.grade_one(trusted_assignment(demo_course), "carol")
     json.dumps(result)
-    assert result["status"] == "failed" and result["reason"] == "crash"
+    assert result["status"] == "failed" and result["reason"] == "grader_error"
     assert any("no sandbox here" in f for f in result["flags"]) and "no sandbox" not in result["detail"]
+
+
+def test_a_grader_bug_is_a_crash_never_a_zero(demo_course, trusted_assignment, monkeypatch):
+    import autograder.grading.worker as worker
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(worker, "score_report", broken)
+    _submit(demo_course, "dave", submission(GOOD))
+    with worker.Grader(sandbox_factory=lambda root: FakeSandbox()) as grader:
+        out = grader.grade(trusted_assignment(demo_course), "dave")
+    assert (out.status, out.reason) == ("failed", "crash") and any("KeyError" in f for f in out.flags)

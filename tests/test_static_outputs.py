@@ -1,11 +1,9 @@
-"""The ``static-output`` tag: read-only cells rendered once per grading process (autograder.task).
+"""The ``static-output`` tag: read-only cells rendered once per grading process (autograder.grading.execute).
 
 Fast logic tests use an in-process fake sandbox on a tiny demo release; the ps2 tests use ONE
 module-scoped real Grader/Sandbox on a temporary copy of the release.
 """
 from __future__ import annotations
-
-import os
 
 import contextlib
 import copy
@@ -18,7 +16,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_output
 
 from autograder import submissions
-from autograder.task import STATIC_OUTPUT_TAG, STATIC_PLACEHOLDER, Grader, static_cells
+from autograder.grading.execute import STATIC_OUTPUT_TAG, STATIC_PLACEHOLDER, static_cells
+from autograder.grading.worker import Grader
+from autograder.sandbox import ExecResult
 from autograder.validate import trusted_notebook
 
 from tests.test_scorer import CHECKS, GOOD
@@ -30,11 +30,6 @@ PS2_STATIC = ["practice_examples", "show_figure_a", "show_figure_b", "show_figur
 
 
 # --------------------------------------------------------------------------- fast: a fake sandbox that runs cells
-
-
-class _Exec:
-    def __init__(self, notebook, errors):
-        self.notebook, self.cell_errors, self.status, self.message, self.stopped_at = notebook, errors, "ok", "", None
 
 
 class InProcessSandbox:
@@ -68,7 +63,7 @@ class InProcessSandbox:
                 cell.outputs.append(new_output("error", ename=type(err).__name__, evalue=str(err), traceback=[]))
             if buf.getvalue():
                 cell.outputs.insert(0, new_output("stream", name="stdout", text=buf.getvalue()))
-        return _Exec(out, errors)
+        return ExecResult(out, None, errors)
 
     def close(self):
         pass
@@ -87,15 +82,10 @@ def demo_release(static_text="static 42"):
 
 
 @pytest.fixture()
-def demo(tmp_path, monkeypatch):
-    import autograder.scorer
-    import autograder.task
-
+def demo(tmp_path, graded_with):
     (tmp_path / "release" / "ps_demo").mkdir(parents=True)
     nbformat.write(demo_release(), tmp_path / "release" / "ps_demo" / "ps_demo.ipynb")
-    monkeypatch.setattr(autograder.task, "ASSIGNMENTS", {"ps_demo": "x"})
-    monkeypatch.setattr(autograder.task, "load_checks", lambda a: CHECKS)
-    monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: CHECKS)
+    graded_with(CHECKS)
     return tmp_path
 
 
@@ -120,7 +110,7 @@ def test_only_the_release_tags_on_locked_non_graded_cells_count():
     assert static_cells(trusted_notebook("ps_demo", nb)) == ["static_ok", "static_needs_f"]
 
 
-def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo):
+def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo, trusted_assignment):
     box = InProcessSandbox()
     sub = demo_release()
     for gid, source in GOOD.items():
@@ -130,8 +120,8 @@ def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo):
     extra = new_code_cell("print('my extra cell')", metadata={"tags": [STATIC_OUTPUT_TAG]})
     sub.cells.insert(len(sub.cells) - 1, extra)
     _submit(demo, "alice", sub)
-    with Grader(sandbox_factory=lambda root, *a: box) as grader:
-        out = grader.grade(demo, "ps_demo", "alice")
+    with Grader(sandbox_factory=lambda root: box) as grader:
+        out = grader.grade(trusted_assignment(demo), "alice", execute=True)
     assert out.status == "graded" and out.score == 5.0
     assert all(c.kernel_passed is True for c in out.checks), out.checks
     release_run, student_run = box.executed
@@ -150,22 +140,19 @@ def test_student_tags_are_ignored_and_errored_static_cells_run_normally(demo):
     assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == list(range(1, 9))
 
 
-def test_release_runs_once_and_again_when_the_release_changes(demo):
+def test_release_runs_once_and_again_when_the_release_changes(demo, trusted_assignment):
     box = InProcessSandbox()
     sub = demo_release()
     for gid, source in GOOD.items():
         cell_by(sub, gid).source = source
     for student in ("a", "b", "c"):
         _submit(demo, student, sub)
-    with Grader(sandbox_factory=lambda root, *a: box) as grader:
-        grader.grade(demo, "ps_demo", "a")
-        # the coordinator writes the gradebook after every submission: no reason to re-render
-        (demo / "gradebook.db").write_bytes(b"")
-        os.utime(demo / "gradebook.db", ns=(1, 10**18))
-        grader.grade(demo, "ps_demo", "b")
+    with Grader(sandbox_factory=lambda root: box) as grader:
+        grader.grade(trusted_assignment(demo), "a", execute=True)
+        grader.grade(trusted_assignment(demo), "b", execute=True)  # another run, the same release: not rendered again
         assert grader.static_runs == 1 and len(box.executed) == 3
         nbformat.write(demo_release("static, version 2!"), demo / "release" / "ps_demo" / "ps_demo.ipynb")
-        grader.grade(demo, "ps_demo", "c")
+        grader.grade(trusted_assignment(demo), "c", execute=True)
         assert grader.static_runs == 2 and len(box.executed) == 5
     # the new release's source and output, whatever the student's copy holds
     cell = cell_by(_executed(demo, "c"), "static_ok")
@@ -186,7 +173,7 @@ def ps2_course(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ps2_grader(ps2_course):
     with Grader(cell_timeout=60, total_timeout=240) as grader:
-        box = grader.sandbox(ps2_course)
+        box = grader.sandbox(str(ps2_course))
         calls = []
         real = box.execute_notebook
 
@@ -207,14 +194,15 @@ def test_ps2_figure_cells_are_the_tagged_ones():
 
 
 @pytest.mark.slow
-def test_ps2_static_outputs_equal_a_normal_run_and_are_cached(ps2_grader, ps2_course):
+def test_ps2_static_outputs_equal_a_normal_run_and_are_cached(ps2_grader, ps2_course, trusted_assignment):
     sub = submissions.build_submission(PS2, "correct", ps2_course)
     sub.cells[-1].metadata["tags"] = [STATIC_OUTPUT_TAG]  # harmless: a markdown cell
     cell_by(sub, "figures_answer").metadata["tags"] = [STATIC_OUTPUT_TAG]
     cell_by(sub, "test_figures").metadata["tags"] = [STATIC_OUTPUT_TAG]
     for student in ("s1", "s2"):
         _submit(ps2_course, student, sub, PS2)
-    outs = [ps2_grader.grade(ps2_course, PS2, s) for s in ("s1", "s2")]
+    assignment = trusted_assignment(ps2_course, PS2)
+    outs = [ps2_grader.grade(assignment, s, execute=True) for s in ("s1", "s2")]
     for out in outs:
         assert out.status == "graded" and out.score == 90 and all(c.kernel_passed for c in out.checks), out
         assert [f for f in out.flags if "tagged" not in f and "tags added" not in f] == [], out.flags
@@ -227,7 +215,7 @@ def test_ps2_static_outputs_equal_a_normal_run_and_are_cached(ps2_grader, ps2_co
         if cell.source == STATIC_PLACEHOLDER:
             cell.source = cell_by(nbformat.read(ps2_course / "release" / PS2 / f"{PS2}.ipynb", as_version=4),
                                   cell.metadata["nbgrader"]["grade_id"]).source
-    normal = ps2_grader.sandbox(ps2_course).execute_notebook(
+    normal = ps2_grader.sandbox(str(ps2_course)).execute_notebook(
         reference, 60, 240, files={"practice_curves.json": (ps2_course / "release" / PS2 / "practice_curves.json").read_text()})
     executed = _executed(ps2_course, "s2", PS2)
     for gid in PS2_STATIC:
@@ -240,7 +228,7 @@ def test_ps2_static_outputs_equal_a_normal_run_and_are_cached(ps2_grader, ps2_co
 
 
 @pytest.mark.slow
-def test_ps2_errored_static_cell_runs_normally_after_a_release_change(ps2_grader, ps2_course):
+def test_ps2_errored_static_cell_runs_normally_after_a_release_change(ps2_grader, ps2_course, trusted_assignment):
     path = ps2_course / "release" / PS2 / f"{PS2}.ipynb"
     release = nbformat.read(path, as_version=4)
     # now depends on the answer (a mistake the rule forbids): errors in the release run
@@ -248,7 +236,7 @@ def test_ps2_errored_static_cell_runs_normally_after_a_release_change(ps2_grader
     nbformat.write(release, path)
     _submit(ps2_course, "s3", submissions.build_submission(PS2, "correct", ps2_course), PS2)
     runs = ps2_grader.static_runs
-    out = ps2_grader.grade(ps2_course, PS2, "s3")
+    out = ps2_grader.grade(trusted_assignment(ps2_course, PS2), "s3", execute=True)
     assert out.status == "graded" and out.score == 90 and all(c.kernel_passed for c in out.checks), out
     assert ps2_grader.static_runs == runs + 1  # the release changed: rendered again
     executed = _executed(ps2_course, "s3", PS2)

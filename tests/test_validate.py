@@ -10,6 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.utils import compute_checksum
 
+from autograder.grading.normalize import restore_locked_cells
 from autograder.validate import (
     GradebookCell,
     GradebookNotebook,
@@ -18,7 +19,6 @@ from autograder.validate import (
     inspect_cells,
     parse_notebook,
     read_gradebook,
-    restore_locked_cells,
     trusted_notebook,
     validate_file,
     validate_submission,

@@ -32,6 +32,12 @@ def load_checks(assignment: str) -> dict[str, Check]:
     return {check.grade_id: check for check in module.CHECKS}
 
 
+def trusted_imports(assignment: str) -> tuple[str, ...]:
+    """Modules the checks of ``assignment`` import on first use (see ``TRUSTED_IMPORTS``)."""
+    load_checks(assignment)
+    return tuple(importlib.import_module(ASSIGNMENTS[assignment]).TRUSTED_IMPORTS)
+
+
 def check_seed(assignment: str, student_id: str, grade_id: str) -> int:
     """The per-student, per-check seed for randomised cases (stable across processes)."""
     digest = hashlib.sha256(f"{assignment}\0{student_id}\0{grade_id}".encode()).digest()
@@ -90,4 +96,5 @@ __all__ = [
     "evaluate",
     "load_checks",
     "run_in_kernel",
+    "trusted_imports",
 ]

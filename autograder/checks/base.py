@@ -19,9 +19,12 @@ import json
 import math
 import numbers
 import warnings
+from types import MappingProxyType
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from autograder.reasons import Reason
 
 Plain = None | bool | int | float | str | list["Plain"] | dict[str, "Plain"]
 
@@ -44,11 +47,11 @@ class StudentError(Exception):
 
 
 class StudentUnavailable(Exception):
-    """The student's process is gone (timeout, crash, memory): stop asking it questions."""
+    """The student's process is gone (timeout, crash, memory, output): stop asking it questions."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: Reason) -> None:
         self.reason = reason
-        super().__init__(reason)
+        super().__init__(str(reason))
 
 
 class Student(Protocol):
@@ -220,8 +223,12 @@ class LocalStudent:
 
     Answers go through the same :func:`to_plain` + JSON round trip as in the worker,
     so checks see identical data in both places. Warnings raised by student code are
-    captured (a warning on stderr would make nbgrader score the cell 0).
+    captured (a warning on stderr would make nbgrader score the cell 0). It also stands in
+    for a scorer's worker on trusted code (tests): nothing failed to load, no tripwire.
     """
+
+    load_errors: Mapping[str, str] = MappingProxyType({})
+    arms_tripwire = False
 
     def __init__(self, namespace: Mapping[str, Any], harness_ops: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self._ns = namespace
@@ -262,6 +269,9 @@ class LocalStudent:
     def get(self, name: str) -> Plain:
         value = self._lookup(name)
         return self._guarded(lambda: value)
+
+    def close(self) -> None:
+        """Nothing to release: the namespace belongs to its kernel."""
 
     def op(self, op_name: str, **params: Plain) -> Plain:
         if self._ops is None:

@@ -21,6 +21,8 @@ from typing import Any
 from autograder.checks.base import Check, CheckResult, Student, StudentError
 
 ASSIGNMENT = "ps2_diagnosing_curves"
+#: The checks are plain Python: the grader imports nothing else for them.
+TRUSTED_IMPORTS: tuple[str, ...] = ()
 LABELS = ("diverging", "oscillating", "too_slow", "overfitting", "good")
 FULL_MARKS_ACCURACY = 0.85  # held-out accuracy that earns full marks; the reference rules reach 87.8 %
 # The label each notebook figure shows (runs of set-ups in neither bank part; see autograder/curves).

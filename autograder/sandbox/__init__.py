@@ -8,7 +8,7 @@ API (trusted side; importing this module does not import torch)::
             student.load_errors                               # {label: "ValueError: ..."}
             student.call("cosine_annealing", 17, 50, 0.1, 0.001)   # -> plain data
         result = sandbox.execute_notebook(nb, cell_timeout=30, total_timeout=300)
-        result.status, result.notebook, result.cell_errors
+        result.failure, result.notebook, result.cell_errors   # failure: a Reason or None
 
 * :class:`Limits` — per child: ``wall_seconds`` (loading a program, and a worker's whole
   life), ``call_seconds`` (one request), ``memory_bytes`` (address space on top of the warm
@@ -38,18 +38,18 @@ API (trusted side; importing this module does not import torch)::
   silenced). Every reply is parsed with ``json`` only, size-capped and checked to be plain
   data (else ``StudentError(["TypeError", ...])``). A child that times out, crashes, runs
   out of memory or floods its output is killed with all its processes, and the request
-  raises :class:`~autograder.checks.base.StudentUnavailable` with reason ``"timeout"``,
-  ``"crashed"``, ``"memory"`` (MemoryError, or SIGKILL not sent by us: the OOM killer) or
-  ``"output_limit"``; later requests raise it again. ``Sandbox.worker`` itself raises it
-  when loading the program does. Not thread-safe: one thread per WorkerStudent.
+  raises :class:`~autograder.checks.base.StudentUnavailable` with a
+  :class:`~autograder.reasons.Reason`: ``TIMEOUT``, ``KERNEL_DIED``, ``MEMORY`` (MemoryError,
+  or SIGKILL not sent by us: the OOM killer) or ``OUTPUT_FLOOD``; later requests raise it
+  again. ``Sandbox.worker`` itself raises it when loading the program does. Not thread-safe: one thread per WorkerStudent.
 * :meth:`Sandbox.execute_notebook` ``(nb, cell_timeout, total_timeout, files=None)`` runs
   every code cell of a copy of ``nb`` (prepared by the caller: no hidden tests; old
   outputs are discarded, tags such as ``skip-execution`` are ignored) in a forked child with
   IPython's ``InteractiveShell``, errors not stopping execution (like nbgrader), and returns
   :class:`ExecResult`: the executed notebook (standard nbformat outputs: stream,
   execute_result, display_data incl. inline PNG figures, error with ANSI traceback;
-  ``language_info``), ``status`` (``"ok"``, ``"timeout"``, ``"kernel_died"``, ``"memory"``,
-  ``"output_limit"``), per-cell error flags and ``stopped_at``. On an abnormal end the
+  ``language_info``), ``failure`` (None, or ``TIMEOUT``, ``KERNEL_DIED``, ``MEMORY``,
+  ``OUTPUT_FLOOD``), per-cell error flags and ``stopped_at``. On an abnormal end the
   cell that was running gets an error output saying why and later cells stay unexecuted.
   ``files`` (name -> text) are written into the child's working directory first.
 
@@ -82,6 +82,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.checks.base import Plain, StudentError, StudentUnavailable
+from autograder.reasons import Reason
 from autograder.sandbox._wire import BadMessage, Channel, ChannelClosed, ChannelTimeout, MessageTooLarge
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +90,8 @@ MiB = 1 << 20
 
 #: Modules imported by the warm parent besides torch/numpy/matplotlib/IPython (with submodules).
 DEFAULT_PRELOAD = ("lrlab",)
-UNAVAILABLE_REASONS = ("timeout", "crashed", "memory", "output_limit")
+#: The child's own words for why it stops (a protocol token, never shown to anyone).
+CHILD_REASONS = {"timeout": Reason.TIMEOUT, "memory": Reason.MEMORY, "output_limit": Reason.OUTPUT_FLOOD}
 
 
 @dataclass(frozen=True)
@@ -124,16 +126,22 @@ class IsolationReport:
 class ExecResult:
     """An executed notebook and how its execution ended.
 
-    ``cell_errors[i]`` is True when cell ``i`` (index into ``notebook.cells``) raised;
-    ``stopped_at`` is the index of the cell during which execution ended abnormally.
+    ``failure`` is None when every code cell ran (some may have raised), else why the run
+    ended early (:data:`~autograder.reasons.UNAVAILABLE` reasons); ``cell_errors[i]`` is True
+    when cell ``i`` (index into ``notebook.cells``) raised; ``stopped_at`` is the index of the
+    cell during which execution ended abnormally; ``message`` is for the instructor.
     """
 
     notebook: Any
-    status: str
+    failure: Reason | None
     cell_errors: list[bool]
     stopped_at: int | None = None
     seconds: float = 0.0
     message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
 
 
 def _is_plain(value: Any, depth: int = 0) -> bool:
@@ -168,7 +176,7 @@ class _Child:
         self.pid: int = int(reply["pid"])
         self.uid: int = int(reply["uid"])
         self.chan = Channel(ours)
-        self.dead: str | None = None
+        self.dead: Reason | None = None
         self.killed_by_us = False
         sandbox._children[self.pid] = self
 
@@ -207,7 +215,7 @@ class WorkerStudent:
                 self._child.chan.send({"program": [[str(a), str(b)] for a, b in program]},
                                       timeout=self._limits.wall_seconds)
             except ChannelTimeout:
-                self._fail("timeout")
+                self._fail(Reason.TIMEOUT)
             except ChannelClosed:
                 self._fail(self._death_reason())
             reply = self._receive(self._limits.wall_seconds)
@@ -216,13 +224,13 @@ class WorkerStudent:
             raise
         errors = reply.get("loaded")
         if type(errors) is not dict or not all(type(k) is str and type(v) is str for k, v in errors.items()):
-            self._fail("crashed")
+            self._fail(Reason.KERNEL_DIED)
         self.load_errors = {k[:200]: v[:600] for k, v in errors.items()}
         self.load_seconds = time.monotonic() - t0
 
     # ---------------------------------------------------------------- plumbing
 
-    def _fail(self, reason: str) -> None:
+    def _fail(self, reason: Reason) -> None:
         self._child.dead = reason
         self._child.kill()
         raise StudentUnavailable(reason)
@@ -235,25 +243,19 @@ class WorkerStudent:
         try:
             reply = child.chan.recv(timeout, self._limits.reply_bytes + 4096)
         except ChannelTimeout:
-            self._fail("timeout")
+            self._fail(Reason.TIMEOUT)
         except MessageTooLarge:
-            self._fail("output_limit")
+            self._fail(Reason.OUTPUT_FLOOD)
         except (ChannelClosed, BadMessage):
             self._fail(self._death_reason())
         if type(reply) is not dict:
-            self._fail("crashed")
+            self._fail(Reason.KERNEL_DIED)
         if "unavailable" in reply:
-            reason = reply["unavailable"]
-            self._fail(reason if reason in UNAVAILABLE_REASONS else "crashed")
+            self._fail(CHILD_REASONS.get(reply["unavailable"], Reason.KERNEL_DIED))
         return reply
 
-    def _death_reason(self) -> str:
-        status = self._child.exit_status()
-        if status and status.get("signal") == signal.SIGXCPU:
-            return "timeout"
-        if status and status.get("signal") == signal.SIGKILL:
-            return "memory"  # not killed by us: the kernel's OOM killer
-        return "crashed"
+    def _death_reason(self) -> Reason:
+        return _death_reason(self._child.exit_status())
 
     def _request(self, payload: dict[str, Any]) -> dict[str, Any]:
         if self._child.dead:
@@ -263,12 +265,12 @@ class WorkerStudent:
         try:
             self._child.chan.send(payload, timeout=self._limits.call_seconds)
         except ChannelTimeout:
-            self._fail("timeout")
+            self._fail(Reason.TIMEOUT)
         except ChannelClosed:
             self._fail(self._death_reason())
         reply = self._receive(self._limits.call_seconds)
         if reply.get("id") != self._next_id:
-            self._fail("crashed")  # out-of-order replies: the protocol was tampered with
+            self._fail(Reason.KERNEL_DIED)  # out-of-order replies: the protocol was tampered with
         return reply
 
     @staticmethod
@@ -333,7 +335,7 @@ class WorkerStudent:
 
     def close(self) -> None:
         if self._child.dead is None:
-            self._child.dead = "closed"
+            self._child.dead = Reason.KERNEL_DIED  # closed by us: any later request is refused
         self._child.kill()
 
     def __enter__(self) -> WorkerStudent:
@@ -445,111 +447,14 @@ class Sandbox:
 
         ``files`` (name -> text) are written into the child's working directory first.
         """
-        import nbformat
-        from nbformat.v4 import new_output
-
-        t0 = time.monotonic()
-        nb = copy.deepcopy(nb)
-        code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-        for _, cell in code_cells:
-            cell.outputs = []
-            cell.execution_count = None
-        cell_errors = [False] * len(nb.cells)
-        status, stopped_at, message = "ok", None, ""
-        deadline = t0 + total_timeout
-        child = _Child(self, "notebook")
-        budget = self.limits.notebook_bytes + 65536
-        by_index = dict(code_cells)
-        pending = [i for i, _ in code_cells]
-        last_cell: int | None = None
-
-        def stop(new_status: str, text: str) -> None:
-            nonlocal status, stopped_at, message
-            status, message = new_status, text
-            if pending:
-                stopped_at = pending[0]
-                cell = by_index[stopped_at]
-                ename = {"timeout": "CellTimeoutError", "memory": "MemoryError",
-                         "output_limit": "OutputLimitError"}.get(new_status, "DeadKernelError")
-                cell.outputs.append(new_output("error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"]))
-                cell_errors[stopped_at] = True
-
+        run = _NotebookRun(_Child(self, "notebook"), nb, self.limits, cell_timeout, total_timeout)
         try:
-            try:
-                child.chan.send({"cells": [[i, str(c.source)] for i, c in code_cells], "files": files or {}},
-                                timeout=cell_timeout)
-            except (ChannelTimeout, ChannelClosed):
-                pass  # the replies (or their absence) tell what happened
-            first = True
-            while True:
-                now = time.monotonic()
-                wait = min(deadline - now, cell_timeout + (5 if first else 0))
-                try:
-                    if wait <= 0:
-                        raise ChannelTimeout("total")
-                    msg = child.chan.recv(wait, budget)
-                except ChannelTimeout:
-                    stop("timeout", f"execution exceeded {'the total time' if time.monotonic() >= deadline else 'the cell time'} "
-                         f"limit ({total_timeout if time.monotonic() >= deadline else cell_timeout:g} s)")
-                    break
-                except MessageTooLarge:
-                    stop("output_limit", "the notebook produced too much output")
-                    break
-                except (ChannelClosed, BadMessage):
-                    exit_status = child.exit_status() or {}
-                    sig, code = exit_status.get("signal"), exit_status.get("code")
-                    if sig == signal.SIGXCPU:
-                        stop("timeout", "CPU time limit exceeded")
-                    elif sig == signal.SIGKILL:
-                        stop("memory", "the kernel was killed (out of memory)")
-                    else:
-                        name = (signal.Signals(sig).name if sig else
-                                f"exit code {code}" if type(code) is int else "exit")
-                        stop("kernel_died", f"the kernel died unexpectedly ({name})")
-                    break
-                budget -= len(str(msg))
-                if child.chan.bytes_received > self.limits.notebook_bytes + 65536:
-                    stop("output_limit", "the notebook produced too much output")
-                    break
-                if type(msg) is not dict:
-                    stop("kernel_died", "malformed message from the kernel")
-                    break
-                if "hello" in msg:
-                    first = False
-                    info = msg["hello"]
-                    if type(info) is dict and _is_plain(info):
-                        nb.metadata["language_info"] = info
-                    continue
-                if "status" in msg:
-                    reason = msg["status"] if msg["status"] in ("memory", "output_limit") else "kernel_died"
-                    if reason == "memory" and last_cell is not None:
-                        pending.insert(0, last_cell)  # the cell that ran out of memory
-                        by_index[last_cell].outputs = [o for o in by_index[last_cell].outputs
-                                                       if o.output_type != "error" or o.ename != "MemoryError"]
-                    stop(reason, {"memory": "the kernel ran out of memory",
-                                  "output_limit": "the notebook produced too much output"}.get(reason, "bad status"))
-                    break
-                if msg.get("done") is True:
-                    break
-                index = msg.get("cell")
-                if not pending or index != pending[0]:
-                    stop("kernel_died", "out-of-order message from the kernel")
-                    break
-                last_cell = pending.pop(0)
-                cell = by_index[index]
-                count = msg.get("execution_count")
-                cell.execution_count = count if type(count) is int else None
-                cell.outputs = _clean_outputs(msg.get("outputs"), new_output)
-                cell_errors[index] = msg.get("error") is True or any(o.output_type == "error" for o in cell.outputs)
+            run.start(files or {})
+            while run.step():
+                pass
         finally:
-            child.kill()
-        if status == "ok" and pending:
-            stop("kernel_died", "the kernel stopped before executing every cell")
-        try:
-            nbformat.validate(nb)
-        except Exception as exc:  # noqa: BLE001 - should not happen: outputs are rebuilt above
-            message = (message + f"; invalid notebook: {exc}")[:2000]
-        return ExecResult(nb, status, cell_errors, stopped_at, time.monotonic() - t0, message)
+            run.child.kill()
+        return run.result()
 
     # ---------------------------------------------------------------- lifetime
 
@@ -587,6 +492,152 @@ class Sandbox:
             self.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+def _death_reason(status: dict[str, Any] | None) -> Reason:
+    """Why a child's connection closed, from its exit status (as the warm parent saw it)."""
+    sig = (status or {}).get("signal")
+    if sig == signal.SIGXCPU:
+        return Reason.TIMEOUT
+    if sig == signal.SIGKILL:
+        return Reason.MEMORY  # not killed by us: the kernel's OOM killer
+    return Reason.KERNEL_DIED
+
+
+_STOP_ERROR = {Reason.TIMEOUT: "CellTimeoutError", Reason.MEMORY: "MemoryError",
+               Reason.OUTPUT_FLOOD: "OutputLimitError"}
+
+
+class _NotebookRun:
+    """One notebook executing in a child: the connection, read one message at a time.
+
+    :meth:`step` receives the next message and hands it to the handler of its kind
+    (``hello``, ``status``, ``done``, a cell's result); a failure of the connection
+    itself (deadline, size, closed) ends the run through :meth:`stop`. One output budget:
+    everything the child sent, against ``notebook_bytes``.
+    """
+
+    def __init__(self, child: _Child, nb: Any, limits: Limits, cell_timeout: float, total_timeout: float) -> None:
+        from nbformat.v4 import new_output
+
+        self.child, self.limits = child, limits
+        self.cell_timeout, self.total_timeout = cell_timeout, total_timeout
+        self.t0 = time.monotonic()
+        self.deadline = self.t0 + total_timeout
+        self.nb = copy.deepcopy(nb)
+        self.cells = {i: c for i, c in enumerate(self.nb.cells) if c.cell_type == "code"}
+        for cell in self.cells.values():
+            cell.outputs, cell.execution_count = [], None
+        self.pending = list(self.cells)
+        self.cell_errors = [False] * len(self.nb.cells)
+        self.failure: Reason | None = None
+        self.stopped_at: int | None = None
+        self.message = ""
+        self.last_cell: int | None = None
+        self.greeted = False
+        self.new_output = new_output
+        self.budget = limits.notebook_bytes + 65536
+
+    def start(self, files: dict[str, str]) -> None:
+        try:
+            self.child.chan.send({"cells": [[i, str(c.source)] for i, c in self.cells.items()], "files": files},
+                                 timeout=self.cell_timeout)
+        except (ChannelTimeout, ChannelClosed):
+            pass  # the replies (or their absence) tell what happened
+
+    def step(self) -> bool:
+        """Handle the next message; False when the run is over."""
+        wait = min(self.deadline - time.monotonic(), self.cell_timeout + (0 if self.greeted else 5))
+        try:
+            if wait <= 0:
+                raise ChannelTimeout("total")
+            msg = self.child.chan.recv(wait, self.budget)
+        except ChannelTimeout:
+            total = time.monotonic() >= self.deadline
+            limit = self.total_timeout if total else self.cell_timeout
+            return self.stop(Reason.TIMEOUT, f"execution exceeded the {'total' if total else 'cell'} time limit ({limit:g} s)")
+        except MessageTooLarge:
+            return self.stop(Reason.OUTPUT_FLOOD, "the notebook produced too much output")
+        except (ChannelClosed, BadMessage):
+            return self.on_closed()
+        if self.child.chan.bytes_received > self.budget:
+            return self.stop(Reason.OUTPUT_FLOOD, "the notebook produced too much output")
+        if type(msg) is not dict:
+            return self.stop(Reason.KERNEL_DIED, "malformed message from the kernel")
+        for kind, handler in (("hello", self.on_hello), ("status", self.on_status), ("done", self.on_done)):
+            if kind in msg:
+                return handler(msg[kind])
+        return self.on_cell(msg)
+
+    # ---------------------------------------------------------------- handlers
+
+    def on_hello(self, info: Any) -> bool:
+        self.greeted = True
+        if type(info) is dict and _is_plain(info):
+            self.nb.metadata["language_info"] = info
+        return True
+
+    def on_status(self, token: Any) -> bool:
+        """The child stops on its own: out of memory or output (anything else: it died)."""
+        reason = {"memory": Reason.MEMORY, "output_limit": Reason.OUTPUT_FLOOD}.get(token, Reason.KERNEL_DIED)
+        if reason is Reason.MEMORY and self.last_cell is not None:
+            self.pending.insert(0, self.last_cell)  # the cell that ran out of memory
+            cell = self.cells[self.last_cell]
+            cell.outputs = [o for o in cell.outputs if o.output_type != "error" or o.ename != "MemoryError"]
+        text = {Reason.MEMORY: "the kernel ran out of memory",
+                Reason.OUTPUT_FLOOD: "the notebook produced too much output"}.get(reason, "bad status")
+        return self.stop(reason, text)
+
+    def on_done(self, value: Any) -> bool:
+        if value is not True:
+            return self.stop(Reason.KERNEL_DIED, "malformed message from the kernel")
+        if self.pending:
+            return self.stop(Reason.KERNEL_DIED, "the kernel stopped before executing every cell")
+        return False
+
+    def on_cell(self, msg: dict[str, Any]) -> bool:
+        index = msg.get("cell")
+        if not self.pending or index != self.pending[0]:
+            return self.stop(Reason.KERNEL_DIED, "out-of-order message from the kernel")
+        self.last_cell = self.pending.pop(0)
+        cell = self.cells[index]
+        count = msg.get("execution_count")
+        cell.execution_count = count if type(count) is int else None
+        cell.outputs = _clean_outputs(msg.get("outputs"), self.new_output)
+        self.cell_errors[index] = msg.get("error") is True or any(o.output_type == "error" for o in cell.outputs)
+        return True
+
+    def on_closed(self) -> bool:
+        status = self.child.exit_status() or {}
+        reason = _death_reason(status)
+        sig, code = status.get("signal"), status.get("code")
+        if reason is Reason.TIMEOUT:
+            return self.stop(reason, "CPU time limit exceeded")
+        if reason is Reason.MEMORY:
+            return self.stop(reason, "the kernel was killed (out of memory)")
+        name = signal.Signals(sig).name if sig else f"exit code {code}" if type(code) is int else "exit"
+        return self.stop(reason, f"the kernel died unexpectedly ({name})")
+
+    def stop(self, reason: Reason, text: str) -> bool:
+        """End the run: the cell that was running gets an error output saying why."""
+        self.failure, self.message = reason, text
+        if self.pending:
+            self.stopped_at = self.pending[0]
+            ename = _STOP_ERROR.get(reason, "DeadKernelError")
+            self.cells[self.stopped_at].outputs.append(
+                self.new_output("error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"]))
+            self.cell_errors[self.stopped_at] = True
+        return False
+
+    def result(self) -> ExecResult:
+        import nbformat
+
+        message = self.message
+        try:
+            nbformat.validate(self.nb)
+        except Exception as exc:  # noqa: BLE001 - should not happen: outputs are rebuilt above
+            message = (message + f"; invalid notebook: {exc}")[:2000]
+        return ExecResult(self.nb, self.failure, self.cell_errors, self.stopped_at, time.monotonic() - self.t0, message)
 
 
 _MIME_TEXT_OK = ("application/json",)

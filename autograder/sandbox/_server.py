@@ -41,7 +41,7 @@ from autograder.sandbox import _linux as L
 
 UID_BASE = 1_000_000_000
 UIDS_PER_SERVER = 1024
-PUBLIC_AUTOGRADER_MODULES = ("autograder", "autograder.checks", "autograder.checks.base")
+PUBLIC_AUTOGRADER_MODULES = ("autograder", "autograder.checks", "autograder.checks.base", "autograder.reasons")
 PUBLIC_AUTOGRADER_PACKAGES = ("autograder.harness", "autograder.sandbox")
 SYSTEM_PRIVATE_DIRS = ("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool")
 
