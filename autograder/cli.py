@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("grade", help="autograde every submission (parallel, resumable)")
     p.add_argument("assignment")
     p.add_argument("--students", metavar="GLOB", help="only students whose id matches, e.g. 'a*'")
-    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core, fewer for a small class)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. tcp://host:8786")
     p.add_argument("--force", action="store_true", help="regrade even submissions with a current outcome")
     p.add_argument("--execute", action="store_true",
@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("feedback", help="execute what is not yet executed, then per-student HTML in feedback/")
     p.add_argument("assignment")
     p.add_argument("--students", metavar="GLOB")
-    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core, fewer for a small class)")
 
     p = verbs.add_parser("export", help="grades CSV (all assignments) and per-check scores CSV, or an LMS import file")
     p.add_argument("--format", choices=lms.FORMATS, default="csv",

@@ -9,8 +9,10 @@ JSON-able :class:`~autograder.outcome.Outcome`. Scores come first; the feedback 
 (:func:`autograder.grading.worker.execute_one`), with ``grade --execute`` or by ``feedback``.
 Both passes run
 
-* locally on a process pool, one process per core; each process keeps one warm ``Grader``,
-  so nothing is paid per student twice;
+* locally on a process pool, one process per core (fewer for a small class,
+  :func:`pool_size`); the processes are forked warm from one fork server and share one
+  sandbox warm parent, both started before the coordinator's own set-up
+  (:class:`LocalWorkers`); each keeps one warm ``Grader``, so nothing is paid per student twice;
 * or on a Dask distributed cluster (``--dask ADDRESS``): the same functions, the course root
   on shared storage.
 
@@ -27,6 +29,7 @@ tries those submissions again (every other record stays until its submission cha
 """
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import math
 import multiprocessing
@@ -139,19 +142,81 @@ def is_current(outcome: Outcome | None, submission_hash: str) -> bool:
 # --------------------------------------------------------------------------- backends
 
 
+#: A local worker is started only for at least this many submissions: even warm, it costs
+#: about as much as grading a few (a class of 3 is graded fastest by one worker).
+SUBMISSIONS_PER_WORKER = 4
+
+
+def pool_size(submissions: int, workers: int | None = None) -> int:
+    """Local worker processes for ``submissions``: ``workers`` if given, else one per core but
+    no more than the class size makes worth starting (:data:`SUBMISSIONS_PER_WORKER`)."""
+    if workers:
+        return max(1, min(workers, submissions))
+    return max(1, min(os.cpu_count() or 1, math.ceil(submissions / SUBMISSIONS_PER_WORKER)))
+
+
+class LocalWorkers:
+    """What every local pool process of one run shares, started before the coordinator's own
+    set-up so that both proceed at once:
+
+    * ONE warm sandbox parent (imports torch, IPython, … for seconds), owned by this process;
+      each pool process connects to it through its door instead of starting its own;
+    * a fork server that imports the trusted side (nbgrader, the assignment's checks) once;
+      every pool process is forked from it, warm. It is a fresh interpreter, never a fork of
+      this process, so the coordinator's gradebook connections are not inherited.
+
+    A context manager: closing it stops the sandbox (and every child it still has).
+    """
+
+    def __init__(self, course: Course, assignment: str) -> None:
+        from multiprocessing import forkserver
+
+        from autograder.checks import ASSIGNMENTS
+        from autograder.grading.worker import course_sandbox
+
+        self.assignment = assignment
+        self.context = multiprocessing.get_context("forkserver")
+        preload = ["autograder.grading.worker"]
+        if assignment in ASSIGNMENTS:
+            preload.append(ASSIGNMENTS[assignment])
+        self.context.set_forkserver_preload(preload)  # effective when the fork server starts (once)
+        forkserver.ensure_running()
+        self.sandbox = course_sandbox(course, wait=False)
+
+    def pool(self, workers: int) -> ProcessPoolExecutor:
+        from autograder.grading.worker import start_worker
+
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self.context, initializer=start_worker,
+                                   initargs=(self.sandbox.door(), self.assignment))
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+    def __enter__(self) -> LocalWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _spawned_pool(workers: int) -> ProcessPoolExecutor:
+    """A plain pool of fresh interpreters (a task of the caller's: nothing to share)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def run_local(task: Task, assignment: TrustedAssignment, items: dict[str, object],
-              workers: int) -> Iterator[tuple[str, object]]:
+              workers: int, local: LocalWorkers | None = None) -> Iterator[tuple[str, object]]:
     """Yield ``(student, result or exception)`` of ``task(assignment, items[student])`` from a
-    local process pool.
+    local process pool (sharing ``local``'s warm start when given).
 
     At most ``workers`` submissions are in flight, so a worker process that dies (which
     breaks a ``ProcessPoolExecutor``) can only be blamed on the few it was running: they
     are retried once in a fresh pool, then recorded as ``crash``.
     """
-    context = multiprocessing.get_context("spawn")  # never fork the coordinator's DB handles
+    new_pool = local.pool if local is not None else _spawned_pool  # never fork the coordinator's DB handles
     pending = deque(items)
     attempts: Counter[str] = Counter()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = new_pool(workers)
     inflight: dict = {}
     try:
         while pending or inflight:
@@ -178,7 +243,7 @@ def run_local(task: Task, assignment: TrustedAssignment, items: dict[str, object
                     pending.appendleft(student)  # not blamed: they were collateral
                 inflight.clear()
                 _stop_pool(pool)
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                pool = new_pool(workers)
     finally:
         _stop_pool(pool)
 
@@ -256,47 +321,50 @@ def run(
             f"(run `python -m autograder collect {assignment}` first).")
         return summary
 
-    existed = course.gradebook_exists()
-    summary.gradebook_created = ensure_assignment(course, assignment) and not existed
-    if summary.gradebook_created:
-        log(f"Created the gradebook ({course.db_url}) and recorded {assignment} from source/.")
-
     hashes = {s: store.submission_hash(course.path("submitted", s, assignment), assignment) for s in selected}
     previous = {s: store.read(course.root, assignment, s) for s in selected}
     todo = [s for s in selected if force or not is_current(previous[s], hashes[s])]
     summary.current = len(selected) - len(todo)
-    trusted = load_assignment(course, assignment) if todo or execute else None
+    own_tasks = task is None and (execute_task is None or not execute)
+    # The workers' warm start (sandbox, fork server) runs while this process sets up the gradebook.
+    with (LocalWorkers(course, assignment) if (todo or execute) and own_tasks and not dask
+          else contextlib.nullcontext()) as local:
+        existed = course.gradebook_exists()
+        summary.gradebook_created = ensure_assignment(course, assignment) and not existed
+        if summary.gradebook_created:
+            log(f"Created the gradebook ({course.db_url}) and recorded {assignment} from source/.")
+        trusted = load_assignment(course, assignment) if todo or execute else None
 
-    if todo:
-        for student in todo:  # a regrade must not show last time's executed notebook
-            for stale in course.path("autograded", student, assignment).glob("*.ipynb"):
-                stale.unlink()
-        n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-        where = f"Dask cluster {dask if isinstance(dask, str) else 'client'}" if dask else f"{n_workers} local worker(s)"
-        log(f"{assignment}: {len(selected)} submission(s), {summary.current} already graded, "
-            f"{len(todo)} to grade on {where}.")
-        results = _backend(task or default_task(), trusted, {s: s for s in todo}, n_workers, dask)
-        _collect(course, assignment, results, hashes, previous, summary, progress, log, len(todo))
-    else:
-        log(f"{assignment}: all {len(selected)} submission(s) already graded (nothing changed).")
+        if todo:
+            for student in todo:  # a regrade must not show last time's executed notebook
+                for stale in course.path("autograded", student, assignment).glob("*.ipynb"):
+                    stale.unlink()
+            n_workers = pool_size(len(todo), workers)
+            where = f"Dask cluster {dask if isinstance(dask, str) else 'client'}" if dask else f"{n_workers} local worker(s)"
+            log(f"{assignment}: {len(selected)} submission(s), {summary.current} already graded, "
+                f"{len(todo)} to grade on {where}.")
+            results = _backend(task or default_task(), trusted, {s: s for s in todo}, n_workers, dask, local)
+            _collect(course, assignment, results, hashes, previous, summary, progress, log, len(todo))
+        else:
+            log(f"{assignment}: all {len(selected)} submission(s) already graded (nothing changed).")
 
-    # Re-apply the records this run did not write: heals a gradebook that was deleted,
-    # restored, or written by a run killed between a record and its gradebook write.
-    with course.gradebook() as gb:
-        for student in (s for s in selected if s not in set(todo)):
-            outcome = store.read(course.root, assignment, student)
-            if outcome is not None:
-                write_outcome(gb, course, outcome)
-    if execute:
-        execute_pending(course, trusted, selected, workers=workers, dask=dask, task=execute_task,
-                        progress=progress, log=log)
+        # Re-apply the records this run did not write: heals a gradebook that was deleted,
+        # restored, or written by a run killed between a record and its gradebook write.
+        with course.gradebook() as gb:
+            for student in (s for s in selected if s not in set(todo)):
+                outcome = store.read(course.root, assignment, student)
+                if outcome is not None:
+                    write_outcome(gb, course, outcome)
+        if execute:
+            execute_pending(course, trusted, selected, workers=workers, dask=dask, task=execute_task,
+                            progress=progress, log=log, local=local)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _backend(task: Task, assignment: TrustedAssignment, items: dict[str, object], workers: int,
-             dask) -> Iterator[tuple[str, object]]:
-    return run_dask(task, assignment, items, dask) if dask else run_local(task, assignment, items, workers)
+             dask, local: LocalWorkers | None = None) -> Iterator[tuple[str, object]]:
+    return run_dask(task, assignment, items, dask) if dask else run_local(task, assignment, items, workers, local)
 
 
 def execute_pending(
@@ -309,6 +377,7 @@ def execute_pending(
     task: Task | None = None,
     progress: bool = True,
     log=None,
+    local: LocalWorkers | None = None,
 ) -> list[str]:
     """The feedback pass: execute the notebook of every graded submission among ``students``
     that has no ``autograded/`` notebook yet; the kernel's verdicts and flags are added to the
@@ -321,12 +390,21 @@ def execute_pending(
                and not (course.path("autograded", s, name) / f"{name}.ipynb").is_file()}
     if not pending:
         return []
-    n_workers = max(1, min(workers or os.cpu_count() or 1, len(pending)))
+    n_workers = pool_size(len(pending), workers)
     log(f"{name}: executing {len(pending)} notebook(s) for feedback.")
+    with (LocalWorkers(course, name) if local is None and task is None and not dask
+          else contextlib.nullcontext(local)) as shared:
+        results = _backend(task or default_execute_task(), assignment, pending, n_workers, dask, shared)
+        _record_feedback(course, name, results, len(pending), progress)
+    return list(pending)
+
+
+def _record_feedback(course: Course, name: str, results: Iterator[tuple[str, object]], total: int,
+                     progress: bool) -> None:
+    """Write each feedback run's outcome (the kernel's verdicts added) to its record and the gradebook."""
     from tqdm import tqdm
 
-    results = _backend(task or default_execute_task(), assignment, pending, n_workers, dask)
-    with course.gradebook() as gb, tqdm(total=len(pending), desc=f"execute {name}", unit="sub",
+    with course.gradebook() as gb, tqdm(total=total, desc=f"execute {name}", unit="sub",
                                         disable=not progress, file=sys.stderr, dynamic_ncols=True) as bar:
         for student, result in results:
             try:
@@ -338,7 +416,6 @@ def execute_pending(
             store.write(course.root, outcome, group_shared=course.group_shared)
             write_outcome(gb, course, outcome)
             bar.update(1)
-    return list(pending)
 
 
 def _collect(course, assignment, results, hashes, previous, summary, progress, log, total) -> None:

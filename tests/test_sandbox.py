@@ -1,6 +1,6 @@
 """The sandbox: honest answers cross the boundary intact; hostile code is contained.
 
-One warm sandbox serves the whole module (starting it imports torch once).
+One warm sandbox serves the whole module; no test here needs torch, so it starts without.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sandbox(course: Path):
     os.environ["LRLAB_TEST_SECRET"] = SECRET  # must not reach the children
     try:
-        with Sandbox(course, LIMITS) as sb:
+        with Sandbox(course, LIMITS, preload=()) as sb:  # no test here needs torch
             yield sb
     finally:
         os.environ.pop("LRLAB_TEST_SECRET", None)
@@ -368,7 +368,7 @@ def test_kept_paths_under_tmp_survive_the_private_tmp() -> None:
         for sub in ("source/ps1", "submitted/alice/ps1", "autograder/checks", "tests"):
             (course / sub).mkdir(parents=True)
             (course / sub / "secret.txt").write_text(SECRET)
-        with Sandbox(course, LIMITS, keep=(course / ".venv", course / "lrlab")) as sb, \
+        with Sandbox(course, LIMITS, keep=(course / ".venv", course / "lrlab"), preload=()) as sb, \
                 worker(sb, TMP_PROBE) as student:
             assert student.load_errors == {}
             # The kept paths are there, readable, importable and read-only ...
@@ -551,6 +551,24 @@ def test_total_timeout(sandbox: Sandbox) -> None:
 
 
 # --------------------------------------------------------------------------- lifetime
+
+
+def test_a_door_shares_the_warm_parent_and_a_closed_connection_kills_its_children(sandbox: Sandbox) -> None:
+    """A pool process opens its own connection through the door; closing it (or dying) ends
+    every process it spawned, while the owner's sandbox keeps serving."""
+    _require_uid_per_child(sandbox)
+    other = sandbox.door().open(timeout=60)
+    assert other.isolation.level == sandbox.isolation.level and other.server_pid is None
+    student = other.worker([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n"
+                                  "def f(x):\n    return x * 2\n")])
+    assert student.call("f", 21) == 42
+    uid = student.uid
+    assert len(_live_processes(uid)) == 2
+    other._ctrl.close()  # as if the pool process died: the warm parent notices the connection close
+    _wait_until(lambda: not _live_processes(uid))
+    other.close()
+    with worker(sandbox, "def g(x):\n    return x + 1\n") as mine:
+        assert mine.call("g", 1) == 2
 
 
 def test_nothing_survives_close(sandbox: Sandbox) -> None:

@@ -1,8 +1,9 @@
 """One submission from ``submitted/`` to its outcome: :meth:`Grader.grade` and its steps.
 
 A worker process (a local pool process or a Dask worker) keeps one warm :class:`Grader`:
-one sandbox fork server per course root, the trusted-side imports, the static outputs of
-each release version. The coordinator (:mod:`autograder.grade`) hands every task the frozen
+a connection to a sandbox fork server per course root (a local pool's processes share the
+coordinator's through its door, :func:`start_worker`; a Dask worker starts its own), the
+trusted-side imports, the static outputs of each release version. The coordinator (:mod:`autograder.grade`) hands every task the frozen
 :class:`~autograder.grading.assignment.TrustedAssignment` it built once for the run, calls
 :func:`grade_one` for the scores and, in a second pass, :func:`execute_one` for the feedback
 notebooks; it alone writes the outcome records and the gradebook (step 5, record).
@@ -53,6 +54,7 @@ from autograder.grading.failure import GradingFailed
 from autograder.grading.normalize import restore_locked_cells
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
+from autograder.sandbox import Limits, Sandbox, SandboxDoor
 from autograder.scorer import score_report
 from autograder.store import atomic_write_text, submission_hash
 from autograder.validate import validate_submission
@@ -60,6 +62,11 @@ from autograder.validate import validate_submission
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9_@+\-][A-Za-z0-9_.@+\-]{0,127}$")
 
 SandboxFactory = Callable[[str], Any]
+
+
+def course_sandbox(course: Course, limits: Limits | None = None, *, wait: bool = True) -> Sandbox:
+    """The sandbox that grades ``course``: its private paths hidden from student code."""
+    return Sandbox(course.root, limits or Limits(), hide=course.private_paths(), wait=wait)
 
 
 def _now() -> str:
@@ -83,8 +90,10 @@ class Grader:
     """
 
     def __init__(self, limits: Any = None, *, cell_timeout: float = CELL_TIMEOUT,
-                 total_timeout: float = TOTAL_TIMEOUT, sandbox_factory: SandboxFactory | None = None) -> None:
+                 total_timeout: float = TOTAL_TIMEOUT, sandbox_factory: SandboxFactory | None = None,
+                 door: SandboxDoor | None = None) -> None:
         self.limits = limits
+        self.door = door  # the coordinator's warm sandbox, shared by its local pool
         self.cell_timeout = cell_timeout
         self.total_timeout = total_timeout
         self._factory = sandbox_factory or self._real_sandbox
@@ -103,9 +112,9 @@ class Grader:
         return self._courses[root]
 
     def _real_sandbox(self, root: str) -> Any:
-        from autograder.sandbox import Limits, Sandbox
-
-        return Sandbox(root, self.limits or Limits(), hide=self.course(root).private_paths())
+        if self.door is not None and Path(root).resolve() == Path(self.door.course_root):
+            return self.door.open()
+        return course_sandbox(self.course(root), self.limits)
 
     def sandbox(self, root: str) -> Any:
         """The warm sandbox of this course root; one that cannot start is the environment's
@@ -238,13 +247,21 @@ _GRADER: Grader | None = None
 _GRADER_LOCK = threading.Lock()
 
 
-def _grader() -> Grader:
+def _grader(door: SandboxDoor | None = None) -> Grader:
     global _GRADER
     with _GRADER_LOCK:
         if _GRADER is None:
-            _GRADER = Grader()
+            _GRADER = Grader(door=door)
             atexit.register(_GRADER.close)
         return _GRADER
+
+
+def start_worker(door: SandboxDoor | None, assignment: str | None) -> None:
+    """Initializer of a local pool process: share the coordinator's warm sandbox through
+    ``door`` and import what ``assignment``'s checks need before the first task arrives."""
+    grader = _grader(door)
+    if assignment in ASSIGNMENTS:
+        grader.warm(assignment)
 
 
 def grade_one(assignment: TrustedAssignment, student: str) -> dict:

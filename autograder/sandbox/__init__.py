@@ -16,11 +16,15 @@ API (trusted side; importing this module does not import torch)::
   ``file_bytes``, ``disk_bytes`` (its private ``/tmp``), ``open_files``, ``output_bytes``
   (stdout+stderr text), ``reply_bytes`` (one worker reply), ``notebook_bytes`` (all outputs
   of one executed notebook, figures included).
-* :class:`Sandbox` ``(course_root, limits, *, hide=(), keep=(), preload=("lrlab",))`` — one
-  per grading process; create it AFTER any fork of the grading process. It starts the warm
-  parent (:mod:`autograder.sandbox._server`), which enters new network, mount and PID
-  namespaces (a user namespace when not root), imports torch, numpy, matplotlib (inline),
-  IPython, lrlab and the public ``autograder.harness`` — never a hidden check (verified:
+* :class:`Sandbox` ``(course_root, limits, *, hide=(), keep=(), preload=("torch", "lrlab"),
+  wait=True)`` — one per grading run; create it AFTER any fork of the grading process
+  (``wait=False`` returns at once; the first request waits for the start). Other processes
+  of the run share it: ``sandbox.door()`` (:class:`SandboxDoor`, picklable into a
+  multiprocessing pool's ``initargs``) ``.open()`` gives each its own connection. It starts
+  the warm parent (:mod:`autograder.sandbox._server`), which enters new network, mount and
+  PID namespaces (a user namespace when not root), imports numpy, matplotlib (inline),
+  IPython, the ``preload`` modules (``preload=()``: no torch, for tests of the sandbox
+  itself) and the public ``autograder.harness`` — never a hidden check (verified:
   it refuses to start otherwise), drops matplotlib's cached fonts so that it holds no
   descriptor besides stdio and its control socket (also verified: a child renumbers its
   descriptors, so an inherited open file would alias the child's protocol socket) —
@@ -67,6 +71,7 @@ socket as a file descriptor.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import shutil
@@ -88,8 +93,10 @@ from autograder.sandbox._wire import BadMessage, Channel, ChannelClosed, Channel
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MiB = 1 << 20
 
-#: Modules imported by the warm parent besides torch/numpy/matplotlib/IPython (with submodules).
-DEFAULT_PRELOAD = ("lrlab",)
+#: Modules imported by the warm parent besides numpy/matplotlib/IPython (with submodules);
+#: ``torch`` also warms the shell up with an optimizer step. Grading needs both; a test of
+#: the sandbox itself may pass ``preload=()`` (starts in a fraction of the time).
+DEFAULT_PRELOAD = ("torch", "lrlab")
 #: The child's own words for why it stops (a protocol token, never shown to anyone).
 CHILD_REASONS = {"timeout": Reason.TIMEOUT, "memory": Reason.MEMORY, "output_limit": Reason.OUTPUT_FLOOD}
 
@@ -346,17 +353,25 @@ class WorkerStudent:
 
 
 class Sandbox:
-    """The warm fork server of one grading process (see the module docstring)."""
+    """The warm fork server of one grading process (see the module docstring).
+
+    ``wait=False`` returns as soon as the warm parent is started (it imports for seconds):
+    the first request (or :attr:`isolation`) waits for it. Other grading processes share it
+    through :meth:`door` (each gets its own connection; see :class:`SandboxDoor`).
+    """
 
     def __init__(self, course_root: Path | str, limits: Limits = Limits(), *,
                  hide: tuple[Path | str, ...] = (), keep: tuple[Path | str, ...] = (),
-                 preload: tuple[str, ...] = DEFAULT_PRELOAD, start_timeout: float = 180) -> None:
+                 preload: tuple[str, ...] = DEFAULT_PRELOAD, start_timeout: float = 180,
+                 wait: bool = True) -> None:
         self.course_root = Path(course_root).resolve()
         self.limits = limits
         self._lock = threading.RLock()
         self._children: dict[int, _Child] = {}
         self._closed = False
-        self._tmp = tempfile.mkdtemp(prefix="lrlab-sandbox-")
+        self._isolation: IsolationReport | None = None
+        self._start_timeout = start_timeout
+        self._tmp: str | None = tempfile.mkdtemp(prefix="lrlab-sandbox-")
         os.chmod(self._tmp, 0o700)
         hidden = {self.course_root, REPO_ROOT, *(Path(h).resolve() for h in hide)}
         config = {
@@ -367,7 +382,9 @@ class Sandbox:
             "repo_root": str(REPO_ROOT),
         }
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._ctrl = ours
+        door, door_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._ctrl: socket.socket = ours
+        self._door: socket.socket | None = door
         env = {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "HOME": self._tmp, "TMPDIR": self._tmp, "LANG": "C.UTF-8",
@@ -379,41 +396,85 @@ class Sandbox:
             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
         }
         bootstrap = "import sys; sys.path.insert(0, sys.argv[1]); from autograder.sandbox._server import main; main()"
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", bootstrap, str(REPO_ROOT), str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], env=env, cwd=self._tmp, stdin=subprocess.DEVNULL,
+        self._proc: subprocess.Popen | None = subprocess.Popen(
+            [sys.executable, "-c", bootstrap, str(REPO_ROOT), str(theirs.fileno()), str(door_theirs.fileno())],
+            pass_fds=[theirs.fileno(), door_theirs.fileno()], env=env, cwd=self._tmp, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         theirs.close()
+        door_theirs.close()
+        self.server_pid: int | None = self._proc.pid  # outside any PID namespace
         try:
-            ours.send(__import__("json").dumps(config).encode())
-            ours.settimeout(start_timeout)
-            hello = __import__("json").loads(ours.recv(1 << 20))
-            ours.settimeout(None)
-            if "error" in hello:
-                raise RuntimeError(f"sandbox server failed to start: {hello['error']}")
+            ours.send(json.dumps(config).encode())
+            if wait:
+                self._ready()
         except BaseException:
             self.close()
             raise
-        # The warm parent needed its HOME/IPYTHONDIR only while starting: leave nothing behind
-        # even if this object is never closed.
-        shutil.rmtree(self._tmp, ignore_errors=True)
-        details = {str(k): v for k, v in hello["details"].items() if type(v) in (bool, str, int, float)}
-        self.isolation = IsolationReport(str(hello["level"]), details)
-        self.server_pid = self._proc.pid  # outside any PID namespace
+
+    @classmethod
+    def _attached(cls, conn: socket.socket, limits: Limits, course_root: str, timeout: float) -> Sandbox:
+        """A client of another process's warm parent over ``conn`` (see :meth:`SandboxDoor.open`)."""
+        self = cls.__new__(cls)
+        self.course_root, self.limits = Path(course_root), limits
+        self._lock = threading.RLock()
+        self._children = {}
+        self._closed = False
+        self._isolation = None
+        self._start_timeout = timeout
+        self._tmp = self._proc = self._door = self.server_pid = None
+        self._ctrl = conn
+        try:
+            conn.send(json.dumps({"op": "hello"}).encode())
+            self._ready()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _ready(self) -> IsolationReport:
+        """Wait for the warm parent's hello (once): what isolation it reached."""
+        with self._lock:
+            if self._isolation is None:
+                try:
+                    self._ctrl.settimeout(self._start_timeout)
+                    data = self._ctrl.recv(1 << 20)
+                    self._ctrl.settimeout(None)
+                except OSError as exc:
+                    raise RuntimeError(f"sandbox server failed to start: {exc}") from exc
+                hello = json.loads(data) if data else {"error": "it exited"}
+                if "error" in hello:
+                    raise RuntimeError(f"sandbox server failed to start: {hello['error']}")
+                # The warm parent needed its HOME/IPYTHONDIR only while starting: leave nothing
+                # behind even if this object is never closed.
+                if self._tmp:
+                    shutil.rmtree(self._tmp, ignore_errors=True)
+                details = {str(k): v for k, v in hello["details"].items() if type(v) in (bool, str, int, float)}
+                self._isolation = IsolationReport(str(hello["level"]), details)
+            return self._isolation
+
+    @property
+    def isolation(self) -> IsolationReport:
+        """What the sandbox reached on this machine (waits for the warm parent's start)."""
+        return self._ready()
+
+    def door(self) -> SandboxDoor:
+        """What another grading process needs to share this warm parent."""
+        if self._door is None:
+            raise RuntimeError("only the process that started the sandbox can share it")
+        return SandboxDoor(self._door, self.limits, str(self.course_root))
 
     @property
     def alive(self) -> bool:
         """False once the warm parent is gone (closed, or died: then make a new Sandbox)."""
-        return not self._closed and self._proc.poll() is None
+        return not self._closed and (self._proc is None or self._proc.poll() is None)
 
     def _control(self, request: dict[str, Any], fds: list[int] | None = None, quiet: bool = False) -> dict[str, Any]:
-        import json
-
         with self._lock:
             try:
                 if self._closed:
                     raise ChannelClosed("sandbox closed")
+                self._ready()
                 if fds:
                     socket.send_fds(self._ctrl, [json.dumps(request).encode()], fds)
                 else:
@@ -459,19 +520,23 @@ class Sandbox:
     # ---------------------------------------------------------------- lifetime
 
     def close(self) -> None:
-        """Kill every child and the warm parent; no process survives."""
+        """Kill every child and the warm parent; no process survives. A client attached
+        through a door closes its connection only: the warm parent kills its children."""
         if self._closed:
             return
         for child in list(self._children.values()):
             child.kill()
         try:
-            self._control({"op": "shutdown"}, quiet=True)
+            if self._isolation is not None and self._proc is not None:
+                self._control({"op": "shutdown"}, quiet=True)
         finally:
             self._closed = True
-            try:
-                self._ctrl.close()
-            except OSError:
-                pass
+            for sock in (self._ctrl, self._door):
+                try:
+                    if sock is not None:
+                        sock.close()
+                except OSError:
+                    pass
             proc = getattr(self, "_proc", None)
             if proc is not None:
                 try:
@@ -479,7 +544,8 @@ class Sandbox:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            if self._tmp:
+                shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -492,6 +558,30 @@ class Sandbox:
             self.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+@dataclass(frozen=True)
+class SandboxDoor:
+    """Shares one warm parent between grading processes (a local worker pool): each
+    :meth:`open` gives a process its own connection, a :class:`Sandbox` whose children the
+    warm parent kills when that process closes it or dies. Picklable while a multiprocessing
+    process starts (pass it in the pool's ``initargs``: the socket travels as a descriptor).
+    """
+
+    sock: socket.socket
+    limits: Limits
+    course_root: str
+
+    def open(self, timeout: float = 180) -> Sandbox:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            socket.send_fds(self.sock, [json.dumps({"op": "connect"}).encode()], [theirs.fileno()])
+        except OSError as exc:
+            ours.close()
+            raise RuntimeError(f"the shared sandbox server is gone: {exc}") from exc
+        finally:
+            theirs.close()
+        return Sandbox._attached(ours, self.limits, self.course_root, timeout)
 
 
 def _death_reason(status: dict[str, Any] | None) -> Reason:
@@ -697,4 +787,5 @@ def _finite(value: Any) -> bool:
     return True
 
 
-__all__ = ["ExecResult", "IsolationReport", "Limits", "Sandbox", "StudentError", "StudentUnavailable", "WorkerStudent"]
+__all__ = ["ExecResult", "IsolationReport", "Limits", "Sandbox", "SandboxDoor", "StudentError", "StudentUnavailable",
+           "WorkerStudent"]

@@ -5,8 +5,9 @@ SOCK_SEQPACKET control socket. In order, it:
 
 1. enters new network and mount namespaces (as root), or a user namespace carrying both
    (not root), or stays where it is, and records what it reached;
-2. imports torch, numpy, matplotlib (inline backend), IPython (one prepared shell),
-   ``lrlab`` and the public harness — never a hidden check module (verified);
+2. imports numpy, matplotlib (inline backend), IPython (one prepared shell), the public
+   harness and the configured modules — by default torch and ``lrlab`` — never a hidden
+   check module (verified);
 3. hides the course's private paths in its mount namespace: the course root, the repo
    root and other private directories become empty tmpfs, with only the interpreter,
    the venv and ``lrlab`` bound back read-only;
@@ -47,8 +48,10 @@ SYSTEM_PRIVATE_DIRS = ("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var
 
 
 class Server:
-    def __init__(self, ctrl: socket.socket, config: dict[str, Any]) -> None:
+    def __init__(self, ctrl: socket.socket, config: dict[str, Any], door: socket.socket | None = None) -> None:
         self.ctrl = ctrl
+        self.door = door  # where grading processes that share this server connect (see serve)
+        self.conns: dict[int, socket.socket] = {}  # their connections, by file descriptor
         self.config = config
         self.limits = config["limits"]
         self.details: dict[str, Any] = {}
@@ -118,6 +121,8 @@ class Server:
             L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)  # the shim died: so do we (and the namespace)
             return
         self.ctrl.close()
+        if self.door:
+            self.door.close()
         while True:
             try:
                 _, status = os.waitpid(pid, 0)
@@ -127,13 +132,21 @@ class Server:
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
     def preload(self) -> None:
+        """Import numpy, matplotlib, IPython and the public harness, then the configured
+        ``preload`` modules. With ``torch`` among them (the default) torch comes first,
+        after ``lrlab`` (which pins PyTorch's CPU numerics before anything computes), and the
+        shell is warmed up with an optimizer step and a figure; without it (tests of the
+        sandbox itself) the warm parent starts in a fraction of the time and a child that
+        imports torch pays for it."""
         t0 = time.monotonic()
+        names = list(self.config.get("preload", []))
         import numpy  # noqa: F401
 
-        import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before anything computes)
-        import torch
+        if "torch" in names:
+            import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before anything computes)
+            import torch
 
-        torch.set_num_threads(1)
+            torch.set_num_threads(1)
         import matplotlib
 
         matplotlib.use("module://matplotlib_inline.backend_inline")
@@ -144,12 +157,13 @@ class Server:
         from autograder.sandbox import _child
 
         _child.make_shell()
-        _child.warm_up()
+        if "torch" in names:
+            _child.warm_up()  # its warm-up cell trains a tiny model: it imports torch
         _reseed()  # the first call of each generator is slow: pay it here, not per child
         import importlib
         import pkgutil
 
-        for name in self.config.get("preload", []):
+        for name in (n for n in names if n != "torch"):
             try:
                 module = importlib.import_module(name)
             except Exception as exc:  # noqa: BLE001 - a broken optional module must not stop grading
@@ -184,14 +198,12 @@ class Server:
             rp = Path(p).resolve()
             if rp.exists() and rp not in keep:
                 keep.append(rp)
-        try:
-            import lrlab  # noqa: F401
+        import importlib.util
 
-            for path in getattr(sys.modules["lrlab"], "__path__", []):
-                if Path(path).resolve() not in keep:
-                    keep.append(Path(path).resolve())
-        except ImportError:
-            pass
+        spec = importlib.util.find_spec("lrlab")  # without importing it (nor torch)
+        for path in (spec.submodule_search_locations or []) if spec else []:
+            if Path(path).resolve() not in keep:
+                keep.append(Path(path).resolve())
         self.kept = keep
         # Masks inside other masks are covered already.
         masks = sorted(set(hide), key=lambda p: len(p.parts))
@@ -237,7 +249,7 @@ class Server:
             d["proc_hidepid"] = False
 
     def check_descriptors(self) -> None:
-        """Refuse to serve while anything but stdio and the control socket is open.
+        """Refuse to serve while anything but stdio and the control sockets (ctrl, door) is open.
 
         A child renumbers its descriptors (protocol socket as fd 3, all others closed),
         so an object of the warm parent that owns another descriptor (an open font file,
@@ -247,7 +259,7 @@ class Server:
         stray = {}
         for name in os.listdir("/proc/self/fd"):
             fd = int(name)
-            if fd in (0, 1, 2, self.ctrl.fileno()):
+            if fd in (0, 1, 2, self.ctrl.fileno(), self.door.fileno() if self.door else -1):
                 continue
             try:
                 stray[fd] = os.readlink(f"/proc/self/fd/{fd}")
@@ -275,7 +287,7 @@ class Server:
 
     # ------------------------------------------------------------------ children
 
-    def spawn(self, kind: str, fd: int) -> int:
+    def spawn(self, kind: str, fd: int, owner: int) -> int:
         vm = _vm_size()
         uid = self.allocate_uid() if self.drop_uid else os.getuid()
         pid = os.fork()
@@ -288,7 +300,7 @@ class Server:
                 finally:
                     os._exit(70)
             os._exit(0)
-        self.children[pid] = {"uid": uid, "status": None}
+        self.children[pid] = {"uid": uid, "status": None, "owner": owner}
         return pid
 
     def allocate_uid(self) -> int:
@@ -337,7 +349,9 @@ class Server:
             if self.drop_uid:
                 os.chown(tmp, uid, gid)
         # File descriptors: only the protocol socket survives, as fd 3.
-        self.ctrl.detach()
+        for sock in (self.ctrl, self.door, *self.conns.values()):
+            if sock is not None:
+                sock.detach()  # closed below by number, never later by a socket object
         os.dup2(fd, 3)
         os.closerange(4, 1 << 16)
         null = os.open("/dev/null", os.O_RDWR)
@@ -459,52 +473,94 @@ class Server:
     # ------------------------------------------------------------------ control loop
 
     def serve(self) -> None:
+        """Answer requests until the owner's control socket closes (or asks to shut down).
+
+        Besides the owner's socket (``ctrl``), grading processes that share this warm parent
+        knock at the ``door`` (a socket every one of them may write to) with ``connect`` and a
+        socket of their own: from then on that connection makes the same requests as the
+        owner (``hello`` first), and when it closes the children it spawned are killed.
+        """
         while True:
             self.reap()
             self.sweep()
-            ready, _, _ = select.select([self.ctrl], [], [], 0.05 if self.pending_sweeps else 0.5)
-            if not ready:
-                continue
-            try:
-                data, fds, _, _ = socket.recv_fds(self.ctrl, 1 << 16, 4)
-            except OSError:
-                data, fds = b"", []
-            if not data:
-                self.shutdown()
-                return
-            req = json.loads(data)
-            op = req.get("op")
-            reply: dict[str, Any]
-            if op == "spawn":
+            listening = [self.ctrl, *([self.door] if self.door else []), *self.conns.values()]
+            ready, _, _ = select.select(listening, [], [], 0.05 if self.pending_sweeps else 0.5)
+            for sock in ready:
                 try:
-                    pid = self.spawn(req["kind"], fds[0])
-                    reply = {"pid": pid, "uid": self.children[pid]["uid"]}
+                    data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+                except OSError:
+                    data, fds = b"", []
+                if sock is self.door:
+                    self.connect(data, fds)
+                    continue
+                if not data:
+                    if sock is self.ctrl:
+                        self.shutdown()
+                        return
+                    self.disconnect(sock)
+                    continue
+                req = json.loads(data)
+                if sock is self.ctrl and req.get("op") == "shutdown":
+                    self.shutdown()
+                    self.ctrl.send(b"{}")
+                    return
+                try:
+                    reply = self.handle(req, fds, owner=sock.fileno())
                 finally:
                     for fd in fds:
                         os.close(fd)
-            elif op == "kill":
-                self.kill(req["pid"])
-                reply = {"status": self.children.get(req["pid"], {}).get("status")}
-            elif op == "status":
-                deadline = time.monotonic() + float(req.get("timeout", 0))
-                child = self.children.get(req["pid"], {})
-                while True:
-                    self.reap()
-                    if child.get("status") is not None or time.monotonic() >= deadline:
-                        break
-                    time.sleep(0.002)
-                reply = {"status": child.get("status")}
-            elif op == "forget":
-                self.kill(req["pid"])
-                self.children.pop(req["pid"], None)
-                reply = {}
-            elif op == "shutdown":
-                self.shutdown()
-                self.ctrl.send(b"{}")
-                return
-            else:
-                reply = {"error": f"unknown op {op!r}"}
-            self.ctrl.send(json.dumps(reply).encode())
+                try:
+                    sock.send(json.dumps(reply).encode())
+                except OSError:
+                    self.disconnect(sock)
+
+    def handle(self, req: dict[str, Any], fds: list[int], owner: int) -> dict[str, Any]:
+        """One request of a connection (the owner's or a shared one) and its reply."""
+        op = req.get("op")
+        if op == "spawn":
+            pid = self.spawn(req["kind"], fds[0], owner)
+            return {"pid": pid, "uid": self.children[pid]["uid"]}
+        if op == "kill":
+            self.kill(req["pid"])
+            return {"status": self.children.get(req["pid"], {}).get("status")}
+        if op == "status":
+            deadline = time.monotonic() + float(req.get("timeout", 0))
+            child = self.children.get(req["pid"], {})
+            while True:
+                self.reap()
+                if child.get("status") is not None or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.002)
+            return {"status": child.get("status")}
+        if op == "forget":
+            self.kill(req["pid"])
+            self.children.pop(req["pid"], None)
+            return {}
+        if op == "hello":
+            return {"ready": True, "level": self.level(), "details": self.details}
+        return {"error": f"unknown op {op!r}"}
+
+    def connect(self, data: bytes, fds: list[int]) -> None:
+        """A grading process knocked at the door with its own socket: serve it from now on."""
+        try:
+            op = json.loads(data).get("op") if data else None
+        except (ValueError, AttributeError):
+            op = None
+        if op == "connect" and len(fds) == 1:
+            conn = socket.socket(fileno=fds[0])
+            self.conns[conn.fileno()] = conn
+            return
+        for fd in fds:
+            os.close(fd)
+
+    def disconnect(self, sock: socket.socket) -> None:
+        """A shared connection closed: kill what it spawned (as the owner's closing would)."""
+        owner = sock.fileno()
+        for pid in [pid for pid, child in self.children.items() if child.get("owner") == owner]:
+            self.kill(pid)
+            self.children.pop(pid, None)
+        self.conns.pop(owner, None)
+        sock.close()
 
     def shutdown(self) -> None:
         for pid in list(self.children):
@@ -567,11 +623,11 @@ def _reseed() -> None:
     import random
 
     import numpy
-    import torch
 
     random.seed()
     numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
-    torch.default_generator.manual_seed(int.from_bytes(os.urandom(8), "little") >> 1)
+    if "torch" in sys.modules:  # a warm parent without torch has no generator state to copy
+        sys.modules["torch"].default_generator.manual_seed(int.from_bytes(os.urandom(8), "little") >> 1)
 
 
 def _vm_size() -> int:
@@ -586,8 +642,9 @@ def _vm_size() -> int:
 
 def main() -> None:
     ctrl = socket.socket(fileno=int(sys.argv[2]))
+    door = socket.socket(fileno=int(sys.argv[3])) if len(sys.argv) > 3 else None
     config = json.loads(ctrl.recv(1 << 20))
-    server = Server(ctrl, config)
+    server = Server(ctrl, config, door)
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
         server.enter_namespaces()
