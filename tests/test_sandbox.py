@@ -1,6 +1,6 @@
 """The sandbox: honest answers cross the boundary intact; hostile code is contained.
 
-One warm sandbox serves the whole module; no test here needs torch, so it starts without.
+One warm sandbox serves the whole module (starting it imports torch once).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sandbox(course: Path):
     os.environ["LRLAB_TEST_SECRET"] = SECRET  # must not reach the children
     try:
-        with Sandbox(course, LIMITS, preload=()) as sb:  # no test here needs torch
+        with Sandbox(course, LIMITS) as sb:
             yield sb
     finally:
         os.environ.pop("LRLAB_TEST_SECRET", None)
@@ -368,7 +368,7 @@ def test_kept_paths_under_tmp_survive_the_private_tmp() -> None:
         for sub in ("source/ps1", "submitted/alice/ps1", "autograder/checks", "tests"):
             (course / sub).mkdir(parents=True)
             (course / sub / "secret.txt").write_text(SECRET)
-        with Sandbox(course, LIMITS, keep=(course / ".venv", course / "lrlab"), preload=()) as sb, \
+        with Sandbox(course, LIMITS, keep=(course / ".venv", course / "lrlab")) as sb, \
                 worker(sb, TMP_PROBE) as student:
             assert student.load_errors == {}
             # The kept paths are there, readable, importable and read-only ...
