@@ -56,8 +56,9 @@ that use a forbidden scheduler: plain nbgrader gives them 90, the sealed scorer 
 checks whose own cells use one (80 and 60), as on main. The 60-submission run of main was
 not measured (no time on the shared machine); the 16-submission per-submission median rose
 under that load because one warm parent now serves both workers (one process's CPU share on
-an overloaded machine); a side-by-side micro-run (15 worker start/call/close cycles per
-thread, two threads) took 194.6 s on two warm parents and 198.0 s on one shared.
+an overloaded machine, not measured directly); a side-by-side micro-run (two threads, 15
+worker start/call/close cycles each, warm parents without torch so that each child imported
+it) took 194.6 s on two warm parents and 198.0 s on one shared.
 """
 from __future__ import annotations
 
