@@ -36,7 +36,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution, is_task
 
-from autograder.gradebook import sqlite_path
+from autograder.course import sqlite_path
 from autograder.reasons import Reason
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20

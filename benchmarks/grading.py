@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder import store, submissions  # noqa: E402
 from autograder.demo import DEMO_TIMESTAMP, write_submission  # noqa: E402
-from autograder.gradebook import Course, ensure_tools_on_path  # noqa: E402
+from autograder.course import Course, ensure_tools_on_path  # noqa: E402
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
