@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from autograder import lms
-from autograder.gradebook import Course, CourseError, ensure_tools_on_path
+from autograder.course import Course, CourseError, ensure_tools_on_path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 DESCRIPTION = ("LR Lab's instructor command line: release, collect, grade, feedback, export, report, "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from autograder.gradebook import Course, CourseError, check_result
+from autograder.course import Course, CourseError, check_result
 
 
 def run(course: Course, assignment: str, *, log=print) -> list[str]:

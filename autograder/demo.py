@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import submissions
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 
 DEMO_TIMESTAMP = "2026-01-15 10:00:00.000000 UTC"
 SLOW_PREFIX = "import time as _demo_time\n_demo_time.sleep(2)\n"

@@ -15,7 +15,7 @@ import io
 from pathlib import Path
 
 from autograder import store
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 
 GRADE_COLUMNS = ["student", "assignment", "status", "reason", "score", "max_score", "needs_manual_grade",
                  "flags", "submitted_at", "graded_at"]

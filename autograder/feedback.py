@@ -33,7 +33,7 @@ from typing import Any
 import nbformat
 
 from autograder import store
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 from autograder.outcome import Outcome
 from autograder.reasons import not_graded
 

@@ -44,7 +44,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from autograder import store
-from autograder.gradebook import Course, CourseError, ensure_assignment, write_outcome
+from autograder.course import Course, CourseError
+from autograder.gradebook import ensure_assignment, write_outcome
 from autograder.grading.assignment import TrustedAssignment, load_assignment
 from autograder.outcome import Outcome
 from autograder.reasons import GRADER_SIDE, Reason

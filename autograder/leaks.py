@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.feedback import checks_dir, distinctive_lines, hidden_material
-from autograder.gradebook import Course
+from autograder.course import Course
 
 INSTRUCTOR_NAMES = frozenset({"autograder", "source", "submitted", "autograded", "feedback", "outcomes",
                               "exports", "reports", "gradebook.db", "nbgrader_config.py", "tests", "benchmarks"})

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autograder import export, roster, store
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 from autograder.reasons import Reason, not_graded
 
 FORMATS = ("csv", "canvas", "moodle")

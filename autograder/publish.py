@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import leaks
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "student_README.md"
 MARKER = ".lrlab-published"

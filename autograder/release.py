@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from autograder.gradebook import Course, CourseError, check_result
+from autograder.course import Course, CourseError, check_result
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder import store
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 from autograder.outcome import Outcome
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -30,7 +30,7 @@ import csv
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from autograder.gradebook import CourseError
+from autograder.course import CourseError
 
 DEFAULT_NAME = "roster.csv"
 

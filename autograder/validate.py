@@ -34,9 +34,10 @@ from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution, is_task
 
-from autograder.gradebook import sqlite_path
+from autograder.course import sqlite_path
 from autograder.reasons import Reason
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -153,9 +154,17 @@ def trusted_notebook(
 ) -> TrustedNotebook:
     """Index the release notebook; cross-check it with the gradebook when given.
 
-    Raises :class:`TrustedMismatch` when the release and the gradebook disagree on which
-    cells exist, their types, locks, points or the kernelspec (regenerate the release).
+    Raises :class:`TrustedMismatch` when the release's nbgrader metadata is invalid (nbgrader's
+    own ``CheckCellMetadata`` check: schema, grade ids, points, duplicates) or the release and
+    the gradebook disagree on which cells exist, their types, locks, points or the kernelspec
+    (regenerate the release). Submissions are NOT held to that check: nbgrader would reject
+    a whole notebook for a duplicated or id-less graded cell, where :func:`inspect_cells`
+    flags it and every answer is still scored.
     """
+    try:
+        MetadataValidator().validate_nb(notebook)
+    except ValidationError as err:
+        raise TrustedMismatch(f"release/{assignment} has invalid nbgrader metadata: {err}") from None
     cells: dict[str, TrustedCell] = {}
     notes: list[str] = []
     for index, cell in enumerate(notebook.cells):

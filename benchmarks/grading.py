@@ -79,7 +79,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder import store, submissions  # noqa: E402
 from autograder.demo import DEMO_TIMESTAMP, write_submission  # noqa: E402
-from autograder.gradebook import Course, ensure_tools_on_path  # noqa: E402
+from autograder.course import Course, ensure_tools_on_path  # noqa: E402
 
 
 def load() -> str:

@@ -32,7 +32,7 @@ import pytest  # noqa: E402
 def trusted_assignment():
     """``load(root, name)``: the frozen trusted assignment of a course, built as the grading
     coordinator builds it once per run."""
-    from autograder.gradebook import Course
+    from autograder.course import Course
     from autograder.grading.assignment import load_assignment
 
     def load(root, name: str = "ps_demo"):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, store
-from autograder.gradebook import Course
+from autograder.course import Course
 from tests.test_pipeline import A, answer_nb, run_grade, submit, template  # noqa: F401  (template: a fixture)
 
 WRITTEN = ("outcomes", "exports", "feedback", "reports")

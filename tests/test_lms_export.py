@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, lms, roster
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 from tests.test_pipeline import A, run_grade, small_class, template  # noqa: F401  (template: a fixture)
 
 ROSTER = """id,first_name,last_name,email,lms_user_id,sis_user_id,sis_login_id,section,id_number

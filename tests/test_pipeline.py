@@ -25,7 +25,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import cli, export, feedback, grade, store
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 from autograder.outcome import CheckScore, Outcome
 from autograder.reasons import Reason, not_graded
 
@@ -233,7 +233,7 @@ def test_resume_after_kill_grades_only_the_rest(course):
     for i in range(8):
         submit(course, f"s{i}", answer_nb(course, "return x * x  # SLEEP"))
     script = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parent)!r}]\n"
-              "from autograder import grade; from autograder.gradebook import Course\n"
+              "from autograder import grade; from autograder.course import Course\n"
               "from test_pipeline import fake_grade_one\n"
               f"grade.run(Course({str(course.root)!r}), 'toy', workers=1, task=fake_grade_one, progress=False)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
@@ -396,7 +396,7 @@ def test_exchange_release_collect_and_feedback_reach_the_student(course, tmp_pat
     run_grade(course)
     assert cli.main(["--course", str(course.root), "feedback", A]) == 0
     assert (course.path("feedback", "alice", A) / "submission_secret.txt").is_file()
-    from autograder.gradebook import check_result
+    from autograder.course import check_result
 
     check_result(course.api().release_feedback(A), "release_feedback")
     student_app(ExchangeFetchFeedback).start()

@@ -37,7 +37,7 @@ import nbformat
 import pytest
 
 from autograder import cli, demo, store, submissions
-from autograder.gradebook import Course
+from autograder.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 A = "ps1_schedulers"

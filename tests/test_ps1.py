@@ -202,6 +202,7 @@ def test_notebook_states_the_applied_budget_the_check_uses() -> None:
     assert checks_ps1.applied_total_steps() == 66
 
 
+@pytest.mark.slow
 def test_part4_calibration_holds_for_the_runs_the_notebook_names() -> None:
     """The best constant rate of calibrate_applied.py misses the target, the solution reaches
     it, and the notebook prints both numbers (re-trained here: pinned numerics, same digits)."""
@@ -387,6 +388,7 @@ def _comparable(nb: nbformat.NotebookNode) -> list:
     return [nb.metadata.get("kernelspec"), cells]
 
 
+@pytest.mark.slow
 def test_committed_release_equals_regenerated(course) -> None:
     tmp, _, _ = course
     regenerated = _read(tmp / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")

@@ -22,7 +22,7 @@ from nbformat.v4 import new_code_cell
 
 from autograder import cli, leaks, publish
 from autograder.curves import load_bank
-from autograder.gradebook import Course
+from autograder.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_TOP = {".gitignore", publish.MARKER, "Dockerfile", "README.md", "course", "environment.yml",

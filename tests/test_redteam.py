@@ -131,7 +131,7 @@ class Course:
 
     def trusted(self, assignment: str):
         """The frozen trusted assignment, built once as the grading coordinator does."""
-        from autograder.gradebook import Course as NbgraderCourse
+        from autograder.course import Course as NbgraderCourse
         from autograder.grading.assignment import load_assignment
 
         if assignment not in self._trusted:

@@ -199,6 +199,30 @@ def test_restore_locked_cells(trusted):
     assert inspect_cells(trusted, out).flags == []
 
 
+def test_restore_clears_outputs_and_their_display_metadata(trusted):
+    nb = submission({"f_answer": "def f(x):\n    return 2 * x"})
+    answer = cell_by(nb, "f_answer")
+    answer.outputs = [nbformat.v4.new_output("stream", name="stdout", text="forged ✓\n")]
+    answer.execution_count = 7
+    answer.metadata.update(collapsed=True, scrolled=True)
+    out = cell_by(restore_locked_cells(trusted, nb), "f_answer")
+    assert out.outputs == [] and out.execution_count is None
+    assert "collapsed" not in out.metadata and "scrolled" not in out.metadata
+    assert answer.outputs and answer.execution_count == 7  # the submission itself is untouched
+
+
+@pytest.mark.parametrize("corrupt, message", [
+    (lambda nb: nb.cells.append(copy.deepcopy(nb.cells[3])), "Duplicate grade id: test_f"),
+    (lambda nb: nb.cells[3].metadata.nbgrader.pop("points"), "does not have points"),
+    (lambda nb: nb.cells[1].metadata.nbgrader.update(grade_id=""), "grade_id is empty"),
+])
+def test_release_with_invalid_nbgrader_metadata_is_refused(corrupt, message):
+    nb = release_nb()
+    corrupt(nb)
+    with pytest.raises(TrustedMismatch, match=message):
+        trusted_notebook("ps_demo", nb)
+
+
 def test_gradebook_cross_check():
     nb = release_nb()
     cells = {}

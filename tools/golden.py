@@ -124,7 +124,7 @@ def capture(workers: int = 2, log: Any = None) -> dict[str, Any]:
     """Grade everything on a temporary course copy; the normalized results by assignment."""
     from autograder import demo, grade, store
     from autograder.checks import ASSIGNMENTS
-    from autograder.gradebook import Course
+    from autograder.course import Course
 
     log = log or (lambda msg: print(msg, file=sys.stderr))
     result: dict[str, Any] = {}

@@ -2,10 +2,11 @@
 
 Every check draws its hyper-parameters from the ``rng`` it is given (seeded per student by
 ``autograder.checks.evaluate``), asks the submission for whole trajectories in one round
-trip (``Student.call_many``) and compares them with references computed HERE, from
-PyTorch's own schedulers (``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR`` in closed
-form) where one exists and from the formula in the notebook where PyTorch differs on
-purpose (holding at ``min_lr`` past ``total_steps``). The applied part re-trains the model
+trip (``Student.call_many``) and compares them with references computed HERE: the closed
+forms of PyTorch's own schedulers (``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR``;
+``tests/test_ps1.py`` steps PyTorch's classes against them) and the formula in the notebook
+where PyTorch differs on purpose (holding at ``min_lr`` past ``total_steps``). Part 1's four
+schedules are one table (:data:`SCHEDULES`) judged by one generic :func:`check_schedule`. The applied part re-trains the model
 on the trusted side with the learning rates the student's scheduler produced.
 
 Messages name the category that failed ("holds at min_lr past total_steps"), never a
@@ -164,221 +165,231 @@ def _value_errors(
     card.add("raises ValueError on invalid arguments", weight, len(cases) - len(missed), len(cases), detail)
 
 
-def _basics(student: Student, name: str) -> bool:
+def _basics(student: Student, name: str, visible_call: Sequence[Plain]) -> bool:
     """Exactly what the VISIBLE test cell asserts: one valid call returns a float.
 
     The visible cells print ✓/✗ for many more cases (feedback only); their single assert is
     the interface every honest partial answer satisfies, so a failing case costs the points
     of its category here, never the whole cell.
     """
-    return type(student.call_many(name, [(VISIBLE_CALL[name], {})])[0]) is float
+    return type(student.call_many(name, [(list(visible_call), {})])[0]) is float
 
 
 def _missing(name: str) -> CheckResult:
     return CheckResult(0.0, (f"✗ `{name}` is not defined: run its answer cell",), basics_ok=False)
 
 
-# The one call each visible test cell asserts returns a float (public).
-VISIBLE_CALL: dict[str, list[Plain]] = {
-    "step_decay": [25, 0.1, 10, 0.5],
-    "exponential_decay": [2, 0.1, 0.9],
-    "cosine_annealing": [50, 100, 0.1],
-    "warmup_cosine": [5, 10, 110, 0.1],
-    "max_stable_lr": [4.0],
-}
 REGIMES = ("monotone", "oscillating", "unstable")
 
 
 # --------------------------------------------------------------------------- the schedules
 
 
-def check_step_decay(student: Student, rng: random.Random) -> CheckResult:
-    name = "step_decay"
-    if not student.has(name):
-        return _missing(name)
+@dataclass(frozen=True)
+class Run:
+    """One whole trajectory: the schedule at every step of ``steps``, called as
+    ``name(step, *args)``; ``cuts`` split the steps into the spec's phases."""
+
+    args: tuple[Plain, ...]
+    steps: range
+    cuts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """A labelled edge case: every call (argument lists, ``step`` first) must match the reference."""
+
+    label: str
+    calls: tuple[tuple[Plain, ...], ...]
+
+
+def single(label: str, *args: Plain) -> Case:
+    """An edge case of one call."""
+    return Case(label, (args,))
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """One hand-written schedule of Part 1, as data for :func:`check_schedule`.
+
+    ``reference(steps, *args)`` is the trusted closed form, called with exactly the
+    arguments the student's function gets after ``step``. ``runs`` and ``edges`` draw their
+    hyper-parameters from the check's ``rng`` (edges grouped by round trip to the sandbox);
+    every run is judged phase by phase, one category per entry of ``phases``.
+    """
+
+    name: str
+    grade_id: str
+    points: float
+    cells: tuple[str, ...]
+    reference: Callable[..., list[float]]
+    visible_call: tuple[Plain, ...]
+    runs: Callable[[random.Random], list[Run]]
+    phases: tuple[tuple[str, float], ...]
+    edges: Callable[[random.Random], list[list[Case]]]
+    edge_weight: float
+    invalid: tuple[tuple[str, list[Plain]], ...]
+    invalid_weight: float
+
+    def check(self) -> Check:
+        return _schedule_check(self.grade_id, self.points, self.name, functools.partial(check_schedule, self), self.cells)
+
+
+def check_schedule(spec: ScheduleSpec, student: Student, rng: random.Random) -> CheckResult:
+    """Whole trajectories phase by phase, then the edge cases, then the invalid arguments."""
+    if not student.has(spec.name):
+        return _missing(spec.name)
     card = Scorecard()
-    # Whole trajectories: several decay periods, random hyper-parameters.
-    configs = []
+    runs = spec.runs(rng)
+    passed = [0] * len(spec.phases)
+    for run in runs:
+        got = student.call_many(spec.name, [([step, *run.args], {}) for step in run.steps])
+        expected = spec.reference(list(run.steps), *run.args)
+        bounds = (0, *run.cuts, len(run.steps))
+        for phase, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+            passed[phase] += _all_match(card, got[lo:hi], expected[lo:hi])
+    for (category, weight), ok in zip(spec.phases, passed):
+        card.add(category, weight, ok, len(runs))
+    wrong, total = [], 0
+    for round_trip in spec.edges(rng):
+        got = student.call_many(spec.name, [(list(call), {}) for case in round_trip for call in case.calls])
+        for case in round_trip:
+            answers, got = got[: len(case.calls)], got[len(case.calls) :]
+            expected = [spec.reference([call[0]], *call[1:])[0] for call in case.calls]
+            if not _all_match(card, answers, expected):
+                wrong.append(case.label)
+        total += len(round_trip)
+    card.add("edge cases", spec.edge_weight, total - len(wrong), total, ", ".join(wrong))
+    _value_errors(card, student, spec.name, [(label, list(args)) for label, args in spec.invalid], spec.invalid_weight)
+    return card.result(_basics(student, spec.name, spec.visible_call))
+
+
+def _step_decay_runs(rng: random.Random) -> list[Run]:
+    """Several decay periods each, random hyper-parameters."""
+    runs = []
     for _ in range(3):
         base, size, gamma = rng.uniform(0.01, 1.0), rng.randint(2, 12), rng.uniform(0.1, 0.9)
-        configs.append((list(range(0, 5 * size + 3)), base, size, gamma))
-    ok = 0
-    for steps, base, size, gamma in configs:
-        got = student.call_many(name, [([s, base, size, gamma], {}) for s in steps])
-        ok += _all_match(card, got, ref_step_decay(steps, base, size, gamma))
-    card.add("whole trajectories match StepLR", 0.5, ok, len(configs))
-    # Edge cases.
+        runs.append(Run((base, size, gamma), range(0, 5 * size + 3)))
+    return runs
+
+
+def _step_decay_edges(rng: random.Random) -> list[list[Case]]:
     base = rng.uniform(0.01, 1.0)
-    edges = [
-        ("step 0", [0, base, rng.randint(1, 9), rng.uniform(0.1, 0.9)]),
-        ("gamma = 1 stays constant", [rng.randint(20, 60), base, rng.randint(1, 5), 1.0]),
-        ("step_size = 1", [7, base, 1, 0.5]),
-        ("step_size larger than step", [rng.randint(1, 9), base, 10, rng.uniform(0.1, 0.9)]),
-        ("base_lr = 0", [rng.randint(0, 30), 0.0, 3, 0.5]),
-    ]
-    got = student.call_many(name, [(args, {}) for _, args in edges])
-    expected = [ref_step_decay([a[0]], *a[1:])[0] for _, a in edges]
-    wrong = [label for (label, _), g, e in zip(edges, got, expected) if not _matches(card, g, e)]
-    card.add("edge cases", 0.25, len(edges) - len(wrong), len(edges), ", ".join(wrong))
-    _value_errors(
-        card,
-        student,
-        name,
-        [
-            ("negative step", [-1, 0.1, 5, 0.5]),
-            ("step_size = 0", [3, 0.1, 0, 0.5]),
-            ("negative step_size", [3, 0.1, -2, 0.5]),
-            ("gamma = 0", [3, 0.1, 5, 0.0]),
-            ("negative gamma", [3, 0.1, 5, -0.5]),
-            ("negative base_lr", [3, -0.1, 5, 0.5]),
-        ],
-        0.25,
-    )
-    return card.result(_basics(student, name))
+    return [[
+        single("step 0", 0, base, rng.randint(1, 9), rng.uniform(0.1, 0.9)),
+        single("gamma = 1 stays constant", rng.randint(20, 60), base, rng.randint(1, 5), 1.0),
+        single("step_size = 1", 7, base, 1, 0.5),
+        single("step_size larger than step", rng.randint(1, 9), base, 10, rng.uniform(0.1, 0.9)),
+        single("base_lr = 0", rng.randint(0, 30), 0.0, 3, 0.5),
+    ]]
 
 
-def check_exponential_decay(student: Student, rng: random.Random) -> CheckResult:
-    name = "exponential_decay"
-    if not student.has(name):
-        return _missing(name)
-    card = Scorecard()
-    ok = 0
+def _exponential_decay_runs(rng: random.Random) -> list[Run]:
+    runs = []
     for _ in range(3):
         base, gamma, n = rng.uniform(0.01, 1.0), rng.uniform(0.8, 0.999), rng.randint(60, 150)
-        steps = list(range(n))
-        got = student.call_many(name, [([s, base, gamma], {}) for s in steps])
-        ok += _all_match(card, got, ref_exponential_decay(steps, base, gamma))
-    card.add("whole trajectories match ExponentialLR", 0.5, ok, 3)
+        runs.append(Run((base, gamma), range(n)))
+    return runs
+
+
+def _exponential_decay_edges(rng: random.Random) -> list[list[Case]]:
     base = rng.uniform(0.01, 1.0)
-    edges = [
-        ("step 0", [0, base, rng.uniform(0.5, 0.99)]),
-        ("gamma = 1 stays constant", [rng.randint(10, 90), base, 1.0]),
-        ("gamma > 1 grows", [rng.randint(5, 20), base, 1.05]),
-        ("base_lr = 0", [rng.randint(0, 30), 0.0, 0.9]),
-    ]
-    got = student.call_many(name, [(args, {}) for _, args in edges])
-    expected = [ref_exponential_decay([a[0]], *a[1:])[0] for _, a in edges]
-    wrong = [label for (label, _), g, e in zip(edges, got, expected) if not _matches(card, g, e)]
-    card.add("edge cases", 0.25, len(edges) - len(wrong), len(edges), ", ".join(wrong))
-    _value_errors(
-        card,
-        student,
-        name,
-        [
-            ("negative step", [-1, 0.1, 0.9]),
-            ("gamma = 0", [3, 0.1, 0.0]),
-            ("negative gamma", [3, 0.1, -0.9]),
-            ("negative base_lr", [3, -0.1, 0.9]),
-        ],
-        0.25,
-    )
-    return card.result(_basics(student, name))
+    return [[
+        single("step 0", 0, base, rng.uniform(0.5, 0.99)),
+        single("gamma = 1 stays constant", rng.randint(10, 90), base, 1.0),
+        single("gamma > 1 grows", rng.randint(5, 20), base, 1.05),
+        single("base_lr = 0", rng.randint(0, 30), 0.0, 0.9),
+    ]]
 
 
-def check_cosine_annealing(student: Student, rng: random.Random) -> CheckResult:
-    name = "cosine_annealing"
-    if not student.has(name):
-        return _missing(name)
-    card = Scorecard()
-    configs = []
+def _cosine_annealing_runs(rng: random.Random) -> list[Run]:
+    """Up to total_steps and past it; the first run relies on the default min_lr = 0.0."""
+    runs = []
     for i in range(3):
         total, base = rng.randint(8, 80), rng.uniform(0.01, 1.0)
-        min_lr = 0.0 if i == 0 else rng.uniform(0.05, 0.5) * base
-        configs.append((total, base, min_lr, i == 0))
-    ok_in, ok_past = 0, 0
-    for total, base, min_lr, default in configs:
-        inside = list(range(total + 1))
-        past = list(range(total + 1, total + max(5, total // 2)))
-        steps = inside + past
-        # The first configuration relies on the default min_lr = 0.0.
-        calls = [([s, total, base] if default else [s, total, base, min_lr], {}) for s in steps]
-        got = student.call_many(name, calls)
-        expected = ref_cosine_annealing(steps, total, base, min_lr)
-        n = len(inside)
-        ok_in += _all_match(card, got[:n], expected[:n])
-        ok_past += _all_match(card, got[n:], expected[n:])
-    card.add("whole trajectories match CosineAnnealingLR up to total_steps (with and without min_lr)", 0.5, ok_in, 3)
-    card.add("holds at min_lr past total_steps", 0.15, ok_past, 3)
+        args = (total, base) if i == 0 else (total, base, rng.uniform(0.05, 0.5) * base)
+        runs.append(Run(args, range(total + max(5, total // 2)), cuts=(total + 1,)))
+    return runs
+
+
+def _cosine_annealing_edges(rng: random.Random) -> list[list[Case]]:
     total, base = rng.randint(5, 50), rng.uniform(0.01, 1.0)
     min_lr = rng.uniform(0.1, 0.5) * base
-    edges = [
-        ("step 0 gives base_lr", [0, total, base, min_lr], ref_cosine_annealing([0], total, base, min_lr)[0]),
-        ("step = total_steps gives min_lr", [total, total, base, min_lr], min_lr),
-        ("total_steps = 1", [1, 1, base, min_lr], min_lr),
-        ("min_lr = base_lr stays constant", [rng.randint(1, total), total, base, base], base),
-    ]
-    got = student.call_many(name, [(args, {}) for _, args, _ in edges])
-    wrong = [label for (label, _, e), g in zip(edges, got) if not _matches(card, g, e)]
-    card.add("edge cases", 0.15, len(edges) - len(wrong), len(edges), ", ".join(wrong))
-    _value_errors(
-        card,
-        student,
-        name,
-        [
-            ("negative step", [-1, 10, 0.1, 0.0]),
-            ("total_steps = 0", [0, 0, 0.1, 0.0]),
-            ("negative total_steps", [3, -5, 0.1, 0.0]),
-            ("negative base_lr", [3, 10, -0.1, 0.0]),
-            ("negative min_lr", [3, 10, 0.1, -0.001]),
-            ("min_lr above base_lr", [3, 10, 0.1, 0.2]),
-        ],
-        0.2,
-    )
-    return card.result(_basics(student, name))
+    return [[
+        single("step 0 gives base_lr", 0, total, base, min_lr),
+        single("step = total_steps gives min_lr", total, total, base, min_lr),
+        single("total_steps = 1", 1, 1, base, min_lr),
+        single("min_lr = base_lr stays constant", rng.randint(1, total), total, base, base),
+    ]]
 
 
-def check_warmup_cosine(student: Student, rng: random.Random) -> CheckResult:
-    name = "warmup_cosine"
-    if not student.has(name):
-        return _missing(name)
-    card = Scorecard()
-    ok_warm, ok_cos, ok_past = 0, 0, 0
+def _warmup_cosine_runs(rng: random.Random) -> list[Run]:
+    """Warm-up, cosine phase and past total_steps; the first run uses the default min_lr = 0.0."""
+    runs = []
     for i in range(3):
         warm = rng.randint(2, 20)
         total = warm + rng.randint(10, 80)
         base = rng.uniform(0.01, 1.0)
-        min_lr = 0.0 if i == 0 else rng.uniform(0.05, 0.5) * base
-        steps = list(range(total + max(5, total // 4)))
-        calls = [([s, warm, total, base] if i == 0 else [s, warm, total, base, min_lr], {}) for s in steps]
-        got = student.call_many(name, calls)
-        expected = ref_warmup_cosine(steps, warm, total, base, min_lr)
-        ok_warm += _all_match(card, got[:warm], expected[:warm])
-        ok_cos += _all_match(card, got[warm : total + 1], expected[warm : total + 1])
-        ok_past += _all_match(card, got[total + 1 :], expected[total + 1 :])
-    card.add("linear warm-up from 0 (step < warmup_steps)", 0.25, ok_warm, 3)
-    card.add("cosine phase from base_lr to min_lr (warmup_steps <= step <= total_steps)", 0.3, ok_cos, 3)
-    card.add("holds at min_lr past total_steps", 0.1, ok_past, 3)
+        args = (warm, total, base) if i == 0 else (warm, total, base, rng.uniform(0.05, 0.5) * base)
+        runs.append(Run(args, range(total + max(5, total // 4)), cuts=(warm, total + 1)))
+    return runs
+
+
+def _warmup_cosine_edges(rng: random.Random) -> list[list[Case]]:
+    """Whole trajectories, one round trip each."""
     total, base = rng.randint(10, 40), rng.uniform(0.01, 1.0)
     min_lr = rng.uniform(0.1, 0.5) * base
-    edge_groups = {
-        "warmup_steps = 0 is plain cosine annealing": [(s, 0, total, base, min_lr) for s in range(total + 3)],
-        "warmup_steps = total_steps": [(s, total, total, base, min_lr) for s in range(total + 3)],
-        "warmup_steps = 1": [(s, 1, total, base, min_lr) for s in range(total + 3)],
-        "base_lr = 0": [(s, 3, total, 0.0, 0.0) for s in range(total + 3)],
-    }
-    wrong = []
-    for label, cases in edge_groups.items():
-        got = student.call_many(name, [(list(c), {}) for c in cases])
-        expected = [ref_warmup_cosine([c[0]], *c[1:])[0] for c in cases]
-        if not _all_match(card, got, expected):
-            wrong.append(label)
-    card.add("edge cases", 0.15, len(edge_groups) - len(wrong), len(edge_groups), ", ".join(wrong))
-    _value_errors(
-        card,
-        student,
-        name,
-        [
-            ("negative step", [-1, 5, 50, 0.1, 0.0]),
-            ("negative warmup_steps", [3, -1, 50, 0.1, 0.0]),
-            ("warmup_steps > total_steps", [3, 60, 50, 0.1, 0.0]),
-            ("total_steps = 0", [0, 0, 0, 0.1, 0.0]),
-            ("negative base_lr", [3, 5, 50, -0.1, 0.0]),
-            ("negative min_lr", [3, 5, 50, 0.1, -0.001]),
-            ("min_lr above base_lr", [3, 5, 50, 0.1, 0.2]),
-        ],
-        0.2,
-    )
-    return card.result(_basics(student, name))
+
+    def trajectory(label: str, warm: int, base_lr: float, low: float) -> list[Case]:
+        return [Case(label, tuple((s, warm, total, base_lr, low) for s in range(total + 3)))]
+
+    return [
+        trajectory("warmup_steps = 0 is plain cosine annealing", 0, base, min_lr),
+        trajectory("warmup_steps = total_steps", total, base, min_lr),
+        trajectory("warmup_steps = 1", 1, base, min_lr),
+        trajectory("base_lr = 0", 3, 0.0, 0.0),
+    ]
+
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (
+    ScheduleSpec(
+        "step_decay", "test_step_decay", 10, ("step_decay_answer",), ref_step_decay, (25, 0.1, 10, 0.5),
+        _step_decay_runs, (("whole trajectories match StepLR", 0.5),), _step_decay_edges, 0.25,
+        (("negative step", [-1, 0.1, 5, 0.5]), ("step_size = 0", [3, 0.1, 0, 0.5]),
+         ("negative step_size", [3, 0.1, -2, 0.5]), ("gamma = 0", [3, 0.1, 5, 0.0]),
+         ("negative gamma", [3, 0.1, 5, -0.5]), ("negative base_lr", [3, -0.1, 5, 0.5])), 0.25,
+    ),
+    ScheduleSpec(
+        "exponential_decay", "test_exponential_decay", 8, ("exponential_decay_answer",), ref_exponential_decay,
+        (2, 0.1, 0.9), _exponential_decay_runs, (("whole trajectories match ExponentialLR", 0.5),),
+        _exponential_decay_edges, 0.25,
+        (("negative step", [-1, 0.1, 0.9]), ("gamma = 0", [3, 0.1, 0.0]), ("negative gamma", [3, 0.1, -0.9]),
+         ("negative base_lr", [3, -0.1, 0.9])), 0.25,
+    ),
+    ScheduleSpec(
+        "cosine_annealing", "test_cosine_annealing", 12, ("cosine_annealing_answer",), ref_cosine_annealing,
+        (50, 100, 0.1), _cosine_annealing_runs,
+        (("whole trajectories match CosineAnnealingLR up to total_steps (with and without min_lr)", 0.5),
+         ("holds at min_lr past total_steps", 0.15)),
+        _cosine_annealing_edges, 0.15,
+        (("negative step", [-1, 10, 0.1, 0.0]), ("total_steps = 0", [0, 0, 0.1, 0.0]),
+         ("negative total_steps", [3, -5, 0.1, 0.0]), ("negative base_lr", [3, 10, -0.1, 0.0]),
+         ("negative min_lr", [3, 10, 0.1, -0.001]), ("min_lr above base_lr", [3, 10, 0.1, 0.2])), 0.2,
+    ),
+    ScheduleSpec(
+        "warmup_cosine", "test_warmup_cosine", 15, ("cosine_annealing_answer", "warmup_cosine_answer"),
+        ref_warmup_cosine, (5, 10, 110, 0.1), _warmup_cosine_runs,
+        (("linear warm-up from 0 (step < warmup_steps)", 0.25),
+         ("cosine phase from base_lr to min_lr (warmup_steps <= step <= total_steps)", 0.3),
+         ("holds at min_lr past total_steps", 0.1)),
+        _warmup_cosine_edges, 0.15,
+        (("negative step", [-1, 5, 50, 0.1, 0.0]), ("negative warmup_steps", [3, -1, 50, 0.1, 0.0]),
+         ("warmup_steps > total_steps", [3, 60, 50, 0.1, 0.0]), ("total_steps = 0", [0, 0, 0, 0.1, 0.0]),
+         ("negative base_lr", [3, 5, 50, -0.1, 0.0]), ("negative min_lr", [3, 5, 50, 0.1, -0.001]),
+         ("min_lr above base_lr", [3, 5, 50, 0.1, 0.2])), 0.2,
+    ),
+)
+"""Part 1's schedules: everything that differs between their checks (the rest is :func:`check_schedule`)."""
 
 
 # --------------------------------------------------------------------------- stability
@@ -400,7 +411,7 @@ def check_max_stable_lr(student: Student, rng: random.Random) -> CheckResult:
         [("curvature = 0", [0.0]), ("negative curvature", [-1.0]), ("small negative curvature", [-1e-3])],
         0.3,
     )
-    return card.result(_basics(student, name))
+    return card.result(_basics(student, name, [4.0]))
 
 
 def check_gd_regime(student: Student, rng: random.Random) -> CheckResult:
@@ -677,9 +688,6 @@ def check_applied(student: Student, rng: random.Random) -> CheckResult:
 
 # --------------------------------------------------------------------------- the list
 
-_SCHEDULE_CELLS = ("step_decay_answer", "exponential_decay_answer", "cosine_annealing_answer", "warmup_cosine_answer")
-
-
 def _schedule_check(
     grade_id: str, points: float, title: str, run: Callable[[Student, random.Random], CheckResult], cells: tuple[str, ...]
 ) -> Check:
@@ -688,14 +696,10 @@ def _schedule_check(
     return Check(grade_id, points, title, run, cells, FORBIDDEN_SCHEDULERS, own_cells=cells[-1:])
 
 
+_SCHEDULE_CELLS = tuple(spec.cells[-1] for spec in SCHEDULES)
+
 CHECKS: list[Check] = [
-    _schedule_check("test_step_decay", 10, "step_decay", check_step_decay, ("step_decay_answer",)),
-    _schedule_check("test_exponential_decay", 8, "exponential_decay", check_exponential_decay,
-                    ("exponential_decay_answer",)),
-    _schedule_check("test_cosine_annealing", 12, "cosine_annealing", check_cosine_annealing,
-                    ("cosine_annealing_answer",)),
-    _schedule_check("test_warmup_cosine", 15, "warmup_cosine", check_warmup_cosine,
-                    ("cosine_annealing_answer", "warmup_cosine_answer")),
+    *(spec.check() for spec in SCHEDULES),
     Check("test_max_stable_lr", 5, "max_stable_lr", check_max_stable_lr, ("max_stable_lr_answer",)),
     Check("test_gd_regime", 5, "gd_regime", check_gd_regime, ("gd_regime_answer",)),
     _schedule_check("test_warmup_cosine_lr", 20, "WarmupCosineLR", check_warmup_cosine_lr,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.gradebook import Course, CourseError
+from autograder.course import Course, CourseError
 from autograder.validate import TrustedMismatch, TrustedNotebook, read_gradebook, trusted_notebook
 
 MAX_DATA_FILE_BYTES = 8 * 2**20
@@ -50,7 +50,7 @@ def release_files(folder: Path, max_bytes: int = MAX_DATA_FILE_BYTES) -> dict[st
 def load_assignment(course: Course, name: str) -> TrustedAssignment:
     """Read ``release/<name>/<name>.ipynb``, cross-check it with the gradebook, read its data files.
 
-    Raises :class:`~autograder.gradebook.CourseError` (one clear line, nothing graded) when the
+    Raises :class:`~autograder.course.CourseError` (one clear line, nothing graded) when the
     release is missing or disagrees with the gradebook: an instructor problem, not a student's.
     """
     folder = course.path("release", ".", name)

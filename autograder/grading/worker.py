@@ -41,7 +41,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.checks import ASSIGNMENTS, load_checks, trusted_imports
-from autograder.gradebook import Course
+from autograder.course import Course
 from autograder.grading.assignment import TrustedAssignment
 from autograder.grading.execute import (
     CELL_TIMEOUT,
