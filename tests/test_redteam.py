@@ -1,4 +1,4 @@
-"""Red-team suite: hostile submissions for ps1 and ps2 against the real grader.
+"""Red-team suite: hostile submissions for ps1, ps2 and ps3 against the real grader.
 
 Every hostile submission is graded by ONE warm :class:`autograder.grading.worker.Grader` (one sandbox
 for the whole module) on a temporary course copy holding planted secrets ("canaries"):
@@ -52,7 +52,7 @@ from autograder.submissions import SAMPLES, fill, parse_answers, release_noteboo
 
 ROOT = Path(__file__).resolve().parents[1]
 REDTEAM = Path(__file__).resolve().parent / "redteam"
-PS1, PS2 = "ps1_schedulers", "ps2_diagnosing_curves"
+PS1, PS2, PS3 = "ps1_schedulers", "ps2_diagnosing_curves", "ps3_tuning"
 UID_BASE = 1_500_000_000
 VICTIM = "victim"
 
@@ -83,7 +83,7 @@ def assignments(*names: str) -> list:
 
 ATTACK_TEMPLATES = REDTEAM / "attacks"
 # The answer cell that whole-submission failures (FATAL) replace: their code runs while it loads.
-LOAD_CELL = {PS1: "gd_regime_answer", PS2: "figures_answer"}
+LOAD_CELL = {PS1: "gd_regime_answer", PS2: "figures_answer", PS3: "tuning_loop_answer"}
 
 
 def _template(name: str, base: str, cell: str | None) -> str:
@@ -332,7 +332,7 @@ NOISE = (
 )
 
 
-@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2, PS3))
 @pytest.mark.parametrize("variant", ["correct", "honest_noisy"])
 def test_honest_full_marks(grader, course, snapshot, assignment, variant):
     if (REDTEAM / assignment / f"{variant}.py").exists():
@@ -384,6 +384,14 @@ ATTACKS = {
         ("disk_fill", "correct", ("test_figures",), False, "test_figures"),
         ("graded_differently", "baseline_wrong", ("test_next_lr",), False, "test_next_lr"),
         ("network", "baseline_wrong", ("test_next_lr",), True, "test_next_lr"),
+    ],
+    # issue 14: the new surfaces (a trace is re-run, never believed; the loop's rates and the
+    # schedule's speed are capped) and one worker-killing call.
+    PS3: [
+        ("trace_lie", "correct", ("test_range_test",), False, "test_range_test"),
+        ("loop_bad_rates", "correct", ("test_tuning_loop",), False, "test_tuning_loop"),
+        ("slow_schedule", "correct", ("test_schedule",), False, "test_schedule"),
+        ("exit_at_call", "correct", ("test_range_test",), False, "test_range_test"),
     ],
 }
 # Whole-submission failures: (fixture, expected reasons)
@@ -618,7 +626,7 @@ def test_symlink_and_missing(grader, course, snapshot, assignment):
 # --------------------------------------------------------------------------- the batch goes on
 
 
-@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2, PS3))
 def test_after_the_attacks_an_honest_submission_still_gets_full_marks(grader, course, snapshot, assignment):
     out = grade(grader, course, assignment, "honest-last", redteam_answers(assignment, "correct"), execute=True)
     assert out.status == "graded" and out.score == total_points(assignment) and out.flags == [], out

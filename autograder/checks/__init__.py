@@ -21,6 +21,7 @@ from autograder.checks.base import Check, CheckResult, LocalStudent, StudentErro
 ASSIGNMENTS: dict[str, str] = {
     "ps1_schedulers": "autograder.checks.ps1",
     "ps2_diagnosing_curves": "autograder.checks.ps2",
+    "ps3_tuning": "autograder.checks.ps3",
 }
 
 

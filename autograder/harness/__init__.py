@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autograder.harness import ps1, ps2, tripwire
+from autograder.harness import ps1, ps2, ps3, tripwire
 
-OPS: dict[str, Callable[..., Any]] = {**ps1.OPS, **ps2.OPS, **tripwire.OPS}
+OPS: dict[str, Callable[..., Any]] = {**ps1.OPS, **ps2.OPS, **ps3.OPS, **tripwire.OPS}
 TRIPWIRES: dict[str, frozenset[str]] = {"torch.optim.lr_scheduler": ps1.FORBIDDEN_SCHEDULERS}

@@ -1,0 +1,12 @@
+# variant-of: correct
+# A trace that lies: no training at all, a textbook-shaped curve (flat, a fast fall, a blow-up)
+# over the right rates, and the same curve on every call. The grader re-runs the test itself.
+# %% answer: range_test_answer
+def range_test(make_model, loader, min_lr, max_lr, steps, beta=0.9):
+    """A perfect-looking range test, made up."""
+    lrs = [min_lr * (max_lr / min_lr) ** (i / (steps - 1)) for i in range(steps)]
+    losses = [2.3 - 2.0 / (1 + math.exp(-3 * (math.log10(lr) + 2))) + 10 * max(0.0, math.log10(lr)) ** 2 for lr in lrs]
+    for i, loss in enumerate(losses):
+        if loss > DIVERGE_FACTOR * min(losses[:i + 1]):
+            return lrs[:i + 1], losses[:i + 1]
+    return lrs, losses
