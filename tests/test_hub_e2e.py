@@ -9,6 +9,7 @@ course; Playwright drives Debian's chromium (never a downloaded browser):
   browser; a second student submits a wrong variant through nbgrader's exchange API; the
   instructor collects, grades and writes feedback with `python -m autograder`, releases it
   with nbgrader, and the student fetches it in the browser;
+* ps3_tuning is released, fetched, answered and validated in the browser;
 * the instructor's formgrader lists the class, a student's server has none.
 
 Screenshots of every step go to artifacts/hub/. Everything the hub started is stopped by
@@ -47,6 +48,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = ROOT / "artifacts" / "hub"
 PS1 = "ps1_schedulers"
+PS3 = "ps3_tuning"
 INSTRUCTOR = "instructor"
 STUDENT = "alice"  # answers in the browser
 OTHER = "bob"  # submits through the exchange with nbgrader's exchange API (no browser)
@@ -456,10 +458,10 @@ factory.Submit(coursedir=coursedir, authenticator=auth, config=config).start()
 print("submitted as", coursedir.student_id)
 """
 
-def _student_round_trip(hub: Hub, page: Page, shot: Shots, assignment: str,
-                        right: dict[str, str], wrong: dict[str, str], tag: str) -> None:
-    """Browser: fetch, open, type the right answers, validate, submit. Exchange API: the other
-    student fetches and submits the wrong answers through the exchange."""
+def _fetch_answer_validate(hub: Hub, page: Page, shot: Shots, assignment: str,
+                           right: dict[str, str], tag: str) -> None:
+    """Browser: fetch ``assignment``, open each notebook, type the right answers (and a
+    written answer), press Validate and check that it passes and that the text was saved."""
     _open_assignments(page)
     shot(page, f"{tag}-assignments-tab")
     _fetch_in_browser(page, assignment)
@@ -487,6 +489,13 @@ def _student_round_trip(hub: Hub, page: Page, shot: Shots, assignment: str,
         saved = _saved_answers(path)  # Validate saved the notebook: the typed text is on disk
         for grade_id, source in mine.items():
             assert _norm(saved[grade_id]) == _norm(source), f"cell {grade_id} was not saved as typed"
+
+
+def _student_round_trip(hub: Hub, page: Page, shot: Shots, assignment: str,
+                        right: dict[str, str], wrong: dict[str, str], tag: str) -> None:
+    """Browser: fetch, answer, validate and submit. Exchange API: the other student fetches
+    and submits the wrong answers through the exchange."""
+    _fetch_answer_validate(hub, page, shot, assignment, right, tag)
     _submit_in_browser(page, assignment)
     shot(page, f"{tag}-submitted")
 
@@ -570,6 +579,20 @@ def test_ps1_through_hub_and_pipeline(hub, pages, shot):
     hub.instructor(*pipeline, "feedback", PS1)
     hub.instructor(str(BIN / "nbgrader"), "release_feedback", PS1)
     _check_feedback(hub, page, shot, PS1, "ps1")
+
+
+def test_ps3_fetched_and_validated_in_the_browser(hub, pages, shot):
+    """ps3_tuning (issue 14) reaches a student whole: released by the pipeline with its
+    practice data, fetched in the Assignments tab, answered, and Validate passes in the
+    student's own kernel (the range tests and the practice training runs included)."""
+    from autograder import submissions
+
+    pipeline = [str(BIN / "python"), "-m", "autograder", "--course", str(hub.course)]
+    hub.instructor(*pipeline, "release", PS3)
+    page = pages(STUDENT)
+    _fetch_answer_validate(hub, page, shot, PS3, right=submissions.answers(PS3, "correct"), tag="ps3")
+    assert (hub.settings.home(STUDENT) / PS3 / "practice_sweep.json").is_file(), \
+        "ps3's practice data did not travel with the fetched assignment"
 
 
 def test_instructor_has_the_formgrader_students_do_not(hub, pages, shot):
