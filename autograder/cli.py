@@ -110,6 +110,8 @@ def dispatch(args: argparse.Namespace) -> int:
             raise CourseError("--workers must be at least 1")
         summary = grade.run(course, args.assignment, students=args.students, workers=args.workers,
                             dask=args.dask, execute=args.execute, force=args.force, progress=not args.no_progress)
+        if summary.stopped:
+            return 3
         print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "
               f"{summary.failed} failed, {summary.current} unchanged since the last run "
               f"({summary.seconds:.1f} s). Records: outcomes/{args.assignment}/")

@@ -65,6 +65,7 @@ class GradeSummary:
     gradebook_created: bool = False
     students: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # instructor-side detail of crashes
+    stopped: str = ""  # why the run stopped early (the grading environment failed), else ""
 
 
 def default_task() -> Task:
@@ -287,7 +288,7 @@ def run(
             outcome = store.read(course.root, assignment, student)
             if outcome is not None:
                 write_outcome(gb, course, outcome)
-    if execute:
+    if execute and not summary.stopped:
         execute_pending(course, trusted, selected, workers=workers, dask=dask, task=execute_task,
                         progress=progress, log=log)
     summary.seconds = time.perf_counter() - started
@@ -352,6 +353,12 @@ def _collect(course, assignment, results, hashes, previous, summary, progress, l
                 outcome = _to_outcome(result, assignment, student, summary, bar)
                 outcome.submission_hash = hashes[student]
                 outcome.graded_at = outcome.graded_at or utc_now()
+                if outcome.status == "failed" and outcome.reason is Reason.GRADER_ERROR:
+                    summary.stopped = _stop_on_grader_error(course, outcome, previous.get(student))
+                    summary.failed += 1
+                    bar.close()
+                    log(summary.stopped)
+                    return
                 store.write(course.root, outcome, group_shared=course.group_shared)
                 old = previous.get(student)
                 write_outcome(gb, course, outcome,
@@ -364,6 +371,18 @@ def _collect(course, assignment, results, hashes, previous, summary, progress, l
                 bar.update(1)
     finally:
         bar.close()
+        results.close()  # stops the pool (or cancels the cluster's tasks) when stopped early
+
+
+def _stop_on_grader_error(course: Course, outcome: Outcome, previous: Outcome | None) -> str:
+    """The grading environment failed on ``outcome``'s submission: no score is written (the
+    gradebook and any earlier record stay as they were; a first record says what happened,
+    and the next run grades it again). Returns the one line that stops the run."""
+    if previous is None:
+        store.write(course.root, outcome, group_shared=course.group_shared)
+    why = next((f for f in outcome.flags if f.startswith("grader error")), "grader error")
+    return (f"grade stopped: the grading environment failed on {outcome.student} ({why[:300]}); "
+            f"no score was written. Fix the environment, then run the same command again.")
 
 
 def _to_outcome(result, assignment, student, summary, bar) -> Outcome:

@@ -53,6 +53,7 @@ from autograder.grading.failure import GradingFailed
 from autograder.grading.normalize import restore_locked_cells
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
+from autograder.sandbox import SandboxBroken
 from autograder.scorer import score_report
 from autograder.store import atomic_write_text, submission_hash
 from autograder.validate import validate_submission
@@ -169,6 +170,9 @@ class Grader:
             except GradingFailed as failed:
                 outcome.flags.extend(failed.flags)
                 outcome.fail(failed.reason, failed.detail)
+            except SandboxBroken as err:  # the environment failed, never the student
+                outcome.flags.append(f"grader error: {str(err)[:400]}")
+                outcome.fail(Reason.GRADER_ERROR)
             except Exception as err:  # a grader bug must not stop the batch nor hide as a zero
                 outcome.flags.append(f"grader error: {type(err).__name__}: {str(err)[:300]}")
                 outcome.fail(Reason.CRASH)

@@ -163,6 +163,11 @@ def _student_error(payload: Any) -> StudentError:
     return StudentError(["TypeError", "Exception", "BaseException"], "malformed answer from the student's process")
 
 
+class SandboxBroken(RuntimeError):
+    """The sandbox itself failed (its server died, a child could not be isolated): the
+    grading environment's failure, never the student's (``grader_error``)."""
+
+
 class _Child:
     """One forked child as seen from the trusted side."""
 
@@ -173,6 +178,9 @@ class _Child:
             reply = sandbox._control({"op": "spawn", "kind": kind}, fds=[theirs.fileno()])
         finally:
             theirs.close()
+        if "error" in reply:  # the child could not be isolated: no student code ran
+            ours.close()
+            raise SandboxBroken(str(reply["error"])[:500])
         self.pid: int = int(reply["pid"])
         self.uid: int = int(reply["uid"])
         self.chan = Channel(ours)
@@ -391,7 +399,7 @@ class Sandbox:
             hello = __import__("json").loads(ours.recv(1 << 20))
             ours.settimeout(None)
             if "error" in hello:
-                raise RuntimeError(f"sandbox server failed to start: {hello['error']}")
+                raise SandboxBroken(f"sandbox server failed to start: {hello['error']}")
         except BaseException:
             self.close()
             raise
@@ -427,7 +435,7 @@ class Sandbox:
             except (OSError, ChannelClosed, ValueError) as exc:
                 if quiet:
                     return {}
-                raise RuntimeError(f"sandbox server failed: {exc}") from exc
+                raise SandboxBroken(f"sandbox server failed: {exc}") from exc
 
     # ---------------------------------------------------------------- workers
 
@@ -697,4 +705,4 @@ def _finite(value: Any) -> bool:
     return True
 
 
-__all__ = ["ExecResult", "IsolationReport", "Limits", "Sandbox", "StudentError", "StudentUnavailable", "WorkerStudent"]
+__all__ = ["ExecResult", "IsolationReport", "Limits", "Sandbox", "SandboxBroken", "StudentError", "StudentUnavailable", "WorkerStudent"]

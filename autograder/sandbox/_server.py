@@ -26,6 +26,7 @@ children see no process outside it.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import resource
@@ -41,6 +42,9 @@ from autograder.sandbox import _linux as L
 
 UID_BASE = 1_000_000_000
 UIDS_PER_SERVER = 1024
+#: A child's descriptor for reporting its set-up (closed before the student's code runs).
+SETUP_FD = 4
+SETUP_OK = b"\0isolated"
 PUBLIC_AUTOGRADER_MODULES = ("autograder", "autograder.checks", "autograder.checks.base", "autograder.reasons")
 PUBLIC_AUTOGRADER_PACKAGES = ("autograder.harness", "autograder.sandbox")
 SYSTEM_PRIVATE_DIRS = ("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool")
@@ -64,6 +68,7 @@ class Server:
         # (unique among live processes on the host).
         self.uid_block = UID_BASE + (os.getpid() % 3_000_000) * UIDS_PER_SERVER
         self.next_uid = 0
+        self.setup_fd = -1  # in a child being set up: where it reports how that went
 
     # ------------------------------------------------------------------ isolation of the server
 
@@ -276,19 +281,31 @@ class Server:
     # ------------------------------------------------------------------ children
 
     def spawn(self, kind: str, fd: int) -> int:
+        """Fork a child; return its pid once it is isolated, or raise :class:`ChildSetupFailed`
+        (nothing of the student's ran: the environment is at fault, not the submission)."""
         vm = _vm_size()
         uid = self.allocate_uid() if self.drop_uid else os.getuid()
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # ---------------- child: never returns
+            os.close(ready_r)
+            self.setup_fd = fcntl.fcntl(ready_w, fcntl.F_DUPFD_CLOEXEC, 1000)  # clear of fds 3 and 4
+            os.close(ready_w)
             try:
                 self._enter_child(kind, fd, vm, uid)
             except BaseException as exc:  # noqa: BLE001
                 try:
-                    os.write(2, f"sandbox child setup failed: {exc!r}\n".encode())
+                    os.write(self.setup_fd, f"{type(exc).__name__}: {exc}"[:400].encode(errors="replace"))
                 finally:
                     os._exit(70)
             os._exit(0)
+        os.close(ready_w)
         self.children[pid] = {"uid": uid, "status": None}
+        error = _setup_result(ready_r)
+        if error:
+            self.kill(pid)
+            self.children.pop(pid, None)
+            raise ChildSetupFailed(f"sandbox child setup failed: {error}")
         return pid
 
     def allocate_uid(self) -> int:
@@ -336,10 +353,12 @@ class Server:
             tmp = tempfile.mkdtemp(prefix="lrlab-child-")
             if self.drop_uid:
                 os.chown(tmp, uid, gid)
-        # File descriptors: only the protocol socket survives, as fd 3.
+        # File descriptors: only the protocol socket survives, as fd 3 (and the set-up
+        # report's pipe, closed below before anything of the student's runs).
         self.ctrl.detach()
         os.dup2(fd, 3)
-        os.closerange(4, 1 << 16)
+        self.setup_fd = os.dup2(self.setup_fd, SETUP_FD, inheritable=False)
+        os.closerange(SETUP_FD + 1, 1 << 16)
         null = os.open("/dev/null", os.O_RDWR)
         for target in (0, 1, 2):
             os.dup2(null, target)
@@ -386,6 +405,8 @@ class Server:
         from autograder.sandbox._wire import Channel
 
         chan = Channel(socket.socket(fileno=3))
+        os.write(SETUP_FD, SETUP_OK)
+        os.close(SETUP_FD)  # from here on, the student's code
         if kind == "worker":
             _child.run_worker(chan, lim)
         else:
@@ -479,6 +500,8 @@ class Server:
                 try:
                     pid = self.spawn(req["kind"], fds[0])
                     reply = {"pid": pid, "uid": self.children[pid]["uid"]}
+                except ChildSetupFailed as exc:
+                    reply = {"error": str(exc)}
                 finally:
                     for fd in fds:
                         os.close(fd)
@@ -513,6 +536,28 @@ class Server:
         while self.pending_sweeps and time.monotonic() < deadline:
             self.sweep()
         self.children.clear()
+
+
+class ChildSetupFailed(Exception):
+    """A child could not be isolated (before any student code ran)."""
+
+
+def _setup_result(fd: int, timeout: float = 30.0) -> str:
+    """Why a child's set-up failed, from what it wrote on its set-up pipe: "" when isolated."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return f"no answer within {timeout:g} s"
+            data = os.read(fd, 4096)
+            if not data:
+                said = b"".join(chunks)
+                return "" if said == SETUP_OK else said.decode(errors="replace") or "it died during set-up"
+            chunks.append(data)
+    finally:
+        os.close(fd)
 
 
 def kill_uid(uid: int) -> None:
