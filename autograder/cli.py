@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--execute", action="store_true",
                    help="also execute the feedback notebooks now (else `feedback` does it when asked)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--require-isolation", metavar="LEVEL", default="",
+                   help="refuse to run student code in a sandbox lacking any of these parts, e.g. "
+                        "netns+mountns+pidns (parts: netns mountns pidns userns uid seccomp memcg rlimits)")
 
     p = verbs.add_parser("feedback", help="execute what is not yet executed, then per-student HTML in feedback/")
     p.add_argument("assignment")
@@ -109,7 +112,8 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.workers is not None and args.workers < 1:
             raise CourseError("--workers must be at least 1")
         summary = grade.run(course, args.assignment, students=args.students, workers=args.workers,
-                            dask=args.dask, execute=args.execute, force=args.force, progress=not args.no_progress)
+                            dask=args.dask, execute=args.execute, force=args.force,
+                            require_isolation=args.require_isolation, progress=not args.no_progress)
         if summary.stopped:
             return 3
         print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "

@@ -28,6 +28,7 @@ tries those submissions again (every other record stays until its submission cha
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import multiprocessing
 import os
@@ -45,6 +46,7 @@ from autograder.gradebook import Course, CourseError, ensure_assignment, write_o
 from autograder.grading.assignment import TrustedAssignment, load_assignment
 from autograder.outcome import Outcome
 from autograder.reasons import GRADER_SIDE, Reason
+from autograder.sandbox.policy import missing_parts
 
 #: ``task(assignment, student) -> outcome dict`` (pass 1) or ``task(assignment, outcome dict)`` (pass 2).
 Task = Callable[[TrustedAssignment, object], dict]
@@ -213,7 +215,7 @@ def run_dask(task: Task, assignment: TrustedAssignment, items: dict[str, object]
         students = list(items)
         shared = client.scatter(assignment, broadcast=True)
         futures = client.map(task, [shared] * len(students), [items[s] for s in students],
-                             key=[f"lrlab-{task.__name__}-{assignment.name}-{s}-{stamp}" for s in students],
+                             key=[f"lrlab-{_task_name(task)}-{assignment.name}-{s}-{stamp}" for s in students],
                              pure=False)
         by_key = {f.key: s for f, s in zip(futures, students)}
         for future in as_completed(futures):
@@ -227,6 +229,10 @@ def run_dask(task: Task, assignment: TrustedAssignment, items: dict[str, object]
             client.cancel(futures)
         if own:
             client.close()
+
+
+def _task_name(task: Task) -> str:
+    return getattr(task, "__name__", None) or getattr(getattr(task, "func", None), "__name__", "task")
 
 
 # --------------------------------------------------------------------------- the command
@@ -243,12 +249,23 @@ def run(
     execute: bool = False,
     execute_task: Task | None = None,
     force: bool = False,
+    require_isolation: str = "",
     progress: bool = True,
     log=None,
 ) -> GradeSummary:
     """Grade what is missing (or everything with ``force``); with ``execute`` also run the
-    feedback pass (:func:`execute_pending`) right after the scores. See the module doc."""
+    feedback pass (:func:`execute_pending`) right after the scores. ``require_isolation``
+    (parts of a level, e.g. ``netns+mountns+pidns``): no student code runs in a sandbox that
+    lacks one of them — the first submission stops the run as a ``grader_error``. See the
+    module doc."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
+    if require_isolation:
+        try:
+            missing_parts(require_isolation, "")
+        except ValueError as err:
+            raise CourseError(f"--require-isolation: {err}") from None
+        task = task or functools.partial(default_task(), require_isolation=require_isolation)
+        execute_task = execute_task or functools.partial(default_execute_task(), require_isolation=require_isolation)
     started = time.perf_counter()
     selected = select_students(course, assignment, students)
     summary = GradeSummary(assignment=assignment, total=len(selected), students=selected)

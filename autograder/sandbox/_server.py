@@ -39,15 +39,17 @@ from pathlib import Path
 from typing import Any
 
 from autograder.sandbox import _linux as L
+from autograder.sandbox import _cgroup, _namespaces, _seccomp
+from autograder.sandbox.policy import HIDDEN_SYSTEM_DIRS
 
 UID_BASE = 1_000_000_000
 UIDS_PER_SERVER = 1024
+UID_BLOCKS = 3_000_000  # blocks of UIDS_PER_SERVER uids above UID_BASE (up to 2^32 - 2)
 #: A child's descriptor for reporting its set-up (closed before the student's code runs).
 SETUP_FD = 4
 SETUP_OK = b"\0isolated"
 PUBLIC_AUTOGRADER_MODULES = ("autograder", "autograder.checks", "autograder.checks.base", "autograder.reasons")
 PUBLIC_AUTOGRADER_PACKAGES = ("autograder.harness", "autograder.sandbox")
-SYSTEM_PRIVATE_DIRS = ("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool")
 
 
 class Server:
@@ -58,47 +60,27 @@ class Server:
         self.details: dict[str, Any] = {}
         self.children: dict[int, dict[str, Any]] = {}
         self.root = os.geteuid() == 0
-        self.userns = False
         self.drop_uid = False
         self.pending_sweeps: set[int] = set()
         # What the children must see (read-only) although it lies under a hidden path or
         # under a directory every child covers with a private tmpfs (a repo under /tmp).
         self.kept: list[Path] = []
-        # This server's uid block, keyed by the pid of the process the grader started
-        # (unique among live processes on the host).
-        self.uid_block = UID_BASE + (os.getpid() % 3_000_000) * UIDS_PER_SERVER
+        # This server's uid block, locked by the grading process for the server's whole life
+        # (autograder.sandbox._uids): no other grader of this machine uses it. None: no uids.
+        self.uid_block: int | None = config.get("uid_block")
+        if config.get("uid_block_error"):
+            self.details["uid_block_error"] = config["uid_block_error"]
         self.next_uid = 0
         self.setup_fd = -1  # in a child being set up: where it reports how that went
+        self._children_tmp: str | None = None
+        self.seccomp: _seccomp.Filter | None = None
+        self.cgroups: _cgroup.MemoryCgroups | None = None
 
     # ------------------------------------------------------------------ isolation of the server
 
     def enter_namespaces(self) -> None:
         d = self.details
-        d["network_namespace"] = d["mount_namespace"] = d["user_namespace"] = False
-        if self.root:
-            for flag, key in ((L.CLONE_NEWNET, "network_namespace"), (L.CLONE_NEWNS, "mount_namespace")):
-                try:
-                    L.unshare(flag)
-                    d[key] = True
-                except OSError as exc:
-                    d[key + "_error"] = str(exc)
-        else:
-            uid, gid = os.getuid(), os.getgid()
-            try:
-                L.unshare(L.CLONE_NEWUSER | L.CLONE_NEWNET | L.CLONE_NEWNS)
-                Path("/proc/self/setgroups").write_text("deny")
-                Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
-                Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
-                self.userns = True
-                d.update(user_namespace=True, network_namespace=True, mount_namespace=True)
-            except OSError as exc:
-                d["user_namespace_error"] = str(exc)
-                for flag, key in ((L.CLONE_NEWNET, "network_namespace"), (L.CLONE_NEWNS, "mount_namespace")):
-                    try:
-                        L.unshare(flag)
-                        d[key] = True
-                    except OSError:
-                        pass
+        _namespaces.enter(d)  # see policy.NAMESPACE_PATHS
         d["pid_namespace"] = False
         try:
             L.unshare(L.CLONE_NEWPID)
@@ -112,9 +94,17 @@ class Server:
             except OSError as exc:
                 d["mount_namespace"] = False
                 d["mount_namespace_error"] = f"cannot make mounts private: {exc}"
-        # Needs CAP_SETUID and the uid block to exist here (not so as "root" in a user namespace).
-        self.drop_uid = self.root and L.uid_mapped(self.uid_block) and L.uid_mapped(self.uid_block + UIDS_PER_SERVER - 1)
+        # Needs CAP_SETUID and the uid block to exist here (not so in a user namespace mapping one uid).
+        self.drop_uid = (self.root and self.uid_block is not None and L.uid_mapped(self.uid_block)
+                         and L.uid_mapped(self.uid_block + UIDS_PER_SERVER - 1))
         d["uid_drop"] = self.drop_uid
+
+    def make_memory_cgroups(self) -> None:
+        """Per-child memory cgroups where one can be made (policy.MEMORY_MECHANISMS)."""
+        self.cgroups, why = _cgroup.MemoryCgroups.create()
+        self.details["memory"] = self.cgroups.version if self.cgroups else "rlimit_as"
+        if why:
+            self.details["memory_cgroup_error"] = why[:300]
 
     def _become_init(self) -> None:
         """Fork into the new PID namespace as its pid 1; the original process waits outside."""
@@ -166,6 +156,10 @@ class Server:
                 except Exception as exc:  # noqa: BLE001
                     self.details[f"preload_error:{name}.{info.name}"] = f"{type(exc).__name__}: {exc}"[:200]
         _child.release_fonts()  # in case a preloaded module drew text (see check_descriptors)
+        self.seccomp, why = _seccomp.build()  # loaded by every child (policy.SECCOMP_DENIED)
+        self.details["seccomp"] = self.seccomp is not None
+        if why:
+            self.details["seccomp_error"] = why
         self.details["preload_seconds"] = round(time.monotonic() - t0, 2)
         bad = [
             m for m in sys.modules
@@ -181,8 +175,9 @@ class Server:
         d = self.details
         d["hidden_paths"] = False
         if not d["mount_namespace"]:
+            self.children_tmp()  # made here, once: children only make their own folder in it
             return
-        hide = [Path(p) for p in self.config["hide"]] + [Path(p) for p in SYSTEM_PRIVATE_DIRS]
+        hide = [Path(p) for p in self.config["hide"]] + [Path(p) for p in HIDDEN_SYSTEM_DIRS]
         hide = [p.resolve() for p in hide if p.exists()]
         keep: list[Path] = []
         for p in [sys.prefix, sys.base_prefix, *self.config.get("keep", [])]:
@@ -275,6 +270,10 @@ class Server:
             parts.append("userns")
         if d.get("uid_drop"):
             parts.append("uid")
+        if d.get("seccomp"):
+            parts.append("seccomp")
+        if d.get("memory", "").startswith("cgroup"):
+            parts.append("memcg")
         parts.append("rlimits")
         return "+".join(parts)
 
@@ -350,7 +349,7 @@ class Server:
         else:
             import tempfile
 
-            tmp = tempfile.mkdtemp(prefix="lrlab-child-")
+            tmp = tempfile.mkdtemp(prefix="lrlab-child-", dir=self.children_tmp())
             if self.drop_uid:
                 os.chown(tmp, uid, gid)
         # File descriptors: only the protocol socket survives, as fd 3 (and the set-up
@@ -388,6 +387,8 @@ class Server:
 
         tempfile.tempdir = tmp
         sys.path[:] = [p for p in sys.path if p != self.config["repo_root"]]
+        if self.cgroups is not None:  # while it may still write there
+            self.cgroups.enter(os.getpid(), int(lim["memory_bytes"]))
         # The unprivileged identity, and no capabilities left in any case (as "root" of a
         # user namespace, capabilities would let the student unmount what hides the course).
         L.drop_bounding_set()
@@ -397,6 +398,8 @@ class Server:
             os.setresuid(uid, uid, uid)
         L.drop_capabilities()
         L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
+        if self.seccomp is not None:
+            self.seccomp.load()
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(tmp)
         # Fresh randomness (the warm parent's generators were copied by fork).
@@ -411,6 +414,16 @@ class Server:
             _child.run_worker(chan, lim)
         else:
             _child.run_notebook(chan, lim)
+
+    def children_tmp(self) -> str:
+        """Without a mount namespace: the folder (in the system's /tmp, traversable, not
+        listable) that holds each child's own temp folder until :meth:`shutdown`."""
+        if self._children_tmp is None:
+            import tempfile
+
+            self._children_tmp = tempfile.mkdtemp(prefix="lrlab-children-", dir="/tmp")
+            os.chmod(self._children_tmp, 0o711)
+        return self._children_tmp
 
     def _private_tmpfs(self, point: str, flags: int, options: str) -> None:
         """Cover ``point`` with an empty tmpfs private to this child, then bind back, read-only,
@@ -446,6 +459,8 @@ class Server:
                     "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                 }
+            if self.cgroups is not None:
+                self.cgroups.remove(pid)
 
     def kill(self, pid: int) -> None:
         """SIGKILL the child's process group now; its uid is swept (all its processes) soon after."""
@@ -536,6 +551,12 @@ class Server:
         while self.pending_sweeps and time.monotonic() < deadline:
             self.sweep()
         self.children.clear()
+        if self.cgroups is not None:
+            self.cgroups.close()
+        if self._children_tmp is not None:
+            import shutil
+
+            shutil.rmtree(self._children_tmp, ignore_errors=True)
 
 
 class ChildSetupFailed(Exception):
@@ -635,6 +656,7 @@ def main() -> None:
     server = Server(ctrl, config)
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
+        server.make_memory_cgroups()
         server.enter_namespaces()
         server.preload()
         server.hide_paths()
