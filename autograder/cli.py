@@ -19,7 +19,9 @@ demo       ``autograder/demo.py``      all of the above on the bundled sample cl
 The course root is ``--course DIR``, else ``$LRLAB_COURSE_ROOT``, else the current folder
 when it holds ``nbgrader_config.py``, else the folder this package lives in. A request that
 cannot be honoured (unknown assignment or student, nothing graded yet, no exchange) prints
-one clear line and exits with status 2 without changing anything.
+one clear line and exits with status 2 without changing anything. A ``grade`` run that the
+grading environment stops (``grader_error``: the sandbox cannot isolate, or reaches less
+than ``--require-isolation``) prints one line and exits with status 3.
 """
 from __future__ import annotations
 

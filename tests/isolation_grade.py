@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -55,16 +54,11 @@ def main() -> int:
     import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before anything computes)
 
     from autograder import cli, demo, store
-    from autograder.gradebook import Course
     from tools import golden
 
     with tempfile.TemporaryDirectory(prefix="lrlab-isolation-") as tmp:
-        root = Path(tmp) / "course"
-        root.mkdir()
-        shutil.copy(ROOT / "nbgrader_config.py", root)
-        for folder in ("source", "release"):
-            shutil.copytree(ROOT / folder, root / folder)
-        course = Course(root)
+        course = golden.course_copy(Path(tmp) / "course")
+        root = course.root
         plan = golden._submissions(root, ASSIGNMENT)
         if args.only == "demo":
             chosen = {s: c for s, c in plan.items() if s.startswith("demo_") and s != "demo_slow"}

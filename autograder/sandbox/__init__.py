@@ -3,7 +3,7 @@
 API (trusted side; importing this module does not import torch)::
 
     with Sandbox(course_root, Limits()) as sandbox:          # once per grading process (5-30 s)
-        sandbox.isolation.level                               # "netns+mountns+pidns+uid+rlimits"
+        sandbox.isolation.level                               # "netns+mountns+pidns+uid+seccomp+memcg+rlimits"
         with sandbox.worker(answer_program(trusted_nb, answers)) as student:   # tens of ms
             student.load_errors                               # {label: "ValueError: ..."}
             student.call("cosine_annealing", 17, 50, 0.1, 0.001)   # -> plain data
@@ -19,7 +19,8 @@ API (trusted side; importing this module does not import torch)::
 * :class:`Sandbox` ``(course_root, limits, *, hide=(), keep=(), preload=("lrlab",))`` — one
   per grading process; create it AFTER any fork of the grading process. It starts the warm
   parent (:mod:`autograder.sandbox._server`), which enters new network, mount and PID
-  namespaces (a user namespace when not root), imports torch, numpy, matplotlib (inline),
+  namespaces the way this environment allows (directly as root, through a user namespace
+  otherwise: :mod:`autograder.sandbox.policy`), imports torch, numpy, matplotlib (inline),
   IPython, lrlab and the public ``autograder.harness`` — never a hidden check (verified:
   it refuses to start otherwise), drops matplotlib's cached fonts so that it holds no
   descriptor besides stdio and its control socket (also verified: a child renumbers its
@@ -55,13 +56,15 @@ API (trusted side; importing this module does not import torch)::
 
 The warm parent is pid 1 of its own PID namespace where allowed, so nothing it started can
 outlive it, even if the grading process is SIGKILLed. Every child: own session/process
-group, own unprivileged uid when root (from the server's block, so the processes limit and
+group, own unprivileged uid when root (from the server's block, locked against every other
+grading process of the machine, so the processes limit and
 a final kill-by-uid cover exactly that submission), private tmpfs ``/tmp`` as
 cwd/HOME/TMPDIR (and private ``/var/tmp``, ``/dev/shm``; the kept paths that lie below
 them — interpreter, venv, ``lrlab``, ``keep``, say of a repo cloned under ``/tmp`` — are
 bound back into them read-only, and nothing else of what they covered), ``/proc`` showing
 only its own processes, scrubbed environment,
-``OMP_NUM_THREADS=1``, rlimits, no core dumps, ``no_new_privs``, and only its protocol
+``OMP_NUM_THREADS=1``, rlimits, a memory cgroup of its own where one can be made, no core
+dumps, ``no_new_privs``, a seccomp filter (:data:`~autograder.sandbox.policy.SECCOMP_DENIED`), and only its protocol
 socket as a file descriptor.
 """
 from __future__ import annotations
@@ -113,7 +116,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class IsolationReport:
-    """What the sandbox reached on this machine (``level`` like ``netns+mountns+uid+rlimits``)."""
+    """What the sandbox reached on this machine (``level`` like ``netns+mountns+uid+rlimits``;
+    the paths and parts: :mod:`autograder.sandbox.policy`)."""
 
     level: str
     details: dict[str, bool | str] = field(default_factory=dict)

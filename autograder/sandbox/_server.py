@@ -3,8 +3,10 @@
 Started by :class:`autograder.sandbox.Sandbox` with a scrubbed environment and one
 SOCK_SEQPACKET control socket. In order, it:
 
-1. enters new network and mount namespaces (as root), or a user namespace carrying both
-   (not root), or stays where it is, and records what it reached;
+1. makes its folder of per-child memory cgroups where it can, then enters new network and
+   mount namespaces the first way that works here (:mod:`autograder.sandbox.policy`:
+   directly as root, a user namespace carrying both otherwise), or stays where it is, and
+   records what it reached;
 2. imports torch, numpy, matplotlib (inline backend), IPython (one prepared shell),
    ``lrlab`` and the public harness — never a hidden check module (verified);
 3. hides the course's private paths in its mount namespace: the course root, the repo
@@ -14,8 +16,9 @@ SOCK_SEQPACKET control socket. In order, it:
    session, its own mount namespace with a private tmpfs ``/tmp`` (cwd, HOME, TMPDIR;
    also ``/var/tmp``, ``/dev/shm``) into which the kept paths of step 3 that lie below it
    (a repo cloned under ``/tmp``) are bound back read-only, rlimits, a scrubbed
-   environment, only its protocol socket as an fd, and (as root) its own unprivileged uid
-   from this server's private block of ``UIDS_PER_SERVER`` uids, so the whole of a child's
+   environment, only its protocol socket as an fd, its memory cgroup, the seccomp filter,
+   and (as root) its own unprivileged uid from this server's block of ``UIDS_PER_SERVER``
+   uids (locked by the grading process: :mod:`autograder.sandbox._uids`), so the whole of a child's
    processes can be killed by uid, the processes limit counts that child alone, and no two
    submissions share a uid.
 

@@ -4,7 +4,7 @@ Which path the warm parent takes depends on where it runs; it tries them in this
 reports the one it reached (``Sandbox.isolation``, every outcome's ``isolation``, the report):
 
 =================  ==========================================  ==================================================
-path               where                                       level reached (``+seccomp`` where libseccomp is)
+path               where                                       level reached (plus ``seccomp``, ``memcg`` where had)
 =================  ==========================================  ==================================================
 ``root``           root with CAP_SYS_ADMIN                     ``netns+mountns+pidns+uid+rlimits``
 ``userns-root``    root without CAP_SYS_ADMIN (a default       ``netns+mountns+pidns+userns+uid+rlimits``: a user
@@ -42,7 +42,7 @@ CHILD_TMPFS = (("/tmp", "disk_bytes", False), ("/dev/shm", "1m", True), ("/var/t
 RLIMITS = (("RLIMIT_AS", "memory_bytes"), ("RLIMIT_CPU", "cpu_seconds"), ("RLIMIT_NPROC", "max_processes"),
            ("RLIMIT_FSIZE", "file_bytes"), ("RLIMIT_NOFILE", "open_files"), ("RLIMIT_CORE", None))
 
-#: System calls a child may not make (they fail with EPERM), by family. No student answer
+#: System calls a child may not make (they fail with ENOSYS), by family. No student answer
 #: needs any of them: they inspect or change other processes, the kernel, mounts or
 #: namespaces — the very walls of the sandbox.
 SECCOMP_DENIED: dict[str, tuple[str, ...]] = {
