@@ -1,6 +1,6 @@
 """Grade part of ps1's golden class in whatever environment this process runs in (a test helper).
 
-``python tests/isolation_grade.py OUT.json [--block-userns] [--only demo|attacks] [--require-isolation LEVEL]``
+``python tests/isolation_grade.py OUT.json [--block-userns] [--only demo|attacks|all] [--require-isolation LEVEL]``
 
 Used by ``tests/test_isolation_paths.py``, which starts it as an unprivileged user, as root
 without CAP_SYS_ADMIN, or with user namespaces blocked. It builds a course copy in a fresh
@@ -46,7 +46,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--block-userns", action="store_true")
-    parser.add_argument("--only", choices=("demo", "attacks"), default="demo")
+    parser.add_argument("--only", choices=("demo", "attacks", "all"), default="demo")
     parser.add_argument("--require-isolation", default="")
     args = parser.parse_args()
     if args.block_userns:
@@ -60,10 +60,8 @@ def main() -> int:
         course = golden.course_copy(Path(tmp) / "course")
         root = course.root
         plan = golden._submissions(root, ASSIGNMENT)
-        if args.only == "demo":
-            chosen = {s: c for s, c in plan.items() if s.startswith("demo_") and s != "demo_slow"}
-        else:
-            chosen = {s: c for s, c in plan.items() if s.startswith("attack-")}
+        prefixes = {"demo": ("demo_",), "attacks": ("attack-",), "all": ("demo_", "attack-")}[args.only]
+        chosen = {s: c for s, c in plan.items() if s.startswith(prefixes) and s != "demo_slow"}
         for student, content in chosen.items():
             demo.write_submission(course, ASSIGNMENT, student, content)
         argv = ["--course", str(root), "grade", ASSIGNMENT, "--workers", "2", "--no-progress"]
