@@ -5,7 +5,8 @@ any namespace; each child makes ``child-<pid>`` in it, sets the limit and moves 
 while it still has the privileges (the files stay root's: it cannot undo either). The
 warm parent removes a child's folder once it has been reaped, and its own at shutdown.
 Where no cgroup can be made (not root, a read-only cgroupfs, v2 without delegation) the
-address-space rlimit, which every child has anyway, is the only memory limit.
+address-space rlimit, which every child has anyway, is the only memory limit: per process,
+so a child's forked processes together can exceed it.
 """
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ import os
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def group_limit(memory_bytes: int) -> int:
+    """The cgroup's limit for a child with ``memory_bytes`` of address space per process:
+    above what one process can reach (its rlimit stops it first, with a quick MemoryError),
+    so the cgroup bounds what the rlimit cannot — the child's processes together, its
+    kernel memory — at one and a half times the per-process limit."""
+    return memory_bytes + memory_bytes // 2
 
 
 class MemoryCgroups:

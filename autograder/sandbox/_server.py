@@ -391,7 +391,7 @@ class Server:
         tempfile.tempdir = tmp
         sys.path[:] = [p for p in sys.path if p != self.config["repo_root"]]
         if self.cgroups is not None:  # while it may still write there
-            self.cgroups.enter(os.getpid(), int(lim["memory_bytes"]))
+            self.cgroups.enter(os.getpid(), _cgroup.group_limit(int(lim["memory_bytes"])))
         # The unprivileged identity, and no capabilities left in any case (as "root" of a
         # user namespace, capabilities would let the student unmount what hides the course).
         L.drop_bounding_set()
