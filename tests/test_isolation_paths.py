@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+from autograder.reasons import UNUSABLE
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "grading.json").read_text())["ps1_schedulers"]["outcomes"]
@@ -54,7 +56,7 @@ def _grade(prefix: list[str], *args: str, uid: int | None = None) -> tuple[dict,
         if uid is not None:
             os.chown(home, uid, uid)
             command = _as_user(uid, command)
-        proc = subprocess.run(prefix + command, env=_env(home), capture_output=True, text=True, timeout=840)
+        proc = subprocess.run(prefix + command, env=_env(home), capture_output=True, text=True, timeout=1500)
         assert proc.returncode == 0 and out.is_file(), proc.stderr[-4000:]
         return json.loads(out.read_text()), proc.stderr
     finally:
@@ -141,6 +143,7 @@ def test_no_user_namespaces_degrades_and_require_isolation_refuses() -> None:
     assert refused["exit_code"] == 3
     stop = [line for line in stderr.splitlines() if line.startswith("grade stopped")]
     assert len(stop) == 1 and "below the required netns+mountns (missing netns+mountns)" in stop[0], stderr[-2000:]
-    graded = [s for s, r in refused["outcomes"].items() if r["status"] == "graded"]
-    assert graded == [] and all(r["reason"] == "grader_error" for r in refused["outcomes"].values())
-    assert 1 <= len(refused["outcomes"]) <= 2  # only the first failure(s) are recorded
+    reasons = [r["reason"] for r in refused["outcomes"].values()]
+    assert reasons.count("grader_error") == 1  # the first: the run stopped there
+    # Nothing was graded; what was recorded besides failed before any code would run.
+    assert set(reasons) <= {"grader_error", *UNUSABLE}, reasons
