@@ -19,7 +19,9 @@ demo       ``autograder/demo.py``      all of the above on the bundled sample cl
 The course root is ``--course DIR``, else ``$LRLAB_COURSE_ROOT``, else the current folder
 when it holds ``nbgrader_config.py``, else the folder this package lives in. A request that
 cannot be honoured (unknown assignment or student, nothing graded yet, no exchange) prints
-one clear line and exits with status 2 without changing anything.
+one clear line and exits with status 2 without changing anything. A ``grade`` run that the
+grading environment stops (``grader_error``: the sandbox cannot isolate, or reaches less
+than ``--require-isolation``) prints one line and exits with status 3.
 """
 from __future__ import annotations
 
@@ -69,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--execute", action="store_true",
                    help="also execute the feedback notebooks now (else `feedback` does it when asked)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--require-isolation", metavar="LEVEL", default="",
+                   help="refuse to run student code in a sandbox lacking any of these parts, e.g. "
+                        "netns+mountns+pidns (parts: netns mountns pidns userns uid seccomp memcg rlimits)")
 
     p = verbs.add_parser("feedback", help="execute what is not yet executed, then per-student HTML in feedback/")
     p.add_argument("assignment")
@@ -109,7 +114,10 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.workers is not None and args.workers < 1:
             raise CourseError("--workers must be at least 1")
         summary = grade.run(course, args.assignment, students=args.students, workers=args.workers,
-                            dask=args.dask, execute=args.execute, force=args.force, progress=not args.no_progress)
+                            dask=args.dask, execute=args.execute, force=args.force,
+                            require_isolation=args.require_isolation, progress=not args.no_progress)
+        if summary.stopped:
+            return 3
         print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "
               f"{summary.failed} failed, {summary.current} unchanged since the last run "
               f"({summary.seconds:.1f} s). Records: outcomes/{args.assignment}/")

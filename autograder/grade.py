@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import math
 import multiprocessing
 import os
@@ -49,6 +50,7 @@ from autograder.gradebook import ensure_assignment, write_outcome
 from autograder.grading.assignment import TrustedAssignment, load_assignment
 from autograder.outcome import Outcome
 from autograder.reasons import GRADER_SIDE, Reason
+from autograder.sandbox.policy import missing_parts
 
 #: ``task(assignment, student) -> outcome dict`` (pass 1) or ``task(assignment, outcome dict)`` (pass 2).
 Task = Callable[[TrustedAssignment, object], dict]
@@ -69,6 +71,7 @@ class GradeSummary:
     gradebook_created: bool = False
     students: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # instructor-side detail of crashes
+    stopped: str = ""  # why the run stopped early (the grading environment failed), else ""
 
 
 def default_task() -> Task:
@@ -278,7 +281,7 @@ def run_dask(task: Task, assignment: TrustedAssignment, items: dict[str, object]
         students = list(items)
         shared = client.scatter(assignment, broadcast=True)
         futures = client.map(task, [shared] * len(students), [items[s] for s in students],
-                             key=[f"lrlab-{task.__name__}-{assignment.name}-{s}-{stamp}" for s in students],
+                             key=[f"lrlab-{_task_name(task)}-{assignment.name}-{s}-{stamp}" for s in students],
                              pure=False)
         by_key = {f.key: s for f, s in zip(futures, students)}
         for future in as_completed(futures):
@@ -292,6 +295,10 @@ def run_dask(task: Task, assignment: TrustedAssignment, items: dict[str, object]
             client.cancel(futures)
         if own:
             client.close()
+
+
+def _task_name(task: Task) -> str:
+    return getattr(task, "__name__", None) or getattr(getattr(task, "func", None), "__name__", "task")
 
 
 # --------------------------------------------------------------------------- the command
@@ -308,12 +315,25 @@ def run(
     execute: bool = False,
     execute_task: Task | None = None,
     force: bool = False,
+    require_isolation: str = "",
     progress: bool = True,
     log=None,
 ) -> GradeSummary:
     """Grade what is missing (or everything with ``force``); with ``execute`` also run the
-    feedback pass (:func:`execute_pending`) right after the scores. See the module doc."""
+    feedback pass (:func:`execute_pending`) right after the scores. ``require_isolation``
+    (parts of a level, e.g. ``netns+mountns+pidns``): no student code runs in a sandbox that
+    lacks one of them — the first submission stops the run as a ``grader_error``. See the
+    module doc."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
+    # Local pool processes share one warm start unless the caller brings tasks of its own.
+    own_tasks = task is None and (execute_task is None or not execute)
+    if require_isolation:
+        try:
+            missing_parts(require_isolation, "")
+        except ValueError as err:
+            raise CourseError(f"--require-isolation: {err}") from None
+        task = task or functools.partial(default_task(), require_isolation=require_isolation)
+        execute_task = execute_task or functools.partial(default_execute_task(), require_isolation=require_isolation)
     started = time.perf_counter()
     selected = select_students(course, assignment, students)
     summary = GradeSummary(assignment=assignment, total=len(selected), students=selected)
@@ -326,7 +346,6 @@ def run(
     previous = {s: store.read(course.root, assignment, s) for s in selected}
     todo = [s for s in selected if force or not is_current(previous[s], hashes[s])]
     summary.current = len(selected) - len(todo)
-    own_tasks = task is None and (execute_task is None or not execute)
     # The workers' warm start (sandbox, fork server) runs while this process sets up the gradebook.
     with (LocalWorkers(course, assignment) if (todo or execute) and own_tasks and not dask
           else contextlib.nullcontext()) as local:
@@ -356,7 +375,7 @@ def run(
                 outcome = store.read(course.root, assignment, student)
                 if outcome is not None:
                     write_outcome(gb, course, outcome)
-        if execute:
+        if execute and not summary.stopped:
             execute_pending(course, trusted, selected, workers=workers, dask=dask, task=execute_task,
                             progress=progress, log=log, local=local)
     summary.seconds = time.perf_counter() - started
@@ -430,6 +449,12 @@ def _collect(course, assignment, results, hashes, previous, summary, progress, l
                 outcome = _to_outcome(result, assignment, student, summary, bar)
                 outcome.submission_hash = hashes[student]
                 outcome.graded_at = outcome.graded_at or utc_now()
+                if outcome.status == "failed" and outcome.reason is Reason.GRADER_ERROR:
+                    summary.stopped = _stop_on_grader_error(course, outcome, previous.get(student))
+                    summary.failed += 1
+                    bar.close()
+                    log(summary.stopped)
+                    return
                 store.write(course.root, outcome, group_shared=course.group_shared)
                 old = previous.get(student)
                 write_outcome(gb, course, outcome,
@@ -442,6 +467,18 @@ def _collect(course, assignment, results, hashes, previous, summary, progress, l
                 bar.update(1)
     finally:
         bar.close()
+        results.close()  # stops the pool (or cancels the cluster's tasks) when stopped early
+
+
+def _stop_on_grader_error(course: Course, outcome: Outcome, previous: Outcome | None) -> str:
+    """The grading environment failed on ``outcome``'s submission: no score is written (the
+    gradebook and any earlier record stay as they were; a first record says what happened,
+    and the next run grades it again). Returns the one line that stops the run."""
+    if previous is None:
+        store.write(course.root, outcome, group_shared=course.group_shared)
+    why = next((f for f in outcome.flags if f.startswith("grader error")), "grader error")
+    return (f"grade stopped: the grading environment failed on {outcome.student} ({why[:300]}); "
+            f"no score was written. Fix the environment, then run the same command again.")
 
 
 def _to_outcome(result, assignment, student, summary, bar) -> Outcome:

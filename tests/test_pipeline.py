@@ -140,6 +140,10 @@ def fake_grade_one(trusted, student: str) -> dict:
         outcome.reason, outcome.detail = "not_a_notebook", "The file is not valid JSON."
         return _asdict(outcome)
     answer = nb.cells[1].source
+    if (root / "environment_broken").exists():  # as the real grader reports a sandbox that fails
+        outcome.flags.append("grader error: sandbox child setup failed: simulated")
+        outcome.reason, outcome.detail = "grader_error", not_graded(Reason.GRADER_ERROR)
+        return _asdict(outcome)
     if "CRASH_GRADER" in answer:
         raise RuntimeError("simulated grader bug")
     if "KILL_WORKER" in answer:
@@ -288,6 +292,35 @@ def test_worker_death_becomes_one_crash_outcome(course):
     assert (outcomes["mallory"].status, outcomes["mallory"].reason) == ("failed", "crash")
     assert outcomes["mallory"].detail == not_graded(Reason.CRASH) and summary.failed == 1
     assert any("died twice" in f for f in outcomes["mallory"].flags)
+
+
+@pytest.mark.slow
+def test_grader_error_stops_the_run_and_overwrites_no_score(course):
+    """The grading environment failing is never the student's: the run stops at the first
+    such failure with one line, earlier records and gradebook scores stay, a rerun retries."""
+    for student in ("alice", "bob", "carol"):
+        submit(course, student, answer_nb(course, "return x * x"))
+    run_grade(course)
+    before_records = {s: o.to_json() for s, o in store.read_all(course.root, A).items()}
+    before_gradebook = grades_in_gradebook(course)
+    submit(course, "dave", answer_nb(course, "return x * x"))
+    (course.root / "environment_broken").write_text("")
+    lines: list[str] = []
+    n_calls = len(calls(course))
+    summary = grade.run(course, A, task=fake_grade_one, progress=False, log=lines.append, force=True, workers=1)
+    assert len(calls(course)) == n_calls + 1, "the run stops after the first grader error"
+    stop = [line for line in lines if line.startswith("grade stopped")]
+    assert stop == [summary.stopped] and "sandbox child setup failed" in summary.stopped
+    records = store.read_all(course.root, A)
+    assert {s: records[s].to_json() for s in before_records} == before_records
+    assert grades_in_gradebook(course) == before_gradebook
+    first = calls(course)[-1]
+    if first == "dave":  # a submission without a record gets one saying why (retried next run)
+        assert (records["dave"].status, records["dave"].reason) == ("failed", "grader_error")
+    (course.root / "environment_broken").unlink()
+    summary = run_grade(course)
+    assert not summary.stopped and summary.graded == 1 and calls(course)[-1] == "dave"
+    assert store.read(course.root, A, "dave").status == "graded"
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ One warm sandbox serves the whole module (starting it imports torch once).
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
 import shutil
@@ -19,6 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from autograder.checks.base import LocalStudent, StudentError, StudentUnavailable
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox._server import _live_processes
+from autograder.sandbox.policy import SECCOMP_DENIED
 from autograder.reasons import Reason
 from autograder.submissions import run_program
 
@@ -73,12 +75,23 @@ NAME = "value"
 '''
 
 
+def _has_cap_sys_admin() -> bool:
+    caps = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("CapEff:"))
+    return bool(int(caps.split()[1], 16) & (1 << 21))
+
+
 def test_isolation_is_reported(sandbox: Sandbox) -> None:
+    """The level is what this environment allows (the other paths: tests/test_isolation_paths.py)."""
     report = sandbox.isolation
-    assert report.level.endswith("rlimits")
-    assert report.details["hidden_modules_absent"] is True
-    if report.details["uid_drop"]:  # real root: CI and this machine
-        assert report.level == "netns+mountns+pidns+uid+rlimits", report.describe()
+    parts = report.level.split("+")
+    assert parts[-1] == "rlimits" and report.details["hidden_modules_absent"] is True
+    assert ("seccomp" in parts) is report.details["seccomp"] is True, report.describe()  # pyseccomp is pinned
+    if os.geteuid() == 0 and _has_cap_sys_admin():  # real root: CI and this machine
+        assert report.details["namespace_path"] == "root"
+        assert parts[:5] == ["netns", "mountns", "pidns", "uid", "seccomp"], report.describe()
+    elif os.geteuid() == 0 and report.details["user_namespace"]:  # root without CAP_SYS_ADMIN
+        assert report.details["namespace_path"] == "userns-root"
+        assert parts[:6] == ["netns", "mountns", "pidns", "userns", "uid", "seccomp"], report.describe()
 
 
 def test_honest_answers_match_local_student(sandbox: Sandbox) -> None:
@@ -446,6 +459,169 @@ def test_environment_is_scrubbed_and_uid_dropped(sandbox: Sandbox) -> None:
     assert env["OMP_NUM_THREADS"] == "1" and "PYTHONPATH" not in env
     if sandbox.isolation.details["uid_drop"]:
         assert uid != 0 and gid != 0 and groups == []
+
+
+def _syscall_numbers(names: tuple[str, ...]) -> dict[str, int]:
+    import pyseccomp
+
+    numbers = {n: pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, n) for n in names}
+    return {n: nr for n, nr in numbers.items() if nr >= 0}
+
+
+SYSCALL_PROBE = '''
+import ctypes, threading
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+def attempt(numbers):
+    """Each system call with all-zero arguments: its errno (0 when it succeeded)."""
+    out = {}
+    for name, nr in numbers.items():
+        ctypes.set_errno(0)
+        result = _libc.syscall(nr, 0, 0, 0, 0, 0, 0)
+        out[name] = ctypes.get_errno() if result == -1 else 0
+    return out
+def seccomp_mode():
+    return [l.split()[1] for l in open("/proc/self/status") if l.startswith("Seccomp:")][0]
+def thread_runs():
+    seen = []
+    t = threading.Thread(target=seen.append, args=[1])
+    t.start(); t.join()
+    return seen == [1]
+'''
+
+
+@pytest.mark.parametrize("family", sorted(SECCOMP_DENIED))
+def test_seccomp_denies_each_family(sandbox: Sandbox, family: str) -> None:
+    """Red team: every system call of a denied family fails with the filter's ENOSYS, which
+    neither success nor a plain lack of privilege (EPERM) would give."""
+    if not sandbox.isolation.details["seccomp"]:
+        pytest.skip(f"no seccomp here: {sandbox.isolation.details.get('seccomp_error')}")
+    numbers = _syscall_numbers(SECCOMP_DENIED[family])
+    assert numbers, family
+    with worker(sandbox, SYSCALL_PROBE) as student:
+        assert student.call("seccomp_mode") == "2"
+        assert student.call("attempt", numbers) == {name: errno.ENOSYS for name in numbers}
+        assert student.call("attempt", _syscall_numbers(("getppid",))) == {"getppid": 0}  # the probe works
+        assert student.call("thread_runs") is True  # clone3 denied: glibc falls back to clone
+
+
+def test_seccomp_denies_namespaces_through_clone(sandbox: Sandbox) -> None:
+    """Red team: clone with a namespace flag (and clone3) are refused as well as unshare."""
+    if not sandbox.isolation.details["seccomp"]:
+        pytest.skip("no seccomp here")
+    source = SYSCALL_PROBE + '''
+import os, signal
+def clone_with(flag):
+    ctypes.set_errno(0)
+    pid = _libc.syscall(NR_CLONE, flag | signal.SIGCHLD, 0, 0, 0, 0)
+    if pid == 0:
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+        return 0
+    return ctypes.get_errno()
+'''.replace("NR_CLONE", str(_syscall_numbers(("clone",))["clone"]))
+    with worker(sandbox, source) as student:
+        for flag in (0x10000000, 0x20000000, 0x40000000, 0x00020000):  # user, pid, net, mount
+            assert student.call("clone_with", flag) == errno.ENOSYS
+        assert student.call("clone_with", 0) == 0  # a plain fork still works
+
+
+def test_memory_cgroup_limits_each_child(sandbox: Sandbox) -> None:
+    """Where a memory cgroup can be made, each child has its own (above the per-process
+    rlimit, which stops a single process first), and it caps what the rlimit cannot: the
+    child's processes together. Four processes, each well within its rlimit, are OOM-killed
+    as a group. Elsewhere RLIMIT_AS alone (per process)."""
+    from autograder.sandbox._cgroup import group_limit
+
+    details = sandbox.isolation.details
+    if not details["memory"].startswith("cgroup"):
+        assert details["memory"] == "rlimit_as" and "memcg" not in sandbox.isolation.level
+        pytest.skip(f"no memory cgroup here: {details.get('memory_cgroup_error')}")
+    assert "memcg" in sandbox.isolation.level.split("+")
+    source = '''
+def limit():
+    line = [l for l in open("/proc/self/cgroup").read().splitlines() if l.split(":")[1] in ("memory", "")][0]
+    path = line.split(":", 2)[2]
+    for name in ("memory.limit_in_bytes", "memory.max"):
+        for mount in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup"):
+            try:
+                return [path.rsplit("/", 1)[1], int(open(mount + path + "/" + name).read())]
+            except OSError:
+                pass
+'''
+    with worker(sandbox, source) as student:
+        name, limit = student.call("limit")
+        assert name.startswith("child-") and limit == group_limit(LIMITS.memory_bytes)
+    part = int(LIMITS.memory_bytes * 0.6)  # 4 x 0.6 = 2.4 times the rlimit, 1.6 times the cgroup's
+    cell = f"""
+import os, time
+pids = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        block = b'x' * {part}
+        time.sleep(3)
+        os._exit(0)
+    pids.append(pid)
+print(sorted(os.WTERMSIG(s) if os.WIFSIGNALED(s) else 0 for s in (os.waitpid(p, 0)[1] for p in pids)))
+"""
+    # Reclaim before the OOM kill takes seconds under load: a notebook cell has the time.
+    result = sandbox.execute_notebook(_notebook(cell), cell_timeout=60, total_timeout=90)
+    if result.failure is None:  # the OOM killer chose one (or more) of the four
+        text = result.notebook.cells[1].outputs[0]["text"]
+        assert "9" in text.strip("[]\n").split(", "), text
+    else:
+        assert result.failure is Reason.MEMORY, result.message
+
+
+def test_uid_blocks_are_unique_across_grading_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Concurrent graders never share a uid block (a shared one would let one grader's final
+    sweep kill another's children); a block is free again once its holder is gone."""
+    import subprocess
+    import sys
+
+    from autograder.sandbox import _uids
+
+    folder = tmp_path / "locks"
+    monkeypatch.setattr(_uids, "LOCK_DIRS", (str(folder),))
+    held = subprocess.Popen(  # another grading process holding the first block
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from autograder.sandbox import _uids;"
+         "_uids.LOCK_DIRS = (sys.argv[2],); print(_uids.acquire(1000, 10, 5)[0], flush=True); sys.stdin.read()",
+         str(ROOT), str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert held.stdout.readline().strip() == "1000"
+        first, fd1 = _uids.acquire(1000, 10, 5)
+        second, fd2 = _uids.acquire(1000, 10, 5)
+        assert (first, second) == (1010, 1020)
+        os.close(fd1)
+        assert _uids.acquire(1000, 10, 5)[0] == 1010  # released: the lowest free block again
+    finally:
+        held.stdin.close()
+        held.wait()
+    assert _uids.acquire(1000, 10, 5)[0] == 1000  # its holder ended: free
+    with pytest.raises(_uids.NoFreeBlock):
+        for _ in range(5):
+            _uids.acquire(1000, 10, 5)
+
+
+def test_children_uids_come_from_a_locked_block(sandbox: Sandbox) -> None:
+    if not sandbox.isolation.details["uid_drop"]:
+        pytest.skip("no uid per child here")
+    from autograder.sandbox import _server, _uids
+
+    with worker(sandbox, "import os\ndef uid():\n    return os.getuid()\n") as student:
+        uid = student.call("uid")
+    block = (uid - _server.UID_BASE) // _server.UIDS_PER_SERVER
+    lock = Path(_uids._lock_dir()) / f"block-{block}"
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        import fcntl
+
+        with pytest.raises(BlockingIOError):  # held by this test's sandbox
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------- notebooks

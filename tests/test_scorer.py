@@ -302,6 +302,38 @@ def test_grader_end_to_end_with_fakes(demo_course, trusted_assignment):
     assert len(box.programs) == 1  # only alice's answers ever reached a worker
 
 
+def test_environment_failures_are_grader_errors_never_the_students(demo_course, trusted_assignment):
+    """A child the sandbox cannot isolate, or a sandbox below ``require_isolation``: the
+    outcome is ``grader_error`` with the instructor's reason, and no answer reached a worker."""
+    from autograder.grading.worker import Grader
+    from autograder.sandbox import SandboxBroken
+    from autograder.sandbox.policy import missing_parts
+
+    class BrokenSandbox(FakeSandbox):
+        def worker(self, program):
+            raise SandboxBroken("sandbox child setup failed: FileNotFoundError: simulated")
+
+    _submit(demo_course, "alice", submission(GOOD))
+    assignment = trusted_assignment(demo_course)
+    with Grader(sandbox_factory=lambda root: BrokenSandbox()) as grader:
+        broken = grader.grade(assignment, "alice")
+    assert (broken.status, broken.reason) == ("failed", "grader_error") and broken.checks == []
+    assert broken.flags == ["grader error: sandbox child setup failed: FileNotFoundError: simulated"]
+    box = FakeSandbox()
+    box.isolation = type("Iso", (), {"level": "uid+seccomp+rlimits"})()
+    with Grader(sandbox_factory=lambda root: box) as grader:
+        grader.require_isolation = "netns+mountns+uid"
+        refused = grader.grade(assignment, "alice")
+        grader.require_isolation = "uid+seccomp"
+        allowed = grader.grade(assignment, "alice")
+    assert (refused.status, refused.reason) == ("failed", "grader_error")
+    assert refused.flags == ["grader error: the sandbox reached isolation uid+seccomp+rlimits, below the required "
+                             "netns+mountns+uid (missing netns+mountns)"]
+    assert allowed.status == "graded" and len(box.programs) == 1  # nothing ran below the requirement
+    with pytest.raises(ValueError, match="unknown isolation part"):
+        missing_parts("netns+mountnss", "netns+mountns")
+
+
 def test_scores_come_first_and_the_feedback_pass_adds_the_kernel_verdicts(demo_course, trusted_assignment):
     from autograder.grading.worker import Grader
 

@@ -120,22 +120,28 @@ def _gradebook_scores(course: Any, assignment: str) -> dict[str, dict[str, Any]]
     return out
 
 
+def course_copy(root: Path) -> Any:
+    """A new course at ``root`` with this checkout's nbgrader config, source/ and release/."""
+    from autograder.course import Course
+
+    root.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    for folder in ("source", "release"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return Course(root)
+
+
 def capture(workers: int = 2, log: Any = None, only: list[str] | None = None) -> dict[str, Any]:
     """Grade everything (or the assignments ``only`` names) on a temporary course copy; the
     normalized results by assignment."""
     from autograder import demo, grade, store
     from autograder.checks import ASSIGNMENTS
-    from autograder.course import Course
 
     log = log or (lambda msg: print(msg, file=sys.stderr))
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="lrlab-golden-") as tmp:
-        root = Path(tmp) / "course"
-        root.mkdir()
-        shutil.copy(ROOT / "nbgrader_config.py", root)
-        for folder in ("source", "release"):
-            shutil.copytree(ROOT / folder, root / folder)
-        course = Course(root)
+        course = course_copy(Path(tmp) / "course")
+        root = course.root
         for assignment in only or ASSIGNMENTS:
             plan = _submissions(root, assignment)
             for student, content in plan.items():

@@ -54,7 +54,8 @@ from autograder.grading.failure import GradingFailed
 from autograder.grading.normalize import restore_locked_cells
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
-from autograder.sandbox import Limits, Sandbox, SandboxDoor
+from autograder.sandbox import Limits, Sandbox, SandboxBroken, SandboxDoor
+from autograder.sandbox.policy import missing_parts
 from autograder.scorer import score_report
 from autograder.store import atomic_write_text, submission_hash
 from autograder.validate import validate_submission
@@ -103,6 +104,7 @@ class Grader:
         self.static_runs = 0  # release executions for static outputs (one per release version)
         self._warm: set[str] = set()
         self._lock = threading.Lock()
+        self.require_isolation = ""  # e.g. "netns+mountns": no student code runs below it
 
     # ------------------------------------------------------------------ resources
 
@@ -117,15 +119,22 @@ class Grader:
         return course_sandbox(self.course(root), self.limits)
 
     def sandbox(self, root: str) -> Any:
-        """The warm sandbox of this course root; one that cannot start is the environment's
-        failure (``grader_error``), never the student's."""
+        """The warm sandbox of this course root; one that cannot start, or isolates less than
+        ``require_isolation`` asks, is the environment's failure (``grader_error``), never
+        the student's."""
         if root not in self._sandboxes:
             try:
                 self._sandboxes[root] = self._factory(root)
             except Exception as err:  # noqa: BLE001 - reported on the outcome, run goes on
                 why = f"grader error: the sandbox could not start: {type(err).__name__}: {str(err)[:300]}"
                 raise GradingFailed(Reason.GRADER_ERROR, flags=(why,)) from None
-        return self._sandboxes[root]
+        sandbox = self._sandboxes[root]
+        missing = missing_parts(self.require_isolation, sandbox.isolation.level)
+        if missing:
+            why = (f"grader error: the sandbox reached isolation {sandbox.isolation.level}, below the required "
+                   f"{self.require_isolation} (missing {'+'.join(missing)})")
+            raise GradingFailed(Reason.GRADER_ERROR, flags=(why,))
+        return sandbox
 
     def warm(self, assignment: str) -> None:
         """Import what the checks need on the trusted side BEFORE a worker starts: a worker's
@@ -178,6 +187,9 @@ class Grader:
             except GradingFailed as failed:
                 outcome.flags.extend(failed.flags)
                 outcome.fail(failed.reason, failed.detail)
+            except SandboxBroken as err:  # the environment failed, never the student
+                outcome.flags.append(f"grader error: {str(err)[:400]}")
+                outcome.fail(Reason.GRADER_ERROR)
             except Exception as err:  # a grader bug must not stop the batch nor hide as a zero
                 outcome.flags.append(f"grader error: {type(err).__name__}: {str(err)[:300]}")
                 outcome.fail(Reason.CRASH)
@@ -264,11 +276,15 @@ def start_worker(door: SandboxDoor | None, assignment: str | None) -> None:
         grader.warm(assignment)
 
 
-def grade_one(assignment: TrustedAssignment, student: str) -> dict:
+def grade_one(assignment: TrustedAssignment, student: str, require_isolation: str = "") -> dict:
     """The JSON-able outcome (sealed scores) of one submission, for a process pool or Dask."""
-    return asdict(_grader().grade(assignment, student))
+    grader = _grader()
+    grader.require_isolation = require_isolation
+    return asdict(grader.grade(assignment, student))
 
 
-def execute_one(assignment: TrustedAssignment, outcome: dict) -> dict:
+def execute_one(assignment: TrustedAssignment, outcome: dict, require_isolation: str = "") -> dict:
     """The graded outcome ``outcome`` after its feedback run (second pass), JSON-able."""
-    return asdict(_grader().execute_graded(assignment, Outcome.from_dict(outcome)))
+    grader = _grader()
+    grader.require_isolation = require_isolation
+    return asdict(grader.execute_graded(assignment, Outcome.from_dict(outcome)))

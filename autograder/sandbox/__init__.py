@@ -3,7 +3,7 @@
 API (trusted side; importing this module does not import torch)::
 
     with Sandbox(course_root, Limits()) as sandbox:          # once per grading process (5-30 s)
-        sandbox.isolation.level                               # "netns+mountns+pidns+uid+rlimits"
+        sandbox.isolation.level                               # "netns+mountns+pidns+uid+seccomp+memcg+rlimits"
         with sandbox.worker(answer_program(trusted_nb, answers)) as student:   # tens of ms
             student.load_errors                               # {label: "ValueError: ..."}
             student.call("cosine_annealing", 17, 50, 0.1, 0.001)   # -> plain data
@@ -22,7 +22,8 @@ API (trusted side; importing this module does not import torch)::
   of the run share it: ``sandbox.door()`` (:class:`SandboxDoor`, picklable into a
   multiprocessing pool's ``initargs``) ``.open()`` gives each its own connection. It starts
   the warm parent (:mod:`autograder.sandbox._server`), which enters new network, mount and
-  PID namespaces (a user namespace when not root), imports torch, numpy, matplotlib
+  PID namespaces the way this environment allows (directly as root, through a user
+  namespace otherwise: :mod:`autograder.sandbox.policy`), imports torch, numpy, matplotlib
   (inline), IPython, lrlab and the public ``autograder.harness`` — never a hidden check (verified:
   it refuses to start otherwise), drops matplotlib's cached fonts so that it holds no
   descriptor besides stdio and its control socket (also verified: a child renumbers its
@@ -58,13 +59,15 @@ API (trusted side; importing this module does not import torch)::
 
 The warm parent is pid 1 of its own PID namespace where allowed, so nothing it started can
 outlive it, even if the grading process is SIGKILLed. Every child: own session/process
-group, own unprivileged uid when root (from the server's block, so the processes limit and
+group, own unprivileged uid when root (from the server's block, locked against every other
+grading process of the machine, so the processes limit and
 a final kill-by-uid cover exactly that submission), private tmpfs ``/tmp`` as
 cwd/HOME/TMPDIR (and private ``/var/tmp``, ``/dev/shm``; the kept paths that lie below
 them — interpreter, venv, ``lrlab``, ``keep``, say of a repo cloned under ``/tmp`` — are
 bound back into them read-only, and nothing else of what they covered), ``/proc`` showing
 only its own processes, scrubbed environment,
-``OMP_NUM_THREADS=1``, rlimits, no core dumps, ``no_new_privs``, and only its protocol
+``OMP_NUM_THREADS=1``, rlimits, a memory cgroup of its own where one can be made, no core
+dumps, ``no_new_privs``, a seccomp filter (:data:`~autograder.sandbox.policy.SECCOMP_DENIED`), and only its protocol
 socket as a file descriptor.
 """
 from __future__ import annotations
@@ -117,7 +120,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class IsolationReport:
-    """What the sandbox reached on this machine (``level`` like ``netns+mountns+uid+rlimits``)."""
+    """What the sandbox reached on this machine (``level`` like ``netns+mountns+uid+rlimits``;
+    the paths and parts: :mod:`autograder.sandbox.policy`)."""
 
     level: str
     details: dict[str, bool | str] = field(default_factory=dict)
@@ -167,6 +171,11 @@ def _student_error(payload: Any) -> StudentError:
     return StudentError(["TypeError", "Exception", "BaseException"], "malformed answer from the student's process")
 
 
+class SandboxBroken(RuntimeError):
+    """The sandbox itself failed (its server died, a child could not be isolated): the
+    grading environment's failure, never the student's (``grader_error``)."""
+
+
 class _Child:
     """One forked child as seen from the trusted side."""
 
@@ -177,6 +186,9 @@ class _Child:
             reply = sandbox._control({"op": "spawn", "kind": kind}, fds=[theirs.fileno()])
         finally:
             theirs.close()
+        if "error" in reply:  # the child could not be isolated: no student code ran
+            ours.close()
+            raise SandboxBroken(str(reply["error"])[:500])
         self.pid: int = int(reply["pid"])
         self.uid: int = int(reply["uid"])
         self.chan = Channel(ours)
@@ -371,7 +383,10 @@ class Sandbox:
         self._tmp: str | None = tempfile.mkdtemp(prefix="lrlab-sandbox-")
         os.chmod(self._tmp, 0o700)
         hidden = {self.course_root, REPO_ROOT, *(Path(h).resolve() for h in hide)}
+        uid_block, self._uid_lock, uid_error = _lock_uid_block()
         config = {
+            "uid_block": uid_block,
+            "uid_block_error": uid_error,
             "limits": asdict(limits),
             "hide": sorted(str(h) for h in hidden),
             "keep": [str(Path(k).resolve()) for k in keep],
@@ -419,7 +434,7 @@ class Sandbox:
         self._closed = False
         self._isolation = None
         self._start_timeout = timeout
-        self._tmp = self._proc = self._door = self.server_pid = None
+        self._tmp = self._proc = self._door = self.server_pid = self._uid_lock = None
         self._ctrl = conn
         try:
             conn.send(json.dumps({"op": "hello"}).encode())
@@ -438,10 +453,10 @@ class Sandbox:
                     data = self._ctrl.recv(1 << 20)
                     self._ctrl.settimeout(None)
                 except OSError as exc:
-                    raise RuntimeError(f"sandbox server failed to start: {exc}") from exc
+                    raise SandboxBroken(f"sandbox server failed to start: {exc}") from exc
                 hello = json.loads(data) if data else {"error": "it exited"}
                 if "error" in hello:
-                    raise RuntimeError(f"sandbox server failed to start: {hello['error']}")
+                    raise SandboxBroken(f"sandbox server failed to start: {hello['error']}")
                 # The warm parent needed its HOME/IPYTHONDIR only while starting: leave nothing
                 # behind even if this object is never closed.
                 if self._tmp:
@@ -485,7 +500,7 @@ class Sandbox:
             except (OSError, ChannelClosed, ValueError) as exc:
                 if quiet:
                     return {}
-                raise RuntimeError(f"sandbox server failed: {exc}") from exc
+                raise SandboxBroken(f"sandbox server failed: {exc}") from exc
 
     # ---------------------------------------------------------------- workers
 
@@ -543,6 +558,9 @@ class Sandbox:
                     proc.wait()
             if self._tmp:
                 shutil.rmtree(self._tmp, ignore_errors=True)
+            if getattr(self, "_uid_lock", None) is not None:
+                os.close(self._uid_lock)  # the uid block is free again (every child is dead)
+                self._uid_lock = None
 
     def __enter__(self) -> Sandbox:
         return self
@@ -575,10 +593,24 @@ class SandboxDoor:
             socket.send_fds(self.sock, [json.dumps({"op": "connect"}).encode()], [theirs.fileno()])
         except OSError as exc:
             ours.close()
-            raise RuntimeError(f"the shared sandbox server is gone: {exc}") from exc
+            raise SandboxBroken(f"the shared sandbox server is gone: {exc}") from exc
         finally:
             theirs.close()
         return Sandbox._attached(ours, self.limits, self.course_root, timeout)
+
+
+def _lock_uid_block() -> tuple[int | None, int | None, str]:
+    """As root: a block of uids for the children that no other grading process of this
+    machine holds, and the descriptor holding it; else (None, None, why not)."""
+    if os.geteuid() != 0:
+        return None, None, ""
+    from autograder.sandbox import _server, _uids
+
+    try:
+        first, fd = _uids.acquire(_server.UID_BASE, _server.UIDS_PER_SERVER, _server.UID_BLOCKS)
+    except (OSError, _uids.NoFreeBlock) as exc:
+        return None, None, str(exc)[:200]
+    return first, fd, ""
 
 
 def _death_reason(status: dict[str, Any] | None) -> Reason:
@@ -784,5 +816,5 @@ def _finite(value: Any) -> bool:
     return True
 
 
-__all__ = ["ExecResult", "IsolationReport", "Limits", "Sandbox", "SandboxDoor", "StudentError", "StudentUnavailable",
-           "WorkerStudent"]
+__all__ = ["ExecResult", "IsolationReport", "Limits", "Sandbox", "SandboxBroken", "SandboxDoor", "StudentError",
+           "StudentUnavailable", "WorkerStudent"]

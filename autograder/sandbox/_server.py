@@ -3,8 +3,10 @@
 Started by :class:`autograder.sandbox.Sandbox` with a scrubbed environment and one
 SOCK_SEQPACKET control socket. In order, it:
 
-1. enters new network and mount namespaces (as root), or a user namespace carrying both
-   (not root), or stays where it is, and records what it reached;
+1. makes its folder of per-child memory cgroups where it can, then enters new network and
+   mount namespaces the first way that works here (:mod:`autograder.sandbox.policy`:
+   directly as root, a user namespace carrying both otherwise), or stays where it is, and
+   records what it reached;
 2. imports torch, numpy, matplotlib (inline backend), IPython (one prepared shell),
    ``lrlab`` and the public harness — never a hidden check module (verified);
 3. hides the course's private paths in its mount namespace: the course root, the repo
@@ -14,8 +16,9 @@ SOCK_SEQPACKET control socket. In order, it:
    session, its own mount namespace with a private tmpfs ``/tmp`` (cwd, HOME, TMPDIR;
    also ``/var/tmp``, ``/dev/shm``) into which the kept paths of step 3 that lie below it
    (a repo cloned under ``/tmp``) are bound back read-only, rlimits, a scrubbed
-   environment, only its protocol socket as an fd, and (as root) its own unprivileged uid
-   from this server's private block of ``UIDS_PER_SERVER`` uids, so the whole of a child's
+   environment, only its protocol socket as an fd, its memory cgroup, the seccomp filter,
+   and (as root) its own unprivileged uid from this server's block of ``UIDS_PER_SERVER``
+   uids (locked by the grading process: :mod:`autograder.sandbox._uids`), so the whole of a child's
    processes can be killed by uid, the processes limit counts that child alone, and no two
    submissions share a uid.
 
@@ -26,6 +29,7 @@ children see no process outside it.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import resource
@@ -38,12 +42,17 @@ from pathlib import Path
 from typing import Any
 
 from autograder.sandbox import _linux as L
+from autograder.sandbox import _cgroup, _namespaces, _seccomp
+from autograder.sandbox.policy import HIDDEN_SYSTEM_DIRS
 
 UID_BASE = 1_000_000_000
 UIDS_PER_SERVER = 1024
+UID_BLOCKS = 3_000_000  # blocks of UIDS_PER_SERVER uids above UID_BASE (up to 2^32 - 2)
+#: A child's descriptor for reporting its set-up (closed before the student's code runs).
+SETUP_FD = 4
+SETUP_OK = b"\0isolated"
 PUBLIC_AUTOGRADER_MODULES = ("autograder", "autograder.checks", "autograder.checks.base", "autograder.reasons")
 PUBLIC_AUTOGRADER_PACKAGES = ("autograder.harness", "autograder.sandbox")
-SYSTEM_PRIVATE_DIRS = ("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool")
 
 
 class Server:
@@ -56,46 +65,27 @@ class Server:
         self.details: dict[str, Any] = {}
         self.children: dict[int, dict[str, Any]] = {}
         self.root = os.geteuid() == 0
-        self.userns = False
         self.drop_uid = False
         self.pending_sweeps: set[int] = set()
         # What the children must see (read-only) although it lies under a hidden path or
         # under a directory every child covers with a private tmpfs (a repo under /tmp).
         self.kept: list[Path] = []
-        # This server's uid block, keyed by the pid of the process the grader started
-        # (unique among live processes on the host).
-        self.uid_block = UID_BASE + (os.getpid() % 3_000_000) * UIDS_PER_SERVER
+        # This server's uid block, locked by the grading process for the server's whole life
+        # (autograder.sandbox._uids): no other grader of this machine uses it. None: no uids.
+        self.uid_block: int | None = config.get("uid_block")
+        if config.get("uid_block_error"):
+            self.details["uid_block_error"] = config["uid_block_error"]
         self.next_uid = 0
+        self.setup_fd = -1  # in a child being set up: where it reports how that went
+        self._children_tmp: str | None = None
+        self.seccomp: _seccomp.Filter | None = None
+        self.cgroups: _cgroup.MemoryCgroups | None = None
 
     # ------------------------------------------------------------------ isolation of the server
 
     def enter_namespaces(self) -> None:
         d = self.details
-        d["network_namespace"] = d["mount_namespace"] = d["user_namespace"] = False
-        if self.root:
-            for flag, key in ((L.CLONE_NEWNET, "network_namespace"), (L.CLONE_NEWNS, "mount_namespace")):
-                try:
-                    L.unshare(flag)
-                    d[key] = True
-                except OSError as exc:
-                    d[key + "_error"] = str(exc)
-        else:
-            uid, gid = os.getuid(), os.getgid()
-            try:
-                L.unshare(L.CLONE_NEWUSER | L.CLONE_NEWNET | L.CLONE_NEWNS)
-                Path("/proc/self/setgroups").write_text("deny")
-                Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
-                Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
-                self.userns = True
-                d.update(user_namespace=True, network_namespace=True, mount_namespace=True)
-            except OSError as exc:
-                d["user_namespace_error"] = str(exc)
-                for flag, key in ((L.CLONE_NEWNET, "network_namespace"), (L.CLONE_NEWNS, "mount_namespace")):
-                    try:
-                        L.unshare(flag)
-                        d[key] = True
-                    except OSError:
-                        pass
+        _namespaces.enter(d)  # see policy.NAMESPACE_PATHS
         d["pid_namespace"] = False
         try:
             L.unshare(L.CLONE_NEWPID)
@@ -109,9 +99,17 @@ class Server:
             except OSError as exc:
                 d["mount_namespace"] = False
                 d["mount_namespace_error"] = f"cannot make mounts private: {exc}"
-        # Needs CAP_SETUID and the uid block to exist here (not so as "root" in a user namespace).
-        self.drop_uid = self.root and L.uid_mapped(self.uid_block) and L.uid_mapped(self.uid_block + UIDS_PER_SERVER - 1)
+        # Needs CAP_SETUID and the uid block to exist here (not so in a user namespace mapping one uid).
+        self.drop_uid = (self.root and self.uid_block is not None and L.uid_mapped(self.uid_block)
+                         and L.uid_mapped(self.uid_block + UIDS_PER_SERVER - 1))
         d["uid_drop"] = self.drop_uid
+
+    def make_memory_cgroups(self) -> None:
+        """Per-child memory cgroups where one can be made (policy.MEMORY_MECHANISMS)."""
+        self.cgroups, why = _cgroup.MemoryCgroups.create()
+        self.details["memory"] = self.cgroups.version if self.cgroups else "rlimit_as"
+        if why:
+            self.details["memory_cgroup_error"] = why[:300]
 
     def _become_init(self) -> None:
         """Fork into the new PID namespace as its pid 1; the original process waits outside."""
@@ -165,6 +163,10 @@ class Server:
                 except Exception as exc:  # noqa: BLE001
                     self.details[f"preload_error:{name}.{info.name}"] = f"{type(exc).__name__}: {exc}"[:200]
         _child.release_fonts()  # in case a preloaded module drew text (see check_descriptors)
+        self.seccomp, why = _seccomp.build()  # loaded by every child (policy.SECCOMP_DENIED)
+        self.details["seccomp"] = self.seccomp is not None
+        if why:
+            self.details["seccomp_error"] = why
         self.details["preload_seconds"] = round(time.monotonic() - t0, 2)
         bad = [
             m for m in sys.modules
@@ -180,8 +182,9 @@ class Server:
         d = self.details
         d["hidden_paths"] = False
         if not d["mount_namespace"]:
+            self.children_tmp()  # made here, once: children only make their own folder in it
             return
-        hide = [Path(p) for p in self.config["hide"]] + [Path(p) for p in SYSTEM_PRIVATE_DIRS]
+        hide = [Path(p) for p in self.config["hide"]] + [Path(p) for p in HIDDEN_SYSTEM_DIRS]
         hide = [p.resolve() for p in hide if p.exists()]
         keep: list[Path] = []
         for p in [sys.prefix, sys.base_prefix, *self.config.get("keep", [])]:
@@ -274,25 +277,42 @@ class Server:
             parts.append("userns")
         if d.get("uid_drop"):
             parts.append("uid")
+        if d.get("seccomp"):
+            parts.append("seccomp")
+        if d.get("memory", "").startswith("cgroup"):
+            parts.append("memcg")
         parts.append("rlimits")
         return "+".join(parts)
 
     # ------------------------------------------------------------------ children
 
     def spawn(self, kind: str, fd: int, owner: int) -> int:
+        """Fork a child for connection ``owner``; return its pid once it is isolated, or raise
+        :class:`ChildSetupFailed` (nothing of the student's ran: the environment is at fault,
+        not the submission)."""
         vm = _vm_size()
         uid = self.allocate_uid() if self.drop_uid else os.getuid()
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # ---------------- child: never returns
+            os.close(ready_r)
+            self.setup_fd = fcntl.fcntl(ready_w, fcntl.F_DUPFD_CLOEXEC, 1000)  # clear of fds 3 and 4
+            os.close(ready_w)
             try:
                 self._enter_child(kind, fd, vm, uid)
             except BaseException as exc:  # noqa: BLE001
                 try:
-                    os.write(2, f"sandbox child setup failed: {exc!r}\n".encode())
+                    os.write(self.setup_fd, f"{type(exc).__name__}: {exc}"[:400].encode(errors="replace"))
                 finally:
                     os._exit(70)
             os._exit(0)
+        os.close(ready_w)
         self.children[pid] = {"uid": uid, "status": None, "owner": owner}
+        error = _setup_result(ready_r)
+        if error:
+            self.kill(pid)
+            self.children.pop(pid, None)
+            raise ChildSetupFailed(f"sandbox child setup failed: {error}")
         return pid
 
     def allocate_uid(self) -> int:
@@ -337,15 +357,17 @@ class Server:
         else:
             import tempfile
 
-            tmp = tempfile.mkdtemp(prefix="lrlab-child-")
+            tmp = tempfile.mkdtemp(prefix="lrlab-child-", dir=self.children_tmp())
             if self.drop_uid:
                 os.chown(tmp, uid, gid)
-        # File descriptors: only the protocol socket survives, as fd 3.
+        # File descriptors: only the protocol socket survives, as fd 3 (and the set-up
+        # report's pipe, closed below before anything of the student's runs).
         for sock in (self.ctrl, self.door, *self.conns.values()):
             if sock is not None:
                 sock.detach()  # closed below by number, never later by a socket object
         os.dup2(fd, 3)
-        os.closerange(4, 1 << 16)
+        self.setup_fd = os.dup2(self.setup_fd, SETUP_FD, inheritable=False)
+        os.closerange(SETUP_FD + 1, 1 << 16)
         null = os.open("/dev/null", os.O_RDWR)
         for target in (0, 1, 2):
             os.dup2(null, target)
@@ -375,6 +397,8 @@ class Server:
 
         tempfile.tempdir = tmp
         sys.path[:] = [p for p in sys.path if p != self.config["repo_root"]]
+        if self.cgroups is not None:  # while it may still write there
+            self.cgroups.enter(os.getpid(), _cgroup.group_limit(int(lim["memory_bytes"])))
         # The unprivileged identity, and no capabilities left in any case (as "root" of a
         # user namespace, capabilities would let the student unmount what hides the course).
         L.drop_bounding_set()
@@ -384,6 +408,8 @@ class Server:
             os.setresuid(uid, uid, uid)
         L.drop_capabilities()
         L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
+        if self.seccomp is not None:
+            self.seccomp.load()
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(tmp)
         # Fresh randomness (the warm parent's generators were copied by fork).
@@ -392,10 +418,22 @@ class Server:
         from autograder.sandbox._wire import Channel
 
         chan = Channel(socket.socket(fileno=3))
+        os.write(SETUP_FD, SETUP_OK)
+        os.close(SETUP_FD)  # from here on, the student's code
         if kind == "worker":
             _child.run_worker(chan, lim)
         else:
             _child.run_notebook(chan, lim)
+
+    def children_tmp(self) -> str:
+        """Without a mount namespace: the folder (in the system's /tmp, traversable, not
+        listable) that holds each child's own temp folder until :meth:`shutdown`."""
+        if self._children_tmp is None:
+            import tempfile
+
+            self._children_tmp = tempfile.mkdtemp(prefix="lrlab-children-", dir="/tmp")
+            os.chmod(self._children_tmp, 0o711)
+        return self._children_tmp
 
     def _private_tmpfs(self, point: str, flags: int, options: str) -> None:
         """Cover ``point`` with an empty tmpfs private to this child, then bind back, read-only,
@@ -431,6 +469,8 @@ class Server:
                     "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                 }
+            if self.cgroups is not None:
+                self.cgroups.remove(pid)
 
     def kill(self, pid: int) -> None:
         """SIGKILL the child's process group now; its uid is swept (all its processes) soon after."""
@@ -510,7 +550,10 @@ class Server:
         """One request of a connection (the owner's or a shared one) and its reply."""
         op = req.get("op")
         if op == "spawn":
-            pid = self.spawn(req["kind"], fds[0], owner)
+            try:
+                pid = self.spawn(req["kind"], fds[0], owner)
+            except ChildSetupFailed as exc:
+                return {"error": str(exc)}
             return {"pid": pid, "uid": self.children[pid]["uid"]}
         if op == "kill":
             self.kill(req["pid"])
@@ -561,6 +604,34 @@ class Server:
         while self.pending_sweeps and time.monotonic() < deadline:
             self.sweep()
         self.children.clear()
+        if self.cgroups is not None:
+            self.cgroups.close()
+        if self._children_tmp is not None:
+            import shutil
+
+            shutil.rmtree(self._children_tmp, ignore_errors=True)
+
+
+class ChildSetupFailed(Exception):
+    """A child could not be isolated (before any student code ran)."""
+
+
+def _setup_result(fd: int, timeout: float = 30.0) -> str:
+    """Why a child's set-up failed, from what it wrote on its set-up pipe: "" when isolated."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return f"no answer within {timeout:g} s"
+            data = os.read(fd, 4096)
+            if not data:
+                said = b"".join(chunks)
+                return "" if said == SETUP_OK else said.decode(errors="replace") or "it died during set-up"
+            chunks.append(data)
+    finally:
+        os.close(fd)
 
 
 def kill_uid(uid: int) -> None:
@@ -639,6 +710,7 @@ def main() -> None:
     server = Server(ctrl, config, door)
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
+        server.make_memory_cgroups()
         server.enter_namespaces()
         server.preload()
         server.hide_paths()
