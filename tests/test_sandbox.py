@@ -1,6 +1,7 @@
 """The sandbox: honest answers cross the boundary intact; hostile code is contained.
 
-One warm sandbox serves the whole module (starting it imports torch once).
+Two warm sandboxes without torch serve the module (no test needs torch preloaded): a tight
+one for most tests, and a roomy one for children that import torch (or lrlab) themselves.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import shutil
 import socket
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -44,10 +46,18 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sandbox(course: Path):
     os.environ["LRLAB_TEST_SECRET"] = SECRET  # must not reach the children
     try:
-        with Sandbox(course, LIMITS) as sb:
+        with Sandbox(course, LIMITS, preload=()) as sb:  # no test here needs torch
             yield sb
     finally:
         os.environ.pop("LRLAB_TEST_SECRET", None)
+
+
+@pytest.fixture(scope="module")
+def roomy_sandbox(course: Path):
+    """A torch-free warm parent with room for a child that imports torch (or lrlab) itself."""
+    limits = replace(LIMITS, wall_seconds=60, call_seconds=20, memory_bytes=2 << 30, cpu_seconds=60)
+    with Sandbox(course, limits, preload=()) as sb:
+        yield sb
 
 
 def worker(sandbox: Sandbox, source: str, setup: str = "import numpy as np\n"):
@@ -328,11 +338,12 @@ def imports():
 '''
 
 
-def test_hidden_paths_are_unreadable_and_unwritable(sandbox: Sandbox, course: Path) -> None:
+def test_hidden_paths_are_unreadable_and_unwritable(roomy_sandbox: Sandbox, course: Path) -> None:
+    """Also: lrlab (bound back read-only) imports lazily, with torch, in a torch-free warm parent."""
     private = [course / "gradebook.db", course / "source/ps1/secret.txt", course / "submitted/alice/ps1/secret.txt",
                course / "autograded/bob/ps1/secret.txt", ROOT / "autograder/checks/base.py",
                ROOT / "autograder/checks/__init__.py", ROOT / "tests/test_sandbox.py", ROOT / ".git/HEAD"]
-    with worker(sandbox, PROBE) as student:
+    with worker(roomy_sandbox, PROBE) as student:
         for path in private:
             assert student.call("can_read", str(path)) in ("FileNotFoundError", "PermissionError"), path
             assert student.call("can_write", str(path)) in ("FileNotFoundError", "PermissionError",
@@ -381,7 +392,7 @@ def test_kept_paths_under_tmp_survive_the_private_tmp() -> None:
         for sub in ("source/ps1", "submitted/alice/ps1", "autograder/checks", "tests"):
             (course / sub).mkdir(parents=True)
             (course / sub / "secret.txt").write_text(SECRET)
-        with Sandbox(course, LIMITS, keep=(course / ".venv", course / "lrlab")) as sb, \
+        with Sandbox(course, LIMITS, keep=(course / ".venv", course / "lrlab"), preload=()) as sb, \
                 worker(sb, TMP_PROBE) as student:
             assert student.load_errors == {}
             # The kept paths are there, readable, importable and read-only ...
@@ -724,6 +735,59 @@ def test_total_timeout(sandbox: Sandbox) -> None:
     result = sandbox.execute_notebook(_notebook("import time\ntime.sleep(0.8)", "time.sleep(0.8)", "1"),
                                       cell_timeout=5, total_timeout=1.2)
     assert result.failure is Reason.TIMEOUT and result.stopped_at == 2
+
+
+# --------------------------------------------------------------------------- tripwire without torch
+
+TORCH_PROBE = '''
+import sys
+def torch_loaded():
+    return sorted(m for m in ("torch", "torch.optim.lr_scheduler", "lrlab") if m in sys.modules)
+'''
+
+
+def test_a_torch_free_child_does_not_import_torch(sandbox: Sandbox) -> None:
+    """The tripwire is armed in every worker, yet a warm parent without torch stays without."""
+    with worker(sandbox, TORCH_PROBE) as student:
+        assert student.load_errors == {}
+        assert student.call("torch_loaded") == []
+
+
+LATE_SCHEDULER = '''
+import importlib
+_schedulers = importlib.import_module("torch.optim.lr_" + "scheduler")
+def late():
+    import torch
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    getattr(_schedulers, "Step" + "LR")(optimizer, step_size=1)
+    return 1
+'''
+UNHOOKED_SCHEDULER = '''
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "tripwire" not in type(f).__module__]
+import torch
+import torch.optim.lr_scheduler as _schedulers
+def late():
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    getattr(_schedulers, "Step" + "LR")(optimizer, step_size=1)
+    return 1
+'''
+
+
+def test_the_tripwire_arms_when_the_student_imports_torch_later(roomy_sandbox: Sandbox) -> None:
+    with worker(roomy_sandbox, LATE_SCHEDULER) as student:
+        assert student.load_errors == {}
+        assert student.call("late") == 1
+        report = student.op("tripwire_report", nonce="late")
+    assert report["armed"] is True and ["answer", "StepLR"] in report["uses"], report
+
+
+def test_removing_the_import_hook_shows_as_a_disarmed_wire(roomy_sandbox: Sandbox) -> None:
+    with worker(roomy_sandbox, UNHOOKED_SCHEDULER) as student:
+        assert student.load_errors == {}
+        assert student.call("late") == 1
+        report = student.op("tripwire_report", nonce="unhooked")
+    assert report["armed"] is False and report["uses"] == []
 
 
 # --------------------------------------------------------------------------- lifetime

@@ -7,6 +7,10 @@ runs: every function defined by a forbidden class itself (``__init__``, ``get_lr
 ``_get_closed_form_lr``, ``step`` …) is wrapped, in place, so that running it records
 which answer cells were on the call stack. Answer cells are compiled with the file name
 ``<grade_id>`` (see ``autograder.sandbox._child``), so the cells are read from the frames.
+The wire does not import the module itself: if it is loaded already (the warm parent
+preloads torch) it is armed at once, otherwise an import hook on ``sys.meta_path`` arms it
+the moment the module's code has run, before anyone can use it, so a worker that does not
+need torch never imports it and a student who imports it later is still caught.
 Using a class in any way that runs its code trips the wire: instantiating it, subclassing
 and instantiating the subclass, calling one of its methods on another object.
 
@@ -20,9 +24,12 @@ probe makes undoing it visible instead of silent.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
 from typing import Any
 
 PROBE_PREFIX = "tripwire-probe-"
@@ -39,8 +46,15 @@ class Tripwire:
         self._saved: list[tuple[type, str, Any]] = []
 
     def arm(self) -> None:
+        """Arm now if the module is loaded, else when it is first imported (without importing it)."""
+        module = sys.modules.get(self.module_name)
+        if module is not None:
+            self.wrap_classes(module)
+        else:
+            sys.meta_path.insert(0, _ArmOnImport(self))
+
+    def wrap_classes(self, module: ModuleType) -> None:
         """Wrap every function each forbidden class defines itself (not the ones it inherits)."""
-        module = importlib.import_module(self.module_name)
         for name in self.class_names:
             cls = getattr(module, name, None)
             if not isinstance(cls, type):
@@ -53,6 +67,7 @@ class Tripwire:
 
     def disarm(self) -> None:
         """Put the original functions back (trusted in-process use only, e.g. tests)."""
+        sys.meta_path[:] = [f for f in sys.meta_path if not (isinstance(f, _ArmOnImport) and f.wire is self)]
         for cls, attr, value in reversed(self._saved):
             setattr(cls, attr, value)
         self._saved.clear()
@@ -97,6 +112,46 @@ class Tripwire:
         found = any(cell == label for cell, _ in self.uses)
         self.uses = {(cell, name) for cell, name in self.uses if not cell.startswith(PROBE_PREFIX)}
         return found
+
+
+class _ArmOnImport(importlib.abc.MetaPathFinder):
+    """Finds the wire's module through the other finders and arms the wire once it has run."""
+
+    def __init__(self, wire: Tripwire) -> None:
+        self.wire = wire
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> Any:
+        if fullname != self.wire.module_name:
+            return None
+        spec = None
+        for finder in (f for f in list(sys.meta_path) if f is not self and hasattr(f, "find_spec")):
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _ArmAfterExec(spec.loader, self)
+        return spec
+
+
+class _ArmAfterExec(importlib.abc.Loader):
+    """Runs the module with its own loader, then arms the wire and retires the hook."""
+
+    def __init__(self, loader: Any, finder: _ArmOnImport) -> None:
+        self.loader = loader
+        self.finder = finder
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = self.loader  # inspect/linecache read the source through the real loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        self.loader.exec_module(module)
+        self.finder.wire.wrap_classes(module)
+        if self.finder in sys.meta_path:
+            sys.meta_path.remove(self.finder)
 
 
 def _exercise(cls: type) -> None:

@@ -16,15 +16,16 @@ API (trusted side; importing this module does not import torch)::
   ``file_bytes``, ``disk_bytes`` (its private ``/tmp``), ``open_files``, ``output_bytes``
   (stdout+stderr text), ``reply_bytes`` (one worker reply), ``notebook_bytes`` (all outputs
   of one executed notebook, figures included).
-* :class:`Sandbox` ``(course_root, limits, *, hide=(), keep=(), preload=("lrlab",),
+* :class:`Sandbox` ``(course_root, limits, *, hide=(), keep=(), preload=("torch", "lrlab"),
   wait=True)`` — one per grading run; create it AFTER any fork of the grading process
   (``wait=False`` returns at once; the first request waits for the start). Other processes
   of the run share it: ``sandbox.door()`` (:class:`SandboxDoor`, picklable into a
   multiprocessing pool's ``initargs``) ``.open()`` gives each its own connection. It starts
   the warm parent (:mod:`autograder.sandbox._server`), which enters new network, mount and
   PID namespaces the way this environment allows (directly as root, through a user
-  namespace otherwise: :mod:`autograder.sandbox.policy`), imports torch, numpy, matplotlib
-  (inline), IPython, lrlab and the public ``autograder.harness`` — never a hidden check (verified:
+  namespace otherwise: :mod:`autograder.sandbox.policy`), imports numpy, matplotlib
+  (inline), IPython, the ``preload`` modules (``preload=()``: no torch, for tests of the
+  sandbox itself) and the public ``autograder.harness`` — never a hidden check (verified:
   it refuses to start otherwise), drops matplotlib's cached fonts so that it holds no
   descriptor besides stdio and its control socket (also verified: a child renumbers its
   descriptors, so an inherited open file would alias the child's protocol socket) —
@@ -95,8 +96,10 @@ from autograder.sandbox._wire import BadMessage, Channel, ChannelClosed, Channel
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MiB = 1 << 20
 
-#: Modules imported by the warm parent besides torch/numpy/matplotlib/IPython (with submodules).
-DEFAULT_PRELOAD = ("lrlab",)
+#: Modules imported by the warm parent besides numpy/matplotlib/IPython (with submodules);
+#: ``torch`` also warms the shell up with an optimizer step. Grading needs both; a test of
+#: the sandbox itself may pass ``preload=()`` (starts in a fraction of the time).
+DEFAULT_PRELOAD = ("torch", "lrlab")
 #: The child's own words for why it stops (a protocol token, never shown to anyone).
 CHILD_REASONS = {"timeout": Reason.TIMEOUT, "memory": Reason.MEMORY, "output_limit": Reason.OUTPUT_FLOOD}
 

@@ -7,8 +7,9 @@ SOCK_SEQPACKET control socket. In order, it:
    mount namespaces the first way that works here (:mod:`autograder.sandbox.policy`:
    directly as root, a user namespace carrying both otherwise), or stays where it is, and
    records what it reached;
-2. imports torch, numpy, matplotlib (inline backend), IPython (one prepared shell),
-   ``lrlab`` and the public harness — never a hidden check module (verified);
+2. imports numpy, matplotlib (inline backend), IPython (one prepared shell), the public
+   harness and the configured modules — by default torch and ``lrlab`` — never a hidden
+   check module (verified);
 3. hides the course's private paths in its mount namespace: the course root, the repo
    root and other private directories become empty tmpfs, with only the interpreter,
    the venv and ``lrlab`` bound back read-only;
@@ -129,13 +130,21 @@ class Server:
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
     def preload(self) -> None:
+        """Import numpy, matplotlib, IPython and the public harness, then the configured
+        ``preload`` modules. With ``torch`` among them (the default) torch comes first,
+        after ``lrlab`` (which pins PyTorch's CPU numerics before anything computes), and the
+        shell is warmed up with an optimizer step and a figure; without it (tests of the
+        sandbox itself) the warm parent starts in a fraction of the time and a child that
+        imports torch pays for it."""
         t0 = time.monotonic()
+        names = list(self.config.get("preload", []))
         import numpy  # noqa: F401
 
-        import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before anything computes)
-        import torch
+        if "torch" in names:
+            import lrlab  # noqa: F401  (pins PyTorch's CPU numerics before anything computes)
+            import torch
 
-        torch.set_num_threads(1)
+            torch.set_num_threads(1)
         import matplotlib
 
         matplotlib.use("module://matplotlib_inline.backend_inline")
@@ -146,12 +155,13 @@ class Server:
         from autograder.sandbox import _child
 
         _child.make_shell()
-        _child.warm_up()
+        if "torch" in names:
+            _child.warm_up()  # its warm-up cell trains a tiny model: it imports torch
         _reseed()  # the first call of each generator is slow: pay it here, not per child
         import importlib
         import pkgutil
 
-        for name in self.config.get("preload", []):
+        for name in (n for n in names if n != "torch"):
             try:
                 module = importlib.import_module(name)
             except Exception as exc:  # noqa: BLE001 - a broken optional module must not stop grading
@@ -191,14 +201,12 @@ class Server:
             rp = Path(p).resolve()
             if rp.exists() and rp not in keep:
                 keep.append(rp)
-        try:
-            import lrlab  # noqa: F401
+        import importlib.util
 
-            for path in getattr(sys.modules["lrlab"], "__path__", []):
-                if Path(path).resolve() not in keep:
-                    keep.append(Path(path).resolve())
-        except ImportError:
-            pass
+        spec = importlib.util.find_spec("lrlab")  # without importing it (nor torch)
+        for path in (spec.submodule_search_locations or []) if spec else []:
+            if Path(path).resolve() not in keep:
+                keep.append(Path(path).resolve())
         self.kept = keep
         # Masks inside other masks are covered already.
         masks = sorted(set(hide), key=lambda p: len(p.parts))
@@ -686,11 +694,11 @@ def _reseed() -> None:
     import random
 
     import numpy
-    import torch
 
     random.seed()
     numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
-    torch.default_generator.manual_seed(int.from_bytes(os.urandom(8), "little") >> 1)
+    if "torch" in sys.modules:  # a warm parent without torch has no generator state to copy
+        sys.modules["torch"].default_generator.manual_seed(int.from_bytes(os.urandom(8), "little") >> 1)
 
 
 def _vm_size() -> int:
