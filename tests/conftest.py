@@ -55,3 +55,27 @@ def graded_with(monkeypatch):
         monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: checks)
 
     return use
+
+
+def assignment_course(where: Path, assignment: str) -> Path:
+    """A course at ``where``/course holding ``assignment``'s source and a copy of the
+    autograder (its hidden test cells import it), ready for nbgrader's generate_assignment."""
+    import shutil
+
+    course = where / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "source" / assignment, course / "source" / assignment)
+    shutil.copytree(ROOT / "autograder", course / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    return course
+
+
+def nbgrader_api(course: Path):
+    """nbgrader's own API on ``course`` (its config, its gradebook and exchange inside it)."""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    config.Exchange.root = str(course / "exchange")
+    return NbGraderAPI(config=config)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from autograder.checks.ps3 import (
     trace_problems,
 )
 from autograder.tuning import DATA_PATH, SWEEP_RATES, good_band, load_data, sweep
+from tests.conftest import ROOT, assignment_course, nbgrader_api
 
-ROOT = Path(__file__).resolve().parents[1]
 A = "ps3_tuning"
 RELEASE_DIR = ROOT / "release" / A
 CHECK_IDS = ("test_range_test", "test_suggest_lr", "test_schedule", "test_tuning_loop")
@@ -209,28 +208,9 @@ def test_source_notebook_structure() -> None:
     assert sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells) == 100
 
 
-def _course_copy(tmp_path: Path) -> Path:
-    course = tmp_path / "course"
-    course.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "source" / A, course / "source" / A)
-    shutil.copytree(ROOT / "autograder", course / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
-    return course
-
-
-def _api(course: Path):
-    from nbgrader.apps import NbGraderAPI
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
-    config.Exchange.root = str(course / "exchange")
-    return NbGraderAPI(config=config)
-
-
 def test_release_equals_nbgrader_regeneration(tmp_path: Path) -> None:
-    course = _course_copy(tmp_path)
-    result = _api(course).generate_assignment(A, force=True, create=True)
+    course = assignment_course(tmp_path, A)
+    result = nbgrader_api(course).generate_assignment(A, force=True, create=True)
     assert result["success"], result.get("error")
     fresh = course / "release" / A
     assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in RELEASE_DIR.iterdir())
