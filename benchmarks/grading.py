@@ -51,6 +51,19 @@ class                  code      (a) nbgr.   (b) pipe.  per-submission med.  spe
 60 (30 ps1 + 30 ps2)   branch    2782.5 s    221.8 s    1.43 s               12.54x
 =====================  ========  ==========  =========  ===================  =========
 
+Quiet machine (load 0.8-1.5), main after the merge, with ps3 in the class:
+
+=====================  ==========  =========  ===================  =========
+class                  (a) nbgr.   (b) pipe.  per-submission med.  speed-up
+=====================  ==========  =========  ===================  =========
+18 (6 per assignment)  218.4 s     52.0 s     0.47 s               4.20x
+60 (20 per assignment) 653.5 s     61.2 s     0.33 s               10.67x
+=====================  ==========  =========  ===================  =========
+
+Where totals differ, the sealed scorer is stricter on purpose: the forbidden-scheduler answer
+sets (below), and ps3's range test that never resets its model (the sealed worker's first call
+is on a fresh model and earns its half; in the kernel the visible cells already trained it).
+
 Identical totals for every submission at 16. At 60 the class includes the two answer sets
 that use a forbidden scheduler: plain nbgrader gives them 90, the sealed scorer voids the
 checks whose own cells use one (80 and 60), as on main. The 60-submission run of main was
