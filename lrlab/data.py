@@ -110,7 +110,8 @@ class ShuffledBatches(Sampler[torch.Tensor]):
     def __iter__(self) -> Iterator[torch.Tensor]:
         order = torch.randperm(self.n, generator=self.generator)
         full = self.n - self.n % self.batch_size
-        yield from order[:full].split(self.batch_size)
+        if full:  # fewer rows than a batch: no full batch (an empty split would be a batch of none)
+            yield from order[:full].split(self.batch_size)
         torch.randperm(self.n, generator=self.generator)  # RandomSampler's empty second draw
         if full < self.n:
             yield order[full:]

@@ -245,7 +245,8 @@ def test_plots_draw_training_and_validation() -> None:
     assert ax2.get_yscale() == "log"
 
 
-@pytest.mark.parametrize("batch_size", [16, 20])  # 112 training rows: full batches only / a short last one
+# 112 training rows: full batches only / a short last one / one full batch / fewer rows than a batch
+@pytest.mark.parametrize("batch_size", [16, 20, 112, 128])
 def test_loaders_give_the_batches_of_a_plain_shuffled_dataloader(batch_size: int) -> None:
     """make_loaders gathers each batch in one indexing operation; the rows, their order and the
     random stream must be exactly those of DataLoader(shuffle=True, generator=...)."""
