@@ -10,7 +10,8 @@ or not it could make a mount namespace. Each child, before any student code, kee
   venv, ``lrlab``, ``keep``) back in;
 * **everything** in its private folders (its own temp folder; in a mount namespace also its
   private ``/dev/shm`` and ``/var/tmp``);
-* read and write of the harmless character devices (:data:`~autograder.sandbox.policy.DEVICES`).
+* read and write of the harmless character devices (:data:`~autograder.sandbox.policy.DEVICES`),
+  and nothing else of ``/dev``.
 
 Anything else — reading, writing, creating, removing, renaming, truncating — fails with
 ``PermissionError`` whatever the permission bits say. Landlock does not govern path lookup

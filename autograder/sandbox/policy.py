@@ -26,7 +26,8 @@ gradebook, every student's ``submitted/``, ``autograded/`` and ``feedback/``, th
   ``lrlab`` and ``keep`` bound back, read-only); ``/tmp``, ``/var/tmp``, ``/dev/shm`` are its own.
 * ``landlock`` (Linux >= 5.13, :mod:`autograder.sandbox._landlock`, at every path where the
   kernel allows it): the same paths are out of the child's reach by an allow-list — read
-  and execute the rest, write only its own temp folder and :data:`DEVICES`. Opening, listing,
+  and execute the rest (of ``/dev`` only :data:`DEVICES`), write only its own temp folder(s)
+  and :data:`DEVICES`. Opening, listing,
   writing, creating, removing or truncating anything else fails with ``PermissionError``;
   only ``stat`` still works on a hidden path (existence, size, times: no content).
 * neither (path ``none`` on a kernel without Landlock): nothing is hidden. As root each child
