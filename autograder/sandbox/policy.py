@@ -19,7 +19,8 @@ path               where                                       level reached (pl
 
 What each level hides from a child's code (the instructor-only files: the repository's
 ``autograder/`` tree with the held-out curve bank and the tuning data, ``source/``, the
-gradebook, every student's ``submitted/``, ``autograded/`` and ``feedback/``, the exchange):
+gradebook, every student's ``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``,
+the exchange):
 
 * ``mountns``: the course root, the repo root, :data:`HIDDEN_SYSTEM_DIRS` and the ``hide``
   paths are empty read-only tmpfs in the child's mount namespace (only the interpreter, venv,
@@ -27,9 +28,11 @@ gradebook, every student's ``submitted/``, ``autograded/`` and ``feedback/``, th
 * ``landlock`` (Linux >= 5.13, :mod:`autograder.sandbox._landlock`, at every path where the
   kernel allows it): the same paths are out of the child's reach by an allow-list — read
   and execute the rest (of ``/dev`` only :data:`DEVICES`), write only its own temp folder(s)
-  and :data:`DEVICES`. Opening, listing,
-  writing, creating, removing or truncating anything else fails with ``PermissionError``;
-  only ``stat`` still works on a hidden path (existence, size, times: no content).
+  and :data:`DEVICES`. Opening, listing, writing, creating, removing or truncating anything
+  else fails with ``PermissionError``; only ``stat`` still works on a hidden path
+  (existence, size, times: no content). Modes, owners and times are not Landlock's: a
+  child that shares the grader's uid without a mount namespace may not change any
+  (:data:`SECCOMP_DENIED_SHARED_UID`).
 * neither (path ``none`` on a kernel without Landlock): nothing is hidden. As root each child
   has a uid of its own and reads what the permission bits give every user; otherwise it runs
   under the grader's own uid and reads and WRITES all the grader can. So grading refuses to
