@@ -20,8 +20,10 @@ The course root is ``--course DIR``, else ``$LRLAB_COURSE_ROOT``, else the curre
 when it holds ``nbgrader_config.py``, else the folder this package lives in. A request that
 cannot be honoured (unknown assignment or student, nothing graded yet, no exchange) prints
 one clear line and exits with status 2 without changing anything. A ``grade`` run that the
-grading environment stops (``grader_error``: the sandbox cannot isolate, or reaches less
-than ``--require-isolation``) prints one line and exits with status 3.
+grading environment stops (``grader_error``: the sandbox cannot isolate, reaches less
+than ``--require-isolation``, or would leave the instructor's files within reach of student
+code without ``--allow-weak-isolation``: ``autograder/sandbox/policy.py``) prints one line
+and exits with status 3.
 """
 from __future__ import annotations
 
@@ -73,12 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--require-isolation", metavar="LEVEL", default="",
                    help="refuse to run student code in a sandbox lacking any of these parts, e.g. "
-                        "netns+mountns+pidns (parts: netns mountns pidns userns uid seccomp memcg rlimits)")
+                        "netns+mountns+pidns (parts: netns mountns pidns userns uid seccomp landlock memcg rlimits)")
+    p.add_argument("--allow-weak-isolation", action="store_true",
+                   help="grade even where neither a mount namespace nor Landlock hides the instructor's files "
+                        "from student code and their permission bits do not either (you accept the risk)")
 
     p = verbs.add_parser("feedback", help="execute what is not yet executed, then per-student HTML in feedback/")
     p.add_argument("assignment")
     p.add_argument("--students", metavar="GLOB")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core, fewer for a small class)")
+    p.add_argument("--allow-weak-isolation", action="store_true", help="as for grade")
 
     p = verbs.add_parser("export", help="grades CSV (all assignments) and per-check scores CSV, or an LMS import file")
     p.add_argument("--format", choices=lms.FORMATS, default="csv",
@@ -115,7 +121,8 @@ def dispatch(args: argparse.Namespace) -> int:
             raise CourseError("--workers must be at least 1")
         summary = grade.run(course, args.assignment, students=args.students, workers=args.workers,
                             dask=args.dask, execute=args.execute, force=args.force,
-                            require_isolation=args.require_isolation, progress=not args.no_progress)
+                            require_isolation=args.require_isolation,
+                            allow_weak_isolation=args.allow_weak_isolation, progress=not args.no_progress)
         if summary.stopped:
             return 3
         print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "
@@ -124,7 +131,8 @@ def dispatch(args: argparse.Namespace) -> int:
     elif args.verb == "feedback":
         from autograder import feedback
 
-        feedback.run(course, args.assignment, students=args.students, workers=args.workers)
+        feedback.run(course, args.assignment, students=args.students, workers=args.workers,
+                     allow_weak_isolation=args.allow_weak_isolation)
     elif args.verb == "export" and args.format == "csv":
         from autograder import export
 

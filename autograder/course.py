@@ -96,6 +96,19 @@ class Course:
             paths.append(Path(exchange).resolve())
         return tuple(p for p in paths if p.exists() and not p.is_relative_to(self.root))
 
+    def instructor_paths(self) -> tuple[Path, ...]:
+        """What only instructors may read, in this course: ``source/`` (solutions, hidden
+        tests), every student's ``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``,
+        the gradebook file and the exchange (those that exist)."""
+        cd = self.coursedir
+        paths = [self.root / name for name in (cd.source_directory, cd.submitted_directory,
+                                               cd.autograded_directory, cd.feedback_directory, "outcomes")]
+        if (db_file := sqlite_path(self.db_url)) is not None:
+            paths.append(db_file)
+        if (exchange := self.exchange_root()) is not None:
+            paths.append(Path(exchange))
+        return tuple(p.resolve() for p in paths if p.exists())
+
     def path(self, step: str, student: str, assignment: str) -> Path:
         """``<root>/<step>/<student>/<assignment>`` with the configured folder names."""
         names = {

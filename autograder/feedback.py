@@ -146,7 +146,8 @@ def leaks(page: str, secrets: set[str]) -> list[str]:
 # --------------------------------------------------------------------------- page
 
 
-def _execute_pending(course: Course, assignment: str, students: list[str], workers: int | None, log) -> None:
+def _execute_pending(course: Course, assignment: str, students: list[str], workers: int | None, log,
+                     allow_weak_isolation: bool = False) -> None:
     """The second grading pass for graded submissions without an executed notebook yet."""
     from autograder.grade import execute_pending
     from autograder.grading.assignment import load_assignment
@@ -154,7 +155,7 @@ def _execute_pending(course: Course, assignment: str, students: list[str], worke
     pending = [s for s in students if not (course.path("autograded", s, assignment) / f"{assignment}.ipynb").is_file()]
     if pending:
         execute_pending(course, load_assignment(course, assignment), pending, workers=workers, progress=False,
-                        log=lambda msg: log(msg))
+                        log=lambda msg: log(msg), allow_weak_isolation=allow_weak_isolation)
 
 
 def result_context(outcome: Outcome) -> dict[str, Any]:
@@ -214,7 +215,7 @@ def _templates():
 
 
 def run(course: Course, assignment: str, *, students: str | None = None, workers: int | None = None,
-        log=print) -> list[Path]:
+        allow_weak_isolation: bool = False, log=print) -> list[Path]:
     course.require_assignment(assignment)
     outcomes = store.read_all(course.root, assignment)
     if students is not None:
@@ -222,7 +223,7 @@ def run(course: Course, assignment: str, *, students: str | None = None, workers
     if not outcomes:
         which = f" matching {students!r}" if students else ""
         raise CourseError(f"no graded submissions of {assignment}{which}: run `python -m autograder grade {assignment}` first")
-    _execute_pending(course, assignment, sorted(outcomes), workers, log)
+    _execute_pending(course, assignment, sorted(outcomes), workers, log, allow_weak_isolation)
     outcomes = {s: store.read(course.root, assignment, s) or o for s, o in outcomes.items()}
     notebooks = course.notebook_names(assignment)
     written: list[Path] = []

@@ -316,14 +316,16 @@ def run(
     execute_task: Task | None = None,
     force: bool = False,
     require_isolation: str = "",
+    allow_weak_isolation: bool = False,
     progress: bool = True,
     log=None,
 ) -> GradeSummary:
     """Grade what is missing (or everything with ``force``); with ``execute`` also run the
     feedback pass (:func:`execute_pending`) right after the scores. ``require_isolation``
     (parts of a level, e.g. ``netns+mountns+pidns``): no student code runs in a sandbox that
-    lacks one of them — the first submission stops the run as a ``grader_error``. See the
-    module doc."""
+    lacks one of them — the first submission stops the run as a ``grader_error``; so does a
+    sandbox that leaves an instructor-only file within a child's reach
+    (:mod:`autograder.sandbox.exposure`) unless ``allow_weak_isolation``. See the module doc."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     # Local pool processes share one warm start unless the caller brings tasks of its own.
     own_tasks = task is None and (execute_task is None or not execute)
@@ -332,8 +334,10 @@ def run(
             missing_parts(require_isolation, "")
         except ValueError as err:
             raise CourseError(f"--require-isolation: {err}") from None
-        task = task or functools.partial(default_task(), require_isolation=require_isolation)
-        execute_task = execute_task or functools.partial(default_execute_task(), require_isolation=require_isolation)
+    if require_isolation or allow_weak_isolation:
+        settings = {"require_isolation": require_isolation, "allow_weak_isolation": allow_weak_isolation}
+        task = task or functools.partial(default_task(), **settings)
+        execute_task = execute_task or functools.partial(default_execute_task(), **settings)
     started = time.perf_counter()
     selected = select_students(course, assignment, students)
     summary = GradeSummary(assignment=assignment, total=len(selected), students=selected)
@@ -398,10 +402,12 @@ def execute_pending(
     progress: bool = True,
     log=None,
     local: LocalWorkers | None = None,
+    allow_weak_isolation: bool = False,
 ) -> list[str]:
     """The feedback pass: execute the notebook of every graded submission among ``students``
     that has no ``autograded/`` notebook yet; the kernel's verdicts and flags are added to the
-    outcome record and the gradebook. Returns the students whose notebook ran."""
+    outcome record and the gradebook. Returns the students whose notebook ran.
+    ``allow_weak_isolation``: see :func:`run`."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     name = assignment.name
     outcomes = {s: store.read(course.root, name, s) for s in students}
@@ -414,7 +420,8 @@ def execute_pending(
     log(f"{name}: executing {len(pending)} notebook(s) for feedback.")
     with (LocalWorkers(course, name) if local is None and task is None and not dask
           else contextlib.nullcontext(local)) as shared:
-        results = _backend(task or default_execute_task(), assignment, pending, n_workers, dask, shared)
+        task = task or functools.partial(default_execute_task(), allow_weak_isolation=allow_weak_isolation)
+        results = _backend(task, assignment, pending, n_workers, dask, shared)
         _record_feedback(course, name, results, len(pending), progress)
     return list(pending)
 
@@ -477,7 +484,7 @@ def _stop_on_grader_error(course: Course, outcome: Outcome, previous: Outcome | 
     if previous is None:
         store.write(course.root, outcome, group_shared=course.group_shared)
     why = next((f for f in outcome.flags if f.startswith("grader error")), "grader error")
-    return (f"grade stopped: the grading environment failed on {outcome.student} ({why[:300]}); "
+    return (f"grade stopped: the grading environment failed on {outcome.student} ({why[:600]}); "
             f"no score was written. Fix the environment, then run the same command again.")
 
 

@@ -3,7 +3,13 @@ default Docker or Kubernetes container) and with user namespaces blocked (Docker
 seccomp profile). Each test grades part of ps1's golden class in a subprocess started that
 way (:mod:`tests.isolation_grade`) and checks the scores against ``tests/golden/`` (captured
 as root: the same scores) and the isolation level against what that environment allows
-(:data:`autograder.sandbox.policy.NAMESPACE_PATHS`).
+(:data:`autograder.sandbox.policy.NAMESPACE_PATHS`; ``landlock`` wherever this kernel has it).
+
+Where no namespace can be made, the ``weak`` class (ps2: a ``diagnose`` that looks the
+held-out runs up in the repository's curve bank, one that tries to change every course file,
+and the honest answer both deserve the score of) shows that Landlock keeps the instructor's
+files out of reach, and that without Landlock grading refuses to start unless the instructor
+passes ``--allow-weak-isolation``.
 
 The environments need root to be made (a user switch, a capability dropped); run as another
 user, the unprivileged test grades as that user and the others are skipped.
@@ -22,6 +28,8 @@ from pathlib import Path
 import pytest
 
 from autograder.reasons import UNUSABLE
+from autograder.sandbox._landlock import abi_version
+from autograder.sandbox.exposure import reachable_by_others
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -30,6 +38,9 @@ GOLDEN = json.loads((ROOT / "tests" / "golden" / "grading.json").read_text())["p
 NOBODY = 65534
 CAPLESS = ["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"]
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+LANDLOCK = abi_version()[0] > 0
+NEEDS_LANDLOCK = pytest.mark.skipif(not LANDLOCK, reason=f"no Landlock here: {abi_version()[1]}")
+BANK = ROOT / "autograder" / "curves" / "bank.json"
 
 
 def _scores(record: dict) -> dict:
@@ -97,11 +108,13 @@ def _userns_allowed(uid: int) -> bool:
     return subprocess.run(probe, capture_output=True).returncode == 0
 
 
-def _assert_level(result: dict, level: str) -> None:
-    """One level for every outcome: ``level``, plus ``memcg`` where a memory cgroup could be
-    made (:mod:`autograder.sandbox._cgroup`; the sandbox tests check it where it is)."""
+def _assert_level(result: dict, level: str, landlock: bool = LANDLOCK) -> None:
+    """One level for every outcome: ``level``, plus ``landlock`` where this kernel has it
+    (unless blocked) and ``memcg`` where a memory cgroup could be made
+    (:mod:`autograder.sandbox._cgroup`; the sandbox tests check it where it is)."""
     assert len(result["isolation"]) == 1, result["isolation"]
-    assert result["isolation"][0].replace("+memcg", "") == level
+    expected = level.replace("+rlimits", "+landlock+rlimits") if landlock else level
+    assert result["isolation"][0].replace("+memcg", "") == expected
 
 
 def _assert_golden_scores(result: dict) -> None:
@@ -147,3 +160,65 @@ def test_no_user_namespaces_degrades_and_require_isolation_refuses() -> None:
     assert reasons.count("grader_error") == 1  # the first: the run stopped there
     # Nothing was graded; what was recorded besides failed before any code would run.
     assert set(reasons) <= {"grader_error", *UNUSABLE}, reasons
+
+
+def _assert_weak_class_gains_nothing(result: dict) -> None:
+    """The bank lookup and the course writer score what the honest ``diagnose`` does, and no
+    course file changed or carries the writer's marker."""
+    honest = _scores(result["outcomes"]["weak-always_good"])
+    assert honest["status"] == "graded" and honest["scores"]["test_diagnose_heldout"] < 30, honest
+    for attack in ("weak-bank_lookup", "weak-overwrite_course"):
+        assert _scores(result["outcomes"][attack]) == honest, attack
+    assert result["changed"] == [] and result["marked"] == [], (result["changed"], result["marked"])
+
+
+def _assert_refused(result: dict, stderr: str, why: str) -> None:
+    """Stopped before any student code ran: exit status 3, one line naming the way out."""
+    assert result["exit_code"] == 3
+    stop = [line for line in stderr.splitlines() if line.startswith("grade stopped")]
+    assert len(stop) == 1 and "hides no file (no mount namespace, no Landlock)" in stop[0], stderr[-2000:]
+    assert why in stop[0] and "--allow-weak-isolation" in stop[0] and "no score was written" in stop[0]
+    reasons = [r["reason"] for r in result["outcomes"].values()]
+    assert reasons.count("grader_error") == 1 and set(reasons) <= {"grader_error", *UNUSABLE}, reasons
+    assert not any(r["scores"] for r in result["outcomes"].values())
+
+
+@ROOT_ONLY
+@NEEDS_LANDLOCK
+def test_no_namespaces_landlock_keeps_the_course_out_of_reach() -> None:
+    """User namespaces blocked, the course root open to every user: each child's Landlock
+    allow-list alone stops the bank lookup and every write."""
+    result, _ = _grade(CAPLESS, "--only", "weak", "--block-userns")
+    _assert_level(result, "uid+seccomp+rlimits")
+    _assert_weak_class_gains_nothing(result)
+
+
+@ROOT_ONLY
+def test_no_namespaces_nor_landlock_refuses_unless_allowed() -> None:
+    """Nothing hides the repository: grading does not start (one line, exit status 3, no
+    score). With ``--allow-weak-isolation`` it does — and where the bank is readable by every
+    user, the lookup really gains (the risk accepted is real); writes still fail on
+    permissions (root's files, the child's own uid)."""
+    refused, stderr = _grade(CAPLESS, "--only", "weak", "--block-userns", "--block-landlock")
+    _assert_refused(refused, stderr, "each child has a uid of its own, but others may open")
+    allowed, _ = _grade(CAPLESS, "--only", "weak", "--block-userns", "--block-landlock", "--allow-weak-isolation")
+    _assert_level(allowed, "uid+seccomp+rlimits", landlock=False)
+    honest = _scores(allowed["outcomes"]["weak-always_good"])
+    looked_up = _scores(allowed["outcomes"]["weak-bank_lookup"])
+    if reachable_by_others(BANK):
+        assert looked_up["scores"]["test_diagnose_heldout"] > honest["scores"]["test_diagnose_heldout"]
+    assert _scores(allowed["outcomes"]["weak-overwrite_course"]) == honest
+    assert allowed["changed"] == [] and allowed["marked"] == []
+
+
+@ROOT_ONLY
+def test_unprivileged_user_without_namespaces() -> None:
+    """An ordinary user with user namespaces blocked: the children run under the grader's own
+    uid. With Landlock they still reach none of its files (nor change their modes: seccomp);
+    without it grading refuses to start."""
+    if LANDLOCK:
+        result, _ = _grade([], "--only", "weak", "--block-userns", uid=NOBODY)
+        _assert_level(result, "seccomp+rlimits")
+        _assert_weak_class_gains_nothing(result)
+    refused, stderr = _grade([], "--only", "weak", "--block-userns", "--block-landlock", uid=NOBODY)
+    _assert_refused(refused, stderr, "each child runs as the grader's own user and may read and write")

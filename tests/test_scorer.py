@@ -228,7 +228,7 @@ def FakeExec(notebook, errors=None):
 
 
 class FakeSandbox(TrustedFakeSandbox):
-    isolation = type("Iso", (), {"level": "fake"})()
+    isolation = type("Iso", (), {"level": "fake+mountns"})()  # a level that hides the course files
 
     def __init__(self, *args, kernel_says_pass=True):
         super().__init__()
@@ -288,7 +288,7 @@ def test_grader_end_to_end_with_fakes(demo_course, trusted_assignment):
         nobody = grader.grade(assignment, "nobody")
         evil = grader.grade(assignment, "../alice")
         unknown = grader.grade(dataclasses.replace(assignment, name="ps9"), "alice")
-    assert alice.status == "graded" and alice.score == 5.0 and alice.isolation == "fake"
+    assert alice.status == "graded" and alice.score == 5.0 and alice.isolation == "fake+mountns"
     assert alice.flags == ["test cell 'test_f' tagged skip-execution"]
     assert all(c.kernel_passed is True for c in alice.checks)
     assert set(alice.seconds) >= {"validate", "score", "execute", "total"} and len(alice.submission_hash) == 64
@@ -325,6 +325,7 @@ def test_environment_failures_are_grader_errors_never_the_students(demo_course, 
         grader.require_isolation = "netns+mountns+uid"
         refused = grader.grade(assignment, "alice")
         grader.require_isolation = "uid+seccomp"
+        grader.allow_weak_isolation = True  # no mountns: the course would be refused otherwise (next test)
         allowed = grader.grade(assignment, "alice")
     assert (refused.status, refused.reason) == ("failed", "grader_error")
     assert refused.flags == ["grader error: the sandbox reached isolation uid+seccomp+rlimits, below the required "
@@ -332,6 +333,29 @@ def test_environment_failures_are_grader_errors_never_the_students(demo_course, 
     assert allowed.status == "graded" and len(box.programs) == 1  # nothing ran below the requirement
     with pytest.raises(ValueError, match="unknown isolation part"):
         missing_parts("netns+mountnss", "netns+mountns")
+
+
+def test_a_level_that_hides_no_file_is_refused_unless_allowed(demo_course, trusted_assignment):
+    """No mount namespace, no Landlock, and the course readable by others: a grader_error
+    before any answer reaches a worker, with the one line that says why and how to fix it;
+    ``allow_weak_isolation`` grades all the same."""
+    from autograder.grading.worker import Grader
+
+    _submit(demo_course, "alice", submission(GOOD))
+    assignment = trusted_assignment(demo_course)
+    for level, who in (("uid+seccomp+memcg+rlimits", "each child has a uid of its own, but others may open"),
+                       ("seccomp+rlimits", "each child runs as the grader's own user and may read and write")):
+        box = FakeSandbox()
+        box.isolation = type("Iso", (), {"level": level})()
+        with Grader(sandbox_factory=lambda root: box) as grader:
+            refused = grader.grade(assignment, "alice")
+            grader.allow_weak_isolation = True
+            allowed = grader.grade(assignment, "alice")
+        assert (refused.status, refused.reason) == ("failed", "grader_error") and refused.checks == []
+        [flag] = refused.flags
+        assert flag.startswith(f"grader error: isolation {level} hides no file (no mount namespace, no Landlock): {who} /")
+        assert flag.endswith("or accept the risk with --allow-weak-isolation")
+        assert allowed.status == "graded" and allowed.score == 5.0 and len(box.programs) == 1
 
 
 def test_scores_come_first_and_the_feedback_pass_adds_the_kernel_verdicts(demo_course, trusted_assignment):

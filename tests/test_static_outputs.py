@@ -35,7 +35,7 @@ PS2_STATIC = ["practice_examples", "show_figure_a", "show_figure_b", "show_figur
 class InProcessSandbox:
     """Executes (test-authored, trusted) cells in-process, one namespace per notebook."""
 
-    isolation = type("Iso", (), {"level": "fake"})()
+    isolation = type("Iso", (), {"level": "fake+mountns"})()  # a level that hides the course files
 
     def __init__(self, *args):
         self.executed = []

@@ -54,7 +54,8 @@ from autograder.grading.failure import GradingFailed
 from autograder.grading.normalize import restore_locked_cells
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
-from autograder.sandbox import Limits, Sandbox, SandboxBroken, SandboxDoor
+from autograder.sandbox import REPO_ROOT, Limits, Sandbox, SandboxBroken, SandboxDoor
+from autograder.sandbox.exposure import exposed_paths, refusal, repo_private_paths
 from autograder.sandbox.policy import missing_parts
 from autograder.scorer import score_report
 from autograder.store import atomic_write_text, submission_hash
@@ -105,6 +106,9 @@ class Grader:
         self._warm: set[str] = set()
         self._lock = threading.Lock()
         self.require_isolation = ""  # e.g. "netns+mountns": no student code runs below it
+        # True: grade even where a child could reach the instructor-only files (the
+        # instructor accepts the risk); False: such a sandbox is a grader_error.
+        self.allow_weak_isolation = False
 
     # ------------------------------------------------------------------ resources
 
@@ -119,9 +123,10 @@ class Grader:
         return course_sandbox(self.course(root), self.limits)
 
     def sandbox(self, root: str) -> Any:
-        """The warm sandbox of this course root; one that cannot start, or isolates less than
-        ``require_isolation`` asks, is the environment's failure (``grader_error``), never
-        the student's."""
+        """The warm sandbox of this course root; one that cannot start, isolates less than
+        ``require_isolation`` asks, or leaves an instructor-only file within a child's reach
+        (:mod:`autograder.sandbox.exposure`; unless ``allow_weak_isolation``) is the
+        environment's failure (``grader_error``), never the student's."""
         if root not in self._sandboxes:
             try:
                 self._sandboxes[root] = self._factory(root)
@@ -134,6 +139,12 @@ class Grader:
             why = (f"grader error: the sandbox reached isolation {sandbox.isolation.level}, below the required "
                    f"{self.require_isolation} (missing {'+'.join(missing)})")
             raise GradingFailed(Reason.GRADER_ERROR, flags=(why,))
+        if not self.allow_weak_isolation:
+            level = sandbox.isolation.level
+            course = self.course(root)
+            exposed = exposed_paths(level, [*repo_private_paths(REPO_ROOT), *course.instructor_paths()])
+            if exposed:
+                raise GradingFailed(Reason.GRADER_ERROR, flags=(f"grader error: {refusal(level, exposed)}",))
         return sandbox
 
     def warm(self, assignment: str) -> None:
@@ -276,15 +287,19 @@ def start_worker(door: SandboxDoor | None, assignment: str | None) -> None:
         grader.warm(assignment)
 
 
-def grade_one(assignment: TrustedAssignment, student: str, require_isolation: str = "") -> dict:
+def grade_one(assignment: TrustedAssignment, student: str, require_isolation: str = "",
+              allow_weak_isolation: bool = False) -> dict:
     """The JSON-able outcome (sealed scores) of one submission, for a process pool or Dask."""
     grader = _grader()
     grader.require_isolation = require_isolation
+    grader.allow_weak_isolation = allow_weak_isolation
     return asdict(grader.grade(assignment, student))
 
 
-def execute_one(assignment: TrustedAssignment, outcome: dict, require_isolation: str = "") -> dict:
+def execute_one(assignment: TrustedAssignment, outcome: dict, require_isolation: str = "",
+                allow_weak_isolation: bool = False) -> dict:
     """The graded outcome ``outcome`` after its feedback run (second pass), JSON-able."""
     grader = _grader()
     grader.require_isolation = require_isolation
+    grader.allow_weak_isolation = allow_weak_isolation
     return asdict(grader.execute_graded(assignment, Outcome.from_dict(outcome)))

@@ -3,7 +3,7 @@
 API (trusted side; importing this module does not import torch)::
 
     with Sandbox(course_root, Limits()) as sandbox:          # once per grading process (5-30 s)
-        sandbox.isolation.level                               # "netns+mountns+pidns+uid+seccomp+memcg+rlimits"
+        sandbox.isolation.level                               # "netns+mountns+pidns+uid+seccomp+landlock+memcg+rlimits"
         with sandbox.worker(answer_program(trusted_nb, answers)) as student:   # tens of ms
             student.load_errors                               # {label: "ValueError: ..."}
             student.call("cosine_annealing", 17, 50, 0.1, 0.001)   # -> plain data
@@ -68,7 +68,9 @@ them — interpreter, venv, ``lrlab``, ``keep``, say of a repo cloned under ``/t
 bound back into them read-only, and nothing else of what they covered), ``/proc`` showing
 only its own processes, scrubbed environment,
 ``OMP_NUM_THREADS=1``, rlimits, a memory cgroup of its own where one can be made, no core
-dumps, ``no_new_privs``, a seccomp filter (:data:`~autograder.sandbox.policy.SECCOMP_DENIED`), and only its protocol
+dumps, ``no_new_privs``, a seccomp filter (:data:`~autograder.sandbox.policy.SECCOMP_DENIED`), a Landlock
+file allow-list where the kernel has Landlock (:mod:`autograder.sandbox._landlock`: the
+hidden paths stay out of reach even without a mount namespace), and only its protocol
 socket as a file descriptor.
 """
 from __future__ import annotations

@@ -6,7 +6,9 @@ after ``no_new_privs`` and before any student code. A denied call fails with ``E
 "no such system call here", which libraries treat as unsupported (glibc falls back from
 ``clone3`` to ``clone``), and which a test can tell apart from a plain lack of privilege
 (``EPERM``). Besides the listed calls: ``clone`` with any namespace flag (``clone3``'s flags
-are behind a pointer, so ``clone3`` as a whole, as Docker's default profile does).
+are behind a pointer, so ``clone3`` as a whole, as Docker's default profile does). For a
+child that shares the grader's uid without a mount namespace, also the calls that change
+file metadata (:data:`~autograder.sandbox.policy.SECCOMP_DENIED_SHARED_UID`), with EPERM.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from autograder.sandbox._linux import (
     CLONE_NEWPID,
     CLONE_NEWUSER,
 )
-from autograder.sandbox.policy import SECCOMP_DENIED
+from autograder.sandbox.policy import SECCOMP_DENIED, SECCOMP_DENIED_SHARED_UID
 
 CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWUTS = 0x04000000
@@ -39,8 +41,9 @@ class Filter:
         self._native.load()
 
 
-def build() -> tuple[Filter | None, str]:
-    """The filter, or (None, why it cannot be had here: no pyseccomp or no libseccomp)."""
+def build(shared_uid: bool = False) -> tuple[Filter | None, str]:
+    """The filter, or (None, why it cannot be had here: no pyseccomp or no libseccomp).
+    ``shared_uid``: the children run as the grader, in its mount namespace."""
     try:
         import pyseccomp as sc
     except (ImportError, OSError) as exc:  # OSError: libseccomp.so.2 missing
@@ -59,4 +62,8 @@ def build() -> tuple[Filter | None, str]:
     if sc.resolve_syscall(sc.Arch.NATIVE, "clone3") >= 0:
         native.add_rule(action, "clone3")
         denied.append("clone3")
+    for name in SECCOMP_DENIED_SHARED_UID if shared_uid else ():
+        if sc.resolve_syscall(sc.Arch.NATIVE, name) >= 0:
+            native.add_rule(sc.ERRNO(errno.EPERM), name)
+            denied.append(name)
     return Filter(native, denied), ""

@@ -12,12 +12,15 @@ SOCK_SEQPACKET control socket. In order, it:
    check module (verified);
 3. hides the course's private paths in its mount namespace: the course root, the repo
    root and other private directories become empty tmpfs, with only the interpreter,
-   the venv and ``lrlab`` bound back read-only;
+   the venv and ``lrlab`` bound back read-only; where the kernel has Landlock, lists once
+   what its children may read (:mod:`autograder.sandbox._landlock`: the same paths hidden,
+   with or without a mount namespace);
 4. serves ``spawn``/``kill``/``status``/``shutdown`` requests. Each child gets its own
    session, its own mount namespace with a private tmpfs ``/tmp`` (cwd, HOME, TMPDIR;
    also ``/var/tmp``, ``/dev/shm``) into which the kept paths of step 3 that lie below it
    (a repo cloned under ``/tmp``) are bound back read-only, rlimits, a scrubbed
-   environment, only its protocol socket as an fd, its memory cgroup, the seccomp filter,
+   environment, only its protocol socket as an fd, its memory cgroup, its Landlock
+   allow-list (read what step 3 lists, write its private folders), the seccomp filter,
    and (as root) its own unprivileged uid from this server's block of ``UIDS_PER_SERVER``
    uids (locked by the grading process: :mod:`autograder.sandbox._uids`), so the whole of a child's
    processes can be killed by uid, the processes limit counts that child alone, and no two
@@ -43,8 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.sandbox import _linux as L
-from autograder.sandbox import _cgroup, _namespaces, _seccomp
-from autograder.sandbox.policy import HIDDEN_SYSTEM_DIRS
+from autograder.sandbox import _cgroup, _landlock, _namespaces, _seccomp
+from autograder.sandbox.policy import HIDDEN_SYSTEM_DIRS, SHARED_TMP_DIRS
 
 UID_BASE = 1_000_000_000
 UIDS_PER_SERVER = 1024
@@ -81,6 +84,8 @@ class Server:
         self._children_tmp: str | None = None
         self.seccomp: _seccomp.Filter | None = None
         self.cgroups: _cgroup.MemoryCgroups | None = None
+        # What a child may read (Landlock, :mod:`_landlock`); None: no Landlock here.
+        self.readable: list[str] | None = None
 
     # ------------------------------------------------------------------ isolation of the server
 
@@ -173,7 +178,11 @@ class Server:
                 except Exception as exc:  # noqa: BLE001
                     self.details[f"preload_error:{name}.{info.name}"] = f"{type(exc).__name__}: {exc}"[:200]
         _child.release_fonts()  # in case a preloaded module drew text (see check_descriptors)
-        self.seccomp, why = _seccomp.build()  # loaded by every child (policy.SECCOMP_DENIED)
+        # Loaded by every child (policy.SECCOMP_DENIED; SECCOMP_DENIED_SHARED_UID for children
+        # that run as the grader with the grader's view of the files).
+        shared_uid = not self.drop_uid and not self.details.get("mount_namespace")
+        self.seccomp, why = _seccomp.build(shared_uid=shared_uid)
+        self.details["seccomp_metadata"] = shared_uid
         self.details["seccomp"] = self.seccomp is not None
         if why:
             self.details["seccomp_error"] = why
@@ -188,14 +197,15 @@ class Server:
             raise RuntimeError(f"hidden modules imported by the warm parent: {bad}")
         self.details["hidden_modules_absent"] = True
 
-    def hide_paths(self) -> None:
-        d = self.details
-        d["hidden_paths"] = False
-        if not d["mount_namespace"]:
-            self.children_tmp()  # made here, once: children only make their own folder in it
-            return
+    def hidden_paths(self) -> list[Path]:
+        """What no child may see: the ``hide`` paths (course root, repo root, ...) and
+        :data:`~autograder.sandbox.policy.HIDDEN_SYSTEM_DIRS`, resolved, those that exist."""
         hide = [Path(p) for p in self.config["hide"]] + [Path(p) for p in HIDDEN_SYSTEM_DIRS]
-        hide = [p.resolve() for p in hide if p.exists()]
+        return [p.resolve() for p in hide if p.exists()]
+
+    def keep_paths(self) -> list[Path]:
+        """What children must see (read-only) although it lies under a hidden path:
+        the interpreter, the venv, ``lrlab`` and the ``keep`` paths."""
         keep: list[Path] = []
         for p in [sys.prefix, sys.base_prefix, *self.config.get("keep", [])]:
             rp = Path(p).resolve()
@@ -207,7 +217,17 @@ class Server:
         for path in (spec.submodule_search_locations or []) if spec else []:
             if Path(path).resolve() not in keep:
                 keep.append(Path(path).resolve())
-        self.kept = keep
+        return keep
+
+    def hide_paths(self) -> None:
+        d = self.details
+        d["hidden_paths"] = False
+        self.kept = self.keep_paths()
+        if not d["mount_namespace"]:
+            self.children_tmp()  # made here, once: children only make their own folder in it
+            return
+        hide = self.hidden_paths()
+        keep = self.kept
         # Masks inside other masks are covered already.
         masks = sorted(set(hide), key=lambda p: len(p.parts))
         top: list[Path] = []
@@ -251,6 +271,21 @@ class Server:
         except OSError:
             d["proc_hidepid"] = False
 
+    def plan_file_allow_list(self) -> None:
+        """List once what every child may read under Landlock (:mod:`_landlock`): all but the
+        hidden paths, the shared temp folders and ``/dev`` (a child needs only
+        :data:`~autograder.sandbox.policy.DEVICES` there; fewer rules, a faster start), the kept
+        paths back in."""
+        abi, why = _landlock.abi_version()
+        self.details["landlock"] = abi > 0
+        if not abi:
+            self.details["landlock_error"] = why
+            return
+        self.details["landlock_abi"] = abi
+        shared = [Path(p).resolve() for p in (*SHARED_TMP_DIRS, "/dev") if os.path.exists(p)]
+        hidden = self.hidden_paths() + shared
+        self.readable = _landlock.readable_roots(hidden, self.kept)
+
     def check_descriptors(self) -> None:
         """Refuse to serve while anything but stdio and the control sockets (ctrl, door) is open.
 
@@ -287,6 +322,8 @@ class Server:
             parts.append("uid")
         if d.get("seccomp"):
             parts.append("seccomp")
+        if d.get("landlock"):
+            parts.append("landlock")
         if d.get("memory", "").startswith("cgroup"):
             parts.append("memcg")
         parts.append("rlimits")
@@ -407,6 +444,10 @@ class Server:
         sys.path[:] = [p for p in sys.path if p != self.config["repo_root"]]
         if self.cgroups is not None:  # while it may still write there
             self.cgroups.enter(os.getpid(), _cgroup.group_limit(int(lim["memory_bytes"])))
+        if self.readable is not None:  # from here on, files only where the allow-list says
+            private = sorted({os.path.realpath(p) for p in (tmp, *SHARED_TMP_DIRS[1:])}) \
+                if self.details.get("mount_namespace") else [tmp]
+            _landlock.restrict(self.readable, private)
         # The unprivileged identity, and no capabilities left in any case (as "root" of a
         # user namespace, capabilities would let the student unmount what hides the course).
         L.drop_bounding_set()
@@ -722,6 +763,7 @@ def main() -> None:
         server.enter_namespaces()
         server.preload()
         server.hide_paths()
+        server.plan_file_allow_list()
         server.check_descriptors()
         L.prctl(L.PR_SET_DUMPABLE, 0)
         L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # orphans come back to us to be reaped
