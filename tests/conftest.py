@@ -34,6 +34,23 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 
+def _declared_timeout(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("timeout")
+    return float(mark.args[0]) if mark and mark.args else 0.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files whose tests declare the longest pytest-timeout (the golden check, the isolation
+    paths, the hub, the pipeline, the red team) run first, each file's tests in their order:
+    with ``-n 2 --dist loadfile --no-loadscope-reorder`` a long file that started last
+    would keep one worker busy alone at the end."""
+    longest: dict[str, float] = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        longest[path] = max(longest.get(path, 0.0), _declared_timeout(item))
+    items.sort(key=lambda item: -longest[item.nodeid.split("::")[0]])
+
+
 @dataclass(frozen=True)
 class DemoRun:
     """``python -m autograder demo`` (``make demo``) as it ran on a clean copy of this checkout."""
