@@ -64,9 +64,12 @@ $(LAB_SETTINGS): lab-settings/lrlab.json $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m autograder demo
 
+# Both cores, whole test files per worker (--dist loadfile): a notebook's nbval cells share
+# one kernel, and a file's module fixtures (a sandbox, a course copy) stay whole. Files in
+# collection order (tests/conftest.py puts the long ones first), not by their test count.
 test: venv
 	$(BIN)/python -m pytest tests course --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile --no-loadscope-reorder
 
 lab: venv
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR)

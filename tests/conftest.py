@@ -5,7 +5,13 @@ matplotlib or Jupyter) so a bare ``pytest`` run does not write into $HOME either
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +32,65 @@ import matplotlib  # noqa: E402  (after MPLCONFIGDIR is set)
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402
+
+
+def _declared_timeout(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("timeout")
+    return float(mark.args[0]) if mark and mark.args else 0.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files whose tests declare the longest pytest-timeout (the golden check, the isolation
+    paths, the hub, the pipeline, the red team) run first, each file's tests in their order:
+    with ``-n 2 --dist loadfile --no-loadscope-reorder`` a long file that started last
+    would keep one worker busy alone at the end."""
+    longest: dict[str, float] = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        longest[path] = max(longest.get(path, 0.0), _declared_timeout(item))
+    items.sort(key=lambda item: -longest[item.nodeid.split("::")[0]])
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """``python -m autograder demo`` (``make demo``) as it ran on a clean copy of this checkout."""
+
+    root: Path  # the copy after the run: read it, never change it (copy it first)
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _run_demo(root: Path) -> DemoRun:
+    """``make demo`` on a new copy at ``root``: the SQLite default, release/ regenerated."""
+    root.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "source", root / "source")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "autograder", "--course", str(root), "demo"],
+                       capture_output=True, text=True, env=env, timeout=900)
+    return DemoRun(root, r.returncode, r.stdout, r.stderr)
+
+
+@pytest.fixture(scope="session")
+def demo_class(tmp_path_factory) -> DemoRun:
+    """The sample class graded once per test session by ``make demo`` (the demo test checks
+    the run, the golden check grades the rest of its submissions on a copy of it).
+
+    Once for every pytest-xdist worker too: the first worker that needs it runs it in the
+    run's shared temp folder under a lock; the others wait for it and read the result.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above each worker's own
+    record = shared / "demo-class.json"
+    with open(shared / "demo-class.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.is_file():
+            run = _run_demo(shared / "demo-class")
+            record.write_text(json.dumps({**asdict(run), "root": str(run.root)}))
+    saved = json.loads(record.read_text())
+    return DemoRun(**{**saved, "root": Path(saved["root"])})
 
 
 @pytest.fixture()
@@ -60,8 +125,6 @@ def graded_with(monkeypatch):
 def assignment_course(where: Path, assignment: str) -> Path:
     """A course at ``where``/course holding ``assignment``'s source and a copy of the
     autograder (its hidden test cells import it), ready for nbgrader's generate_assignment."""
-    import shutil
-
     course = where / "course"
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course)

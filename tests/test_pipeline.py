@@ -508,18 +508,12 @@ def test_store_is_atomic_and_hash_tracks_content(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-def test_demo_from_a_clean_copy(tmp_path):
+def test_demo_from_a_clean_copy(demo_class):
     """``make demo`` (``python -m autograder demo``) on a copy of this checkout with the SQLite
     default and release/ regenerated: the real grader, every kind of sample submission."""
     from autograder.checks import ASSIGNMENTS
 
-    root = tmp_path / "clone"
-    root.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "source", root / "source")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "autograder", "--course", str(root), "demo"],
-                       capture_output=True, text=True, env=env, timeout=900)
+    root, r = demo_class.root, demo_class
     assert r.returncode == 0, r.stderr[-3000:]
     for assignment in ASSIGNMENTS:
         outcomes = store.read_all(root, assignment)

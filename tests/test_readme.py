@@ -46,6 +46,8 @@ def test_make_targets_run_what_the_tests_exercise() -> None:
     assert "-m autograder demo" in _recipe("demo")
     # make test -> pytest over tests/ and nbval over course/ (this very run)
     assert "pytest tests course --nbval" in _recipe("test")
+    # ... on both cores, whole files per worker: one notebook's nbval cells share a kernel
+    assert "-n 2 --dist loadfile" in _recipe("test")
     # make execute -> tools/execute_notebooks.py, tested in tests/test_course_notebooks.py
     assert "tools/execute_notebooks.py" in _recipe("execute")
     # make release -> python -m autograder release, exercised in tests/test_pipeline.py

@@ -11,7 +11,8 @@ notebook and feedback, and in this process's environment. For every submission:
 * no check scores more than the honest baseline with the same real answers;
 * no canary appears in the outcome or the autograded notebook, and every course file
   outside this student's own folders is byte-for-byte unchanged (and no file is added);
-* no process of the sandbox uid range survives;
+* no process of this run's sandbox uid block survives (other graders' blocks, say another
+  xdist worker's, are theirs);
 * a tampering flag is recorded where the attack is detectable.
 
 Answer-set fixtures are in the ``autograder.submissions`` format. Each attack's hostile code
@@ -53,7 +54,6 @@ from autograder.submissions import SAMPLES, fill, parse_answers, release_noteboo
 ROOT = Path(__file__).resolve().parents[1]
 REDTEAM = Path(__file__).resolve().parent / "redteam"
 PS1, PS2, PS3 = "ps1_schedulers", "ps2_diagnosing_curves", "ps3_tuning"
-UID_BASE = 1_500_000_000
 VICTIM = "victim"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -128,6 +128,7 @@ class Course:
         self.canary = canary
         self.baseline: dict[str, dict[str, float]] = {}
         self._trusted: dict = {}
+        self.sandbox_uids: range | None = None  # the uid block the grader's sandbox locked
 
     def trusted(self, assignment: str):
         """The frozen trusted assignment, built once as the grading coordinator does."""
@@ -249,6 +250,7 @@ def grader(course):
     limits = Limits(wall_seconds=60, call_seconds=8, memory_bytes=1 << 30, cpu_seconds=60, max_processes=32,
                     file_bytes=8 << 20, disk_bytes=32 << 20, output_bytes=1 << 20)
     with Grader(limits, cell_timeout=20, total_timeout=120) as g:
+        course.sandbox_uids = g.sandbox(str(course.root)).uids
         yield g
 
 
@@ -257,7 +259,10 @@ def snapshot(course, grader):
     return course.snapshot()
 
 
-def _sandbox_processes() -> list[int]:
+def _sandbox_processes(uids: range | None) -> list[int]:
+    """The live processes running as a uid of ``uids`` (a sandbox's locked block)."""
+    if uids is None:
+        return []
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -267,7 +272,7 @@ def _sandbox_processes() -> list[int]:
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("Uid:") and int(line.split()[1]) >= UID_BASE:
+            if line.startswith("Uid:") and int(line.split()[1]) in uids:
                 pids.append(int(entry))
     return pids
 
@@ -307,13 +312,28 @@ def assert_contained(course, snapshot, outcome, assignment, student, *, base=Non
     for gid in zero:
         assert checks[gid].score == 0, f"{gid} scored {checks[gid].score}"
     assert course.snapshot() == snapshot, "a course file outside the student's folder changed"
-    leftovers = _sandbox_processes()
+    leftovers = _sandbox_processes(course.sandbox_uids)
     deadline = time.monotonic() + 5
     while leftovers and time.monotonic() < deadline:
         time.sleep(0.1)
-        leftovers = _sandbox_processes()
+        leftovers = _sandbox_processes(course.sandbox_uids)
     assert leftovers == [], f"sandbox processes survived: {leftovers}"
     assert len(text) < 200_000
+
+
+def test_the_leftover_check_sees_a_live_child_of_this_run_only(grader, course):
+    """The check in :func:`assert_contained` can fail: a live child of this run's sandbox runs
+    as a uid of its locked block and is seen; once closed, it is gone."""
+    sandbox = grader.sandbox(str(course.root))
+    if sandbox.uids is None:
+        pytest.skip(f"no sandbox uid block (not root, or none free): {sandbox.isolation.details}")
+    with sandbox.worker([("probe", "x = 1")]) as child:
+        assert sandbox.uids == course.sandbox_uids and child.uid in sandbox.uids
+        assert _sandbox_processes(sandbox.uids), "a live sandbox child was not seen"
+    deadline = time.monotonic() + 5
+    while _sandbox_processes(sandbox.uids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _sandbox_processes(sandbox.uids) == []
 
 
 def total_points(assignment) -> float:

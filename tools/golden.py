@@ -76,20 +76,22 @@ def _submissions(root: Path, assignment: str) -> dict[str, bytes | dict[str, byt
     return plan
 
 
-def _normalize(value: Any, root: Path) -> Any:
-    """Course paths replaced by a token and text after a path into this checkout cut off, recursively."""
+def _normalize(value: Any, roots: tuple[Path, ...]) -> Any:
+    """Course paths (of every folder the course was graded in) replaced by a token and text
+    after a path into this checkout cut off, recursively."""
     if isinstance(value, str):
-        value = value.replace(str(root), COURSE_TOKEN)
+        for root in roots:
+            value = value.replace(str(root), COURSE_TOKEN)
         cut = value.find(str(ROOT))
         return value if cut < 0 else value[:cut] + REPO_TOKEN
     if isinstance(value, list):
-        return [_normalize(v, root) for v in value]
+        return [_normalize(v, roots) for v in value]
     if isinstance(value, dict):
-        return {k: _normalize(v, root) for k, v in value.items()}
+        return {k: _normalize(v, roots) for k, v in value.items()}
     return value
 
 
-def _outcome_record(outcome: Any, root: Path) -> dict[str, Any]:
+def _outcome_record(outcome: Any, roots: tuple[Path, ...]) -> dict[str, Any]:
     """What the grader decided, without timings, paths, timestamps, hashes or the isolation
     level (a property of the machine, not of the submission)."""
     record = {
@@ -103,7 +105,7 @@ def _outcome_record(outcome: Any, root: Path) -> dict[str, Any]:
         ],
         "flags": outcome.flags,
     }
-    return _normalize(record, root)
+    return _normalize(record, roots)
 
 
 def _gradebook_scores(course: Any, assignment: str) -> dict[str, dict[str, Any]]:
@@ -120,10 +122,14 @@ def _gradebook_scores(course: Any, assignment: str) -> dict[str, dict[str, Any]]
     return out
 
 
-def course_copy(root: Path) -> Any:
-    """A new course at ``root`` with this checkout's nbgrader config, source/ and release/."""
+def course_copy(root: Path, graded: Path | None = None) -> Any:
+    """A new course at ``root`` with this checkout's nbgrader config, source/ and release/;
+    or, with ``graded``, a copy of that course as it is (its records and gradebook included)."""
     from autograder.course import Course
 
+    if graded is not None:
+        shutil.copytree(graded, root, symlinks=True)
+        return Course(root)
     root.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", root)
     for folder in ("source", "release"):
@@ -131,17 +137,24 @@ def course_copy(root: Path) -> Any:
     return Course(root)
 
 
-def capture(workers: int = 2, log: Any = None, only: list[str] | None = None) -> dict[str, Any]:
+def capture(workers: int = 2, log: Any = None, only: list[str] | None = None,
+            graded: Path | None = None) -> dict[str, Any]:
     """Grade everything (or the assignments ``only`` names) on a temporary course copy; the
-    normalized results by assignment."""
+    normalized results by assignment.
+
+    ``graded``: a course where ``python -m autograder demo`` already graded the demo class
+    (the tests share one such run): the copy starts from it, and the grader's resume grades
+    only the submissions that are not already current there.
+    """
     from autograder import demo, grade, store
     from autograder.checks import ASSIGNMENTS
 
     log = log or (lambda msg: print(msg, file=sys.stderr))
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="lrlab-golden-") as tmp:
-        course = course_copy(Path(tmp) / "course")
+        course = course_copy(Path(tmp) / "course", graded)
         root = course.root
+        roots = (root,) if graded is None else (root, graded)
         for assignment in only or ASSIGNMENTS:
             plan = _submissions(root, assignment)
             for student, content in plan.items():
@@ -150,7 +163,7 @@ def capture(workers: int = 2, log: Any = None, only: list[str] | None = None) ->
             grade.run(course, assignment, workers=workers, execute=True, progress=False, log=log)
             outcomes = store.read_all(root, assignment)
             result[assignment] = {
-                "outcomes": {s: _outcome_record(o, root) for s, o in sorted(outcomes.items())},
+                "outcomes": {s: _outcome_record(o, roots) for s, o in sorted(outcomes.items())},
                 "gradebook": _gradebook_scores(course, assignment),
             }
     return result

@@ -388,9 +388,11 @@ class Sandbox:
         self._tmp: str | None = tempfile.mkdtemp(prefix="lrlab-sandbox-")
         os.chmod(self._tmp, 0o700)
         hidden = {self.course_root, REPO_ROOT, *(Path(h).resolve() for h in hide)}
-        uid_block, self._uid_lock, uid_error = _lock_uid_block()
+        uids, self._uid_lock, uid_error = _lock_uid_block()
+        #: The uids this sandbox's children may run as (its locked block); None without one.
+        self.uids: range | None = uids
         config = {
-            "uid_block": uid_block,
+            "uid_block": None if uids is None else uids.start,
             "uid_block_error": uid_error,
             "limits": asdict(limits),
             "hide": sorted(str(h) for h in hidden),
@@ -440,6 +442,7 @@ class Sandbox:
         self._isolation = None
         self._start_timeout = timeout
         self._tmp = self._proc = self._door = self.server_pid = self._uid_lock = None
+        self.uids = None  # the warm parent's block is its owner's to know
         self._ctrl = conn
         try:
             conn.send(json.dumps({"op": "hello"}).encode())
@@ -604,7 +607,7 @@ class SandboxDoor:
         return Sandbox._attached(ours, self.limits, self.course_root, timeout)
 
 
-def _lock_uid_block() -> tuple[int | None, int | None, str]:
+def _lock_uid_block() -> tuple[range | None, int | None, str]:
     """As root: a block of uids for the children that no other grading process of this
     machine holds, and the descriptor holding it; else (None, None, why not)."""
     if os.geteuid() != 0:
@@ -615,7 +618,7 @@ def _lock_uid_block() -> tuple[int | None, int | None, str]:
         first, fd = _uids.acquire(_server.UID_BASE, _server.UIDS_PER_SERVER, _server.UID_BLOCKS)
     except (OSError, _uids.NoFreeBlock) as exc:
         return None, None, str(exc)[:200]
-    return first, fd, ""
+    return range(first, first + _server.UIDS_PER_SERVER), fd, ""
 
 
 def _death_reason(status: dict[str, Any] | None) -> Reason:
