@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from lrlab.plots import clip_to_top, display_figure, draw_run, epoch_axis, log_scale, loss_limits, new_axes, rate_colors
+from lrlab.plots import display_figure, divergence_line, draw_run, drawn_values, epoch_axis, log_scale, loss_limits, new_axes, rate_colors
 from lrlab.report import format_loss
 from lrlab.train import History
 
@@ -31,10 +31,11 @@ def explorer_figure(runs: Mapping[float, History], lr: float, logy: bool = True,
     low, top = ylim if ylim is not None else loss_limits(list(runs.values()), logy)
     for other, h in runs.items():
         if other != lr:
-            shown, _ = clip_to_top(h.train_loss, h.divergence_limit, top)
+            shown, _ = drawn_values(h.train_loss, top)
             ax.plot(range(1, len(shown) + 1), shown, "-", color=mapping.to_rgba(other), alpha=0.35, linewidth=1)
     color = to_hex(mapping.to_rgba(lr))
     draw_run(ax, f"lr={lr:g}", runs[lr], top, color, "o", f"lr={lr:g} ")
+    divergence_line(ax, low, top)
     if logy:
         log_scale(ax)
     ax.set_ylim(low, top)
@@ -51,7 +52,7 @@ def describe(runs: Mapping[float, History], lr: float) -> str:
     """A one-sentence description of :func:`explorer_figure` for readers who cannot see it."""
     h = runs[lr]
     if h.diverged:
-        what = f"diverged in epoch {h.diverged_epoch}, drawn up to the top edge"
+        what = f"diverged in epoch {h.diverged_epoch}"
     else:
         what = f"ends at training loss {format_loss(h.train_loss[-1])} and validation loss {format_loss(h.val_loss[-1])}"
     return (f"Loss curves of learning rate {lr:g}, which {what}, over the faint training curves "

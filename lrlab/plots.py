@@ -7,8 +7,10 @@ Every lecture gets the same conventions from here:
   per curve on schedule plots; training solid, validation dashed;
 * a sweep over a learning rate uses a sequential colormap (viridis) with a colour bar;
 * integer epoch ticks;
-* a run that diverged is drawn up to the top edge of the axes, where a ▲ and a label say
-  when it left; the axes never stretch to fit its chaotic values;
+* a curve that leaves the top of the axes is cut there and drawn again where it comes back;
+  a ▲ and a label on the top edge say when it left, and whether it diverged (a loss above
+  :data:`~lrlab.train.DIVERGENCE_LOSS` or not finite); the axes never stretch to fit a
+  diverged value, and axes that reach :data:`~lrlab.train.DIVERGENCE_LOSS` show it as a line;
 * optional fixed y-limits, so a curve that barely moves also looks like it barely moves;
 * :func:`show` displays a figure together with a one-sentence description that a screen
   reader can read (it is also the figure's plain-text output, which nbval compares).
@@ -29,7 +31,7 @@ from matplotlib.colors import Colormap, ListedColormap, LogNorm, to_hex
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
 
-from lrlab.train import History
+from lrlab.train import DIVERGENCE_LOSS, History, is_diverged_loss
 
 # Okabe & Ito (2008), "Color Universal Design"; yellow is left out (unreadable on white).
 OKABE_ITO: dict[str, str] = {
@@ -42,7 +44,7 @@ OKABE_ITO: dict[str, str] = {
     "black": "#000000",
 }
 _COLORS = tuple(OKABE_ITO.values())
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "p")
 _LINESTYLES: tuple[str | tuple[int, tuple[int, ...]], ...] = (
     "-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 3)),
 )
@@ -141,17 +143,12 @@ def log_scale(ax: Axes, axis: str = "y") -> None:
     target.set_minor_formatter(NullFormatter())
 
 
-def _finite_below(values: Sequence[float], limit: float) -> list[float]:
-    return [v for v in values if math.isfinite(v) and v <= limit]
-
-
 def loss_limits(histories: Sequence[History], logy: bool) -> tuple[float, float]:
-    """Y-limits that show every value of every run that has not diverged (values past a
-    run's :attr:`~lrlab.History.divergence_limit` do not stretch the axes)."""
+    """Y-limits that show every loss of every run that does not count as diverged (values
+    above :data:`~lrlab.train.DIVERGENCE_LOSS` or not finite do not stretch the axes)."""
     shown: list[float] = []
     for h in histories:
-        limit = h.divergence_limit
-        shown += _finite_below(h.train_loss + h.val_loss, limit)
+        shown += [v for v in h.train_loss + h.val_loss if not is_diverged_loss(v)]
         if math.isfinite(h.initial_train_loss):
             shown.append(h.initial_train_loss)
     if not shown:
@@ -164,15 +161,33 @@ def loss_limits(histories: Sequence[History], logy: bool) -> tuple[float, float]
     return min(0.0, low - pad), high + pad
 
 
-def clip_to_top(values: Sequence[float], limit: float, top: float) -> tuple[list[float], int | None]:
-    """The values with everything past ``limit`` (or ``top``, or non-finite) drawn at ``top``;
-    the curve stops at the first such epoch, which is returned (1-based; None if none)."""
+def drawn_values(values: Sequence[float], top: float) -> tuple[list[float], int | None]:
+    """What to draw of a curve on axes whose top is ``top`` (> 0), and the first epoch
+    (1-based) at which it leaves them (None if it never does).
+
+    Finite values are drawn as they are: the axes cut a curve that rises past the top and
+    show it again where it comes back down. The first non-finite value ends the curve with
+    a point far above the top, so its last segment leaves through the top edge.
+    """
     shown: list[float] = []
+    left: int | None = None
     for epoch, v in enumerate(values, start=1):
-        if not math.isfinite(v) or v > limit or v > top:
-            return shown + [top], epoch
+        if not math.isfinite(v):
+            return shown + [10.0 * top], left or epoch
+        if v > top and left is None:
+            left = epoch
         shown.append(v)
-    return shown, None
+    return shown, left
+
+
+def divergence_line(ax: Axes, low: float, top: float) -> None:
+    """A dotted line at :data:`~lrlab.train.DIVERGENCE_LOSS` when the y-axis reaches it: a
+    loss above it counts as diverged (the problem sets' rule), even if the run comes back."""
+    if low < DIVERGENCE_LOSS < top:
+        ax.axhline(DIVERGENCE_LOSS, color="black", linestyle=":", linewidth=1)
+        ax.annotate(f"{DIVERGENCE_LOSS:g}: above it a run has diverged", (1.0, DIVERGENCE_LOSS),
+                    xycoords=("axes fraction", "data"), xytext=(-4, 3), textcoords="offset points",
+                    ha="right", va="bottom", fontsize="small")
 
 
 def _mark_left_axes(ax: Axes, epoch: int, top: float, color: str, text: str, slot: int) -> None:
@@ -186,16 +201,15 @@ def _mark_left_axes(ax: Axes, epoch: int, top: float, color: str, text: str, slo
 
 def draw_run(ax: Axes, name: str, h: History, top: float, color: str, marker: str,
              label_prefix: str, slot: int = 0) -> bool:
-    """Training (solid) and validation (dashed) loss of one run, clipped at ``top``.
+    """Training (solid) and validation (dashed) loss of one run on axes whose top is ``top``.
 
-    Returns True when the run left the axes (diverged or rose past ``top``); it is then
-    marked with a ▲ and a label at the top edge.
+    Returns True when the run left the axes (rose past ``top`` or stopped on a non-finite
+    loss); a ▲ and a label on the top edge then say when, and whether it diverged.
     """
-    limit = h.divergence_limit
     left: list[int] = []
     for values, linestyle, what in ((h.train_loss, TRAINING_STYLE, "training"),
                                     (h.val_loss, VALIDATION_STYLE, "validation")):
-        shown, edge = clip_to_top(values, limit, top)
+        shown, edge = drawn_values(values, top)
         ax.plot(range(1, len(shown) + 1), shown, linestyle=linestyle, color=color, marker=marker,
                 markersize=4, markevery=max(1, len(shown) // 10), markerfacecolor=color if what == "training" else "white",
                 label=f"{label_prefix}{what}")
@@ -221,9 +235,10 @@ def plot_losses(
 ) -> Axes:
     """Training (solid) and validation (dashed) loss per epoch, one colour and marker per run.
 
-    Both curves are always drawn: a falling training loss alone can hide overfitting. A run
-    that diverged is drawn up to the top edge, where a ▲ and a label give the epoch. ``ylim``
-    fixes the y-axis (otherwise it fits every run that did not diverge); ``legend`` is
+    Both curves are always drawn: a falling training loss alone can hide overfitting. A curve
+    that leaves the top of the axes is marked there with a ▲ and a label giving the epoch
+    (see :func:`draw_run`). ``ylim`` fixes the y-axis (otherwise it fits every loss that does
+    not count as diverged); axes that reach 100 show :func:`divergence_line`. ``legend`` is
     ``"best"``, ``"below"`` or None (see :func:`place_legend`); ``colors`` overrides the
     colour of named runs (e.g. a rate's colour on a sweep's sequential scale).
     """
@@ -238,6 +253,7 @@ def plot_losses(
         color = (colors or {}).get(name, style.color)
         prefix = "" if single else f"{name} "
         slot += draw_run(ax, name, h, top, color, style.marker, prefix, slot)
+    divergence_line(ax, low, top)
     if logy:
         log_scale(ax)
     ax.set_ylim(low, top)
@@ -294,8 +310,10 @@ def plot_sweep(
 ) -> Figure:
     """A sweep over the learning rate: training loss (left) and validation loss (right) per
     epoch, one line per rate coloured on a sequential scale with a colour bar, log y-axis.
+    Each rate also has a marker of its own, named in a legend under the panels, so that
+    neighbouring rates stay apart where their colours are close.
 
-    Rates that diverged are drawn to the top edge and labelled there.
+    A curve that leaves the top of the axes is marked there with a ▲ and a label.
     """
     if not runs:
         raise ValueError("plot_sweep needs at least one run")
@@ -305,19 +323,20 @@ def plot_sweep(
     fig = axes[0].figure
     mapping = rate_colors(list(runs))
     low, top = ylim if ylim is not None else loss_limits(list(runs.values()), logy=True)
-    limits = {lr: h.divergence_limit for lr, h in runs.items()}
     for ax, what in zip(axes, ("training", "validation")):
         slot = 0
-        for lr, h in runs.items():
+        for i, (lr, h) in enumerate(runs.items()):
             values = h.train_loss if what == "training" else h.val_loss
-            shown, edge = clip_to_top(values, limits[lr], top)
+            shown, edge = drawn_values(values, top)
             color = mapping.to_rgba(lr)
             ax.plot(range(1, len(shown) + 1), shown, TRAINING_STYLE if what == "training" else VALIDATION_STYLE,
-                    color=color, linewidth=1.8)
+                    color=color, linewidth=1.8, marker=_MARKERS[i % len(_MARKERS)], markersize=5,
+                    markevery=max(1, len(shown) // 5), markerfacecolor="white", label=f"lr={lr:g}")
             if edge is not None:
                 status = f"diverged (epoch {h.diverged_epoch})" if h.diverged else f"off the axes (epoch {edge})"
                 _mark_left_axes(ax, edge, top, to_hex(color), f"lr={lr:g}: {status}", slot)
                 slot += 1
+        divergence_line(ax, low, top)
         log_scale(ax)
         ax.set_ylim(low, top)
         epoch_axis(ax, histories=list(runs.values()))
@@ -326,6 +345,8 @@ def plot_sweep(
     axes[0].set_ylabel("cross-entropy loss (log scale)")
     bar = fig.colorbar(mapping, ax=list(axes), pad=0.02)
     bar.set_label("learning rate (log scale)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 10), fontsize="small")
     if title:
         fig.suptitle(title)
     return fig

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from tabulate import tabulate
 
-from lrlab.train import History
+from lrlab.train import History, is_diverged_loss
 
 FLOAT_FORMAT = ".4f"
 
@@ -28,16 +28,16 @@ def format_number(value: float, exponent_from: float = math.inf) -> str:
     return format(value + 0.0, FLOAT_FORMAT)  # + 0.0 turns -0.0 into 0.0
 
 
-def format_loss(value: float, limit: float = math.inf) -> str:
+def format_loss(value: float) -> str:
     """A loss at 4 decimals, or how it diverged.
 
-    A non-finite loss reads ``diverged``. A loss above ``limit`` (a run's
-    :attr:`~lrlab.History.divergence_limit`) reads like ``↑ 3.2e+07``: only its order of
-    magnitude, because the further digits of a diverging run are decided by rounding.
+    A non-finite loss reads ``diverged``. A loss above :data:`~lrlab.train.DIVERGENCE_LOSS`
+    (100, the problem sets' line) reads like ``↑ 3.2e+07``: only its order of magnitude,
+    because the further digits of a diverging run are decided by rounding, not by the rate.
     """
     if not math.isfinite(value):
         return "diverged"
-    if value > limit:
+    if is_diverged_loss(value):
         return f"↑ {value:.1e}"
     return format_number(value)
 
@@ -47,10 +47,10 @@ def _fmt(value: float | int | str) -> str:
     return format_number(value) if isinstance(value, float) else str(value)
 
 
-def loss_at(values: Sequence[float], epoch: int, limit: float = math.inf) -> str:
+def loss_at(values: Sequence[float], epoch: int) -> str:
     """The formatted loss of (1-based) ``epoch`` (see :func:`format_loss`), or ``stopped``
     past the end of a run."""
-    return format_loss(values[epoch - 1], limit) if epoch <= len(values) else "stopped"
+    return format_loss(values[epoch - 1]) if epoch <= len(values) else "stopped"
 
 
 def value_at(values: Sequence[float], epoch: int) -> str:
@@ -73,10 +73,9 @@ def loss_table(history: History, epochs: Sequence[int] | None = None, accuracy: 
     stopped on a non-finite loss read ``stopped``. ``accuracy=True`` adds the validation
     accuracy of each epoch.
     """
-    limit = history.divergence_limit
     rows = []
     for e in _epochs(history, epochs):
-        row = [str(e), loss_at(history.train_loss, e, limit), loss_at(history.val_loss, e, limit)]
+        row = [str(e), loss_at(history.train_loss, e), loss_at(history.val_loss, e)]
         if accuracy:
             row.append(value_at(history.val_acc, e))
         rows.append(row)
@@ -97,7 +96,7 @@ def compare_table(histories: Mapping[str, History], epochs: Sequence[int] | None
     for e in _epochs(longest, list(wanted)):
         row = [str(e)]
         for h in histories.values():
-            row += [loss_at(h.train_loss, e, h.divergence_limit), loss_at(h.val_loss, e, h.divergence_limit)]
+            row += [loss_at(h.train_loss, e), loss_at(h.val_loss, e)]
         rows.append(row)
     return _render(rows, headers)
 
@@ -109,13 +108,12 @@ def summary_table(histories: Mapping[str, History], name: str = "Run") -> str:
     """
     rows = []
     for label, h in histories.items():
-        limit = h.divergence_limit
         rows.append(
             [
                 label,
                 str(h.epochs_run),
-                loss_at(h.train_loss, h.epochs_run, limit) if h.train_loss else "—",
-                loss_at(h.val_loss, h.epochs_run, limit) if h.val_loss else "—",
+                loss_at(h.train_loss, h.epochs_run) if h.train_loss else "—",
+                loss_at(h.val_loss, h.epochs_run) if h.val_loss else "—",
                 "—" if h.diverged else _fmt(h.best_val_loss),
                 _fmt(h.final_val_acc),
                 f"yes (epoch {h.diverged_epoch})" if h.diverged_epoch else ("yes" if h.diverged else "no"),

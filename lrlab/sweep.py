@@ -56,9 +56,8 @@ def sweep_table(
         headers.append("Band")
     rows = []
     for lr, h in runs.items():
-        limit = h.divergence_limit
-        row = [f"{lr:g}"] + [loss_at(h.train_loss, e, limit) for e in epochs]
-        row += [loss_at(h.val_loss, last, limit), value_at(h.val_acc, last)]
+        row = [f"{lr:g}"] + [loss_at(h.train_loss, e) for e in epochs]
+        row += [loss_at(h.val_loss, last), value_at(h.val_acc, last)]
         if bands is not None:
             row.append(bands[lr])
         rows.append(row)
@@ -106,6 +105,15 @@ def _draw_spread(ax: Axes, label: str, runs: Mapping[float, Sequence[History]],
                 label=f"{label}, mean (min–max)")
 
 
+def _draw_seeds(ax: Axes, runs: Mapping[float, Sequence[History]],
+                measure: Callable[[Sequence[History]], Spread], style: Style) -> None:
+    """``measure`` of every single seed as a small hollow marker, also at rates where another
+    seed diverged (a seed that diverged has no value), so one outlying seed shows as one."""
+    points = [(lr, v) for lr in sorted(runs) for v in measure(runs[lr]).values if math.isfinite(v)]
+    ax.plot([lr for lr, _ in points], [v for _, v in points], linestyle="none", marker=style.marker, markersize=5,
+            markerfacecolor="none", markeredgecolor=style.color, zorder=4)
+
+
 def _mark_diverged(ax: Axes, runs: Mapping[float, Sequence[History]], top: float, color: str,
                    prefix: str, slot: int) -> int:
     """A ▲ on the top edge for every rate where a seed diverged, labelled with how many;
@@ -146,17 +154,22 @@ def plot_final_losses(
     ylim: tuple[float, float] | None = None,
 ) -> Axes:
     """Final training, final validation and best-epoch validation loss against the rate,
-    log–log: the mean over seeds with a bar from the lowest to the highest seed.
+    log–log: the mean over seeds with a bar from the lowest to the highest seed, and every
+    seed as a small hollow marker.
 
-    A rate where any seed diverged has no mean: a ▲ at the top edge says in how many seeds
-    it diverged.
+    A rate where any seed diverged has no mean (its other seeds still show as markers): a ▲
+    at the top edge says in how many seeds it diverged.
     """
     if ax is None:
         _, ax = new_axes()
     low, top = _limits([v for lr in runs for _, m, _, _ in _SERIES for v in m(runs[lr]).values], ylim)
     colors = list(OKABE_ITO.values())
     for i, (label, measure, linestyle, marker) in enumerate(_SERIES):
-        _draw_spread(ax, label, runs, measure, Style(colors[i], marker, linestyle))
+        style = Style(colors[i], marker, linestyle)
+        _draw_spread(ax, label, runs, measure, style)
+        _draw_seeds(ax, runs, measure, style)
+    ax.plot([], [], linestyle="none", marker="o", markerfacecolor="none", markeredgecolor="black",
+            label="hollow markers: the single seeds")
     _mark_diverged(ax, runs, top, OKABE_ITO["vermillion"], "", 0)
     _rate_axes(ax, low, top, "cross-entropy loss (log scale)", title)
     return ax

@@ -24,7 +24,8 @@ from lrlab import (
 )
 from lrlab.plots import plot_losses, plot_schedules
 from lrlab.quadratic import bowl_loss
-from lrlab.train import History, make_optimizer, train
+from lrlab.report import format_loss
+from lrlab.train import DIVERGENCE_LOSS, History, is_diverged_loss, make_optimizer, train
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -206,20 +207,34 @@ def test_compare_and_summary_tables() -> None:
 
 
 def _diverging() -> History:
-    """Starts at ln 10, passes 100 × that in epoch 3 (finite), then stays huge."""
-    return History(train_loss=[2.0, 150.0, 3.1234567e7, 9.87e9], val_loss=[2.1, 160.0, 2.2e7, 5e9],
+    """Passes 100 (the problem sets' line) in epoch 3 with its validation loss, then stays huge."""
+    return History(train_loss=[2.0, 99.5, 3.1234567e7, 9.87e9], val_loss=[2.1, 100.0, 100.0001, 5e9],
                    val_acc=[0.3, 0.2, 0.86, 0.85], initial_train_loss=2.302585, epochs_planned=4)
 
 
 def test_a_diverging_loss_prints_its_magnitude_not_its_chaotic_digits() -> None:
     h = _diverging()
-    assert h.divergence_limit == pytest.approx(230.2585)
+    assert DIVERGENCE_LOSS == 100.0  # the same line as problem set 2's DIVERGE_LOSS
     assert h.diverged_epoch == 3 and h.diverged and not h.stopped_nonfinite
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in loss_table(h).splitlines()[2:]]
-    assert rows[1] == ["2", "150.0000", "160.0000"]  # below the limit: the usual 4 decimals
-    assert rows[2] == ["3", "↑ 3.1e+07", "↑ 2.2e+07"]
+    assert rows[1] == ["2", "99.5000", "100.0000"]  # at or below 100: the usual 4 decimals
+    assert rows[2] == ["3", "↑ 3.1e+07", "↑ 1.0e+02"]
     assert rows[3] == ["4", "↑ 9.9e+09", "↑ 5.0e+09"]
     assert not any(re.search(r"\d{5,}\.\d", cell) for row in rows for cell in row)
+    assert [format_loss(v) for v in (math.inf, -math.inf, math.nan, -3.0)] == ["diverged"] * 3 + ["-3.0000"]
+
+
+def test_the_line_is_absolute_whatever_the_loss_at_initialisation() -> None:
+    """A 2-class run starts near ln 2 and a 10-class run near ln 10: both diverge above 100."""
+    for start in (0.6931, 2.3026, math.nan):  # nan: the start was not measured
+        assert not History(train_loss=[1.0, 99.0], val_loss=[1.0, 100.0], initial_train_loss=start).diverged
+        assert History(train_loss=[1.0, 99.0], val_loss=[1.0, 100.5], initial_train_loss=start).diverged_epoch == 2
+    assert not any(is_diverged_loss(v) for v in (0.0, 2.3, 100.0)) and all(is_diverged_loss(v) for v in (100.01, math.nan))
+
+
+def test_a_run_that_passed_100_and_came_back_still_diverged() -> None:
+    back = History(train_loss=[2.0, 3.0, 0.5], val_loss=[2.0, 194.8, 0.9], initial_train_loss=2.3)
+    assert back.diverged and back.diverged_epoch == 2 and math.isnan(back.best_val_loss)
 
 
 def test_a_diverged_run_reports_no_best_validation_loss() -> None:
@@ -230,8 +245,6 @@ def test_a_diverged_run_reports_no_best_validation_loss() -> None:
     assert cells == ["lr=2.5", "4", "↑ 9.9e+09", "↑ 5.0e+09", "—", "0.8500", "yes (epoch 3)"]
     fine = History(train_loss=[2.0, 1.0], val_loss=[2.1, 1.2], initial_train_loss=2.3)
     assert fine.best_val_loss == 1.2 and not fine.diverged and fine.diverged_epoch is None
-    unmeasured = History(train_loss=[1e9], val_loss=[1e9])  # no initial loss: no limit to pass
-    assert unmeasured.divergence_limit == math.inf and not unmeasured.diverged
     with pytest.raises(ValueError):
         compare_table({})
 

@@ -10,7 +10,8 @@ from matplotlib.colors import to_hex
 from lrlab.plots import (
     OKABE_ITO,
     RATE_CMAP,
-    clip_to_top,
+    DIVERGED_MARKER,
+    drawn_values,
     loss_limits,
     plot_accuracy,
     plot_losses,
@@ -28,7 +29,7 @@ def _good() -> History:
 
 
 def _diverging() -> History:
-    """Passes 100 × its start (230) in epoch 3 and stops on a non-finite loss in epoch 4."""
+    """Passes 100 in epoch 3 and stops on a non-finite loss in epoch 4."""
     return History(train_loss=[2.0, 50.0, 9e4, math.inf], val_loss=[2.2, 60.0, 1e6, math.nan],
                    val_acc=[0.2, 0.1, 0.1, 0.1], initial_train_loss=2.3, epochs_planned=8, stopped_nonfinite=True)
 
@@ -50,16 +51,37 @@ def test_epoch_ticks_are_integers() -> None:
     assert ticks and all(float(t).is_integer() for t in ticks)
 
 
-def test_a_diverged_run_is_drawn_to_the_top_edge_with_a_marker_and_a_label() -> None:
+def _edge_markers(ax) -> list:
+    return [line for line in ax.get_lines() if line.get_marker() == DIVERGED_MARKER and line.get_markersize() == 10]
+
+
+def test_a_diverged_run_leaves_through_the_top_edge_with_a_marker_and_a_label() -> None:
     ax = plot_losses({"good": _good(), "lr=9": _diverging()}, logy=True)
     low, top = ax.get_ylim()
     assert top < 1e3  # the chaotic values did not stretch the axes
     lines = {line.get_label(): line for line in ax.get_lines()}
-    train = lines["lr=9 training"].get_ydata()
-    assert max(train) == pytest.approx(top) and len(train) == 3  # drawn up to the edge, where it left
-    markers = [line for line in ax.get_lines() if line.get_marker() == "^" and line.get_markersize() == 10]
-    assert len(markers) == 1 and markers[0].get_ydata()[0] == pytest.approx(top)
+    train = list(lines["lr=9 training"].get_ydata())
+    assert train == [2.0, 50.0, 9e4, 10 * top]  # as they are; the non-finite epoch 4 ends it above the top
+    markers = _edge_markers(ax)
+    assert len(markers) == 1 and list(markers[0].get_xdata()) == [3] and markers[0].get_ydata()[0] == pytest.approx(top)
     assert _texts(ax) == ["lr=9: diverged (epoch 3)"]
+
+
+def test_a_run_that_leaves_the_axes_and_comes_back_is_drawn_again() -> None:
+    back = History(train_loss=[2.0, 40.0, 0.5, 0.4], val_loss=[2.1, 194.8, 1.0, 0.9], initial_train_loss=2.3)
+    ax = plot_losses({"back": back}, logy=True, ylim=(0.1, 30.0))
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["back validation"].get_ydata()) == [2.1, 194.8, 1.0, 0.9]  # cut by the axes, not dropped
+    assert [list(m.get_xdata()) for m in _edge_markers(ax)] == [[2]]
+    assert _texts(ax) == ["back: diverged (epoch 2)"]  # it passed 100: diverged, even though it came back
+
+
+def test_axes_that_reach_100_show_the_divergence_line() -> None:
+    high = plot_losses({"good": _good()}, logy=True, ylim=(0.1, 300.0))
+    assert [list(line.get_ydata()) for line in high.get_lines() if line.get_linestyle() == ":"] == [[100.0, 100.0]]
+    assert "100: above it a run has diverged" in _texts(high)
+    low = plot_losses({"good": _good()}, logy=True, ylim=(0.1, 30.0))
+    assert not [line for line in low.get_lines() if line.get_linestyle() == ":"] and not _texts(low)
 
 
 def test_fixed_y_limits_are_kept_and_values_above_them_are_marked() -> None:
@@ -68,12 +90,13 @@ def test_fixed_y_limits_are_kept_and_values_above_them_are_marked() -> None:
     assert _texts(ax) == ["good: off the axes (epoch 1)"]  # 2.0 > 1.0: not diverged, but not shown either
 
 
-def test_limits_ignore_diverged_values_and_clip_stops_at_the_edge() -> None:
+def test_limits_ignore_diverged_values_and_curves_keep_their_values() -> None:
     low, top = loss_limits([_good(), _diverging()], logy=True)
     assert top < 100.0 and low > 0
-    shown, edge = clip_to_top([1.0, 5.0, 2.0], limit=math.inf, top=3.0)
-    assert shown == [1.0, 3.0] and edge == 2
-    assert clip_to_top([1.0, 2.0], limit=math.inf, top=3.0) == ([1.0, 2.0], None)
+    assert drawn_values([1.0, 5.0, 2.0], top=3.0) == ([1.0, 5.0, 2.0], 2)
+    assert drawn_values([1.0, 2.0], top=3.0) == ([1.0, 2.0], None)
+    assert drawn_values([1.0, 5.0, math.nan, 1.0], top=3.0) == ([1.0, 5.0, 30.0], 2)  # stops at the first nan
+    assert drawn_values([1.0, math.inf], top=3.0) == ([1.0, 30.0], 2)
 
 
 def test_palette_is_okabe_ito_without_grey_and_styles_never_share_a_colour_in_a_figure() -> None:
@@ -97,15 +120,18 @@ def test_validation_is_dashed_and_training_solid() -> None:
     assert styles == {"a training": "-", "a validation": "--"}
 
 
-def test_sweep_figure_has_a_sequential_colour_bar_and_marks_the_diverged_rate() -> None:
+def test_sweep_figure_has_a_sequential_colour_bar_a_marker_per_rate_and_marks_the_diverged_rate() -> None:
     fig = plot_sweep({0.1: _good(), 0.3: _good(), 9.0: _diverging()})
     bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert len(bars) == 1 and "learning rate" in bars[0].get_ylabel()
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     assert len(panels) == 2
     assert all(_texts(ax) == ["lr=9: diverged (epoch 3)"] for ax in panels)
-    colors = [line.get_color() for line in panels[0].get_lines() if line.get_marker() != "^"]
-    assert tuple(colors[0]) == tuple(RATE_CMAP(0.0)) and colors[0] != colors[1]
+    curves = [line for line in panels[0].get_lines() if line.get_label().startswith("lr=")]
+    assert [line.get_label() for line in curves] == ["lr=0.1", "lr=0.3", "lr=9"]
+    assert tuple(curves[0].get_color()) == tuple(RATE_CMAP(0.0)) and curves[0].get_color() != curves[1].get_color()
+    assert len({line.get_marker() for line in curves}) == 3  # neighbours with close colours stay apart
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["lr=0.1", "lr=0.3", "lr=9"]
 
 
 def test_schedules_differ_in_line_style_and_accuracy_has_a_fixed_axis() -> None:

@@ -53,6 +53,11 @@ def test_diverged_runs_read_stopped_and_plot_at_the_top() -> None:
     assert [t.get_text() for t in ax.texts] == ["lr=1: diverged in 1 of 2 seeds"]
     bars = [c for c in ax.containers]
     assert len(bars) == 3  # training, validation, best-epoch validation
+    # every seed is a hollow marker, also the seed that did not diverge at rate 1 (which has no mean)
+    seeds = [line for line in ax.get_lines() if line.get_linestyle() == "None" and line.get_markerfacecolor() == "none"
+             and len(line.get_xdata())]
+    assert [list(zip(line.get_xdata(), line.get_ydata())) for line in seeds][0] == [(0.1, 0.5), (0.1, 0.4), (1.0, 0.5)]
+    assert "hollow markers: the single seeds" in [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close("all")
 
 
