@@ -185,9 +185,9 @@ def divergence_line(ax: Axes, low: float, top: float) -> None:
     loss above it counts as diverged (the problem sets' rule), even if the run comes back."""
     if low < DIVERGENCE_LOSS < top:
         ax.axhline(DIVERGENCE_LOSS, color="black", linestyle=":", linewidth=1)
-        ax.annotate(f"{DIVERGENCE_LOSS:g}: above it a run has diverged", (1.0, DIVERGENCE_LOSS),
-                    xycoords=("axes fraction", "data"), xytext=(-4, 3), textcoords="offset points",
-                    ha="right", va="bottom", fontsize="small")
+        ax.annotate(f"loss {DIVERGENCE_LOSS:g}: diverged above", (1.0, DIVERGENCE_LOSS),
+                    xycoords=("axes fraction", "data"), xytext=(-4, -3), textcoords="offset points",
+                    ha="right", va="top", fontsize="small")
 
 
 def _mark_left_axes(ax: Axes, epoch: int, top: float, color: str, text: str, slot: int) -> None:
@@ -197,6 +197,16 @@ def _mark_left_axes(ax: Axes, epoch: int, top: float, color: str, text: str, slo
     ax.annotate(text, (epoch, top), xytext=(6, -12 - 13 * slot), textcoords="offset points",
                 fontsize="small", color="black", va="top",
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": color, "alpha": 0.9})
+
+
+def why_it_left(h: History, epoch: int) -> str:
+    """What the label of a ▲ at ``epoch`` says: the run diverged there, or it left the axes
+    (rose past their top, or stopped being finite), and when it diverged if that differs."""
+    if h.diverged and h.diverged_epoch == epoch:
+        return f"diverged (epoch {epoch})"
+    at_epoch = [c[epoch - 1] for c in (h.train_loss, h.val_loss) if len(c) >= epoch]
+    what = "not finite" if any(not math.isfinite(v) for v in at_epoch) else "off the axes"
+    return f"{what} (epoch {epoch})" + (f"; diverged in epoch {h.diverged_epoch}" if h.diverged else "")
 
 
 def draw_run(ax: Axes, name: str, h: History, top: float, color: str, marker: str,
@@ -218,8 +228,7 @@ def draw_run(ax: Axes, name: str, h: History, top: float, color: str, marker: st
     if not left:
         return False
     epoch = min(left)
-    what = f"diverged (epoch {h.diverged_epoch})" if h.diverged else f"off the axes (epoch {epoch})"
-    _mark_left_axes(ax, epoch, top, color, f"{name}: {what}", slot)
+    _mark_left_axes(ax, epoch, top, color, f"{name}: {why_it_left(h, epoch)}", slot)
     return True
 
 
@@ -331,10 +340,9 @@ def plot_sweep(
             color = mapping.to_rgba(lr)
             ax.plot(range(1, len(shown) + 1), shown, TRAINING_STYLE if what == "training" else VALIDATION_STYLE,
                     color=color, linewidth=1.8, marker=_MARKERS[i % len(_MARKERS)], markersize=5,
-                    markevery=max(1, len(shown) // 5), markerfacecolor="white", label=f"lr={lr:g}")
+                    markevery=(i % 3, 3), markerfacecolor="white", label=f"lr={lr:g}")  # staggered: no overlaps
             if edge is not None:
-                status = f"diverged (epoch {h.diverged_epoch})" if h.diverged else f"off the axes (epoch {edge})"
-                _mark_left_axes(ax, edge, top, to_hex(color), f"lr={lr:g}: {status}", slot)
+                _mark_left_axes(ax, edge, top, to_hex(color), f"lr={lr:g}: {why_it_left(h, edge)}", slot)
                 slot += 1
         divergence_line(ax, low, top)
         log_scale(ax)

@@ -19,6 +19,7 @@ from lrlab.plots import (
     plot_sweep,
     show,
     styles_for,
+    why_it_left,
 )
 from lrlab.train import History
 
@@ -76,10 +77,19 @@ def test_a_run_that_leaves_the_axes_and_comes_back_is_drawn_again() -> None:
     assert _texts(ax) == ["back: diverged (epoch 2)"]  # it passed 100: diverged, even though it came back
 
 
+def test_the_label_says_why_a_run_left_the_axes_and_when_it_diverged() -> None:
+    blown = History(train_loss=[650.0, 1e20, math.nan], val_loss=[3e3, 1e22, math.nan], stopped_nonfinite=True)
+    assert why_it_left(blown, 1) == "diverged (epoch 1)"
+    assert why_it_left(blown, 3) == "not finite (epoch 3); diverged in epoch 1"  # e.g. on axes that reach 1e36
+    high = History(train_loss=[2.0, 50.0, 150.0], val_loss=[2.0, 40.0, 90.0])
+    assert why_it_left(high, 2) == "off the axes (epoch 2); diverged in epoch 3"
+    assert why_it_left(_good(), 1) == "off the axes (epoch 1)"
+
+
 def test_axes_that_reach_100_show_the_divergence_line() -> None:
     high = plot_losses({"good": _good()}, logy=True, ylim=(0.1, 300.0))
     assert [list(line.get_ydata()) for line in high.get_lines() if line.get_linestyle() == ":"] == [[100.0, 100.0]]
-    assert "100: above it a run has diverged" in _texts(high)
+    assert "loss 100: diverged above" in _texts(high)
     low = plot_losses({"good": _good()}, logy=True, ylim=(0.1, 30.0))
     assert not [line for line in low.get_lines() if line.get_linestyle() == ":"] and not _texts(low)
 
