@@ -98,7 +98,7 @@ def trusted_assignment():
     """``load(root, name)``: the frozen trusted assignment of a course, built as the grading
     coordinator builds it once per run."""
     from autograder.course import Course
-    from autograder.grading.assignment import load_assignment
+    from autograder.grading.trusted import load_assignment
 
     def load(root, name: str = "ps_demo"):
         return load_assignment(Course(Path(root)), name)
@@ -109,15 +109,14 @@ def trusted_assignment():
 @pytest.fixture()
 def graded_with(monkeypatch):
     """``use(checks, assignment)``: make the grader know ``assignment`` with these checks
-    (for small synthetic assignments graded with fakes)."""
-    import autograder.grading.worker
-    import autograder.scorer
+    (for small synthetic assignments graded with fakes), as if it had a folder."""
+    from autograder import assignments
 
     def use(checks: dict, assignment: str = "ps_demo") -> None:
-        monkeypatch.setattr(autograder.grading.worker, "ASSIGNMENTS", {assignment: "test"})
-        monkeypatch.setattr(autograder.grading.worker, "load_checks", lambda a: checks)
-        monkeypatch.setattr(autograder.grading.worker, "trusted_imports", lambda a: ())
-        monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: checks)
+        declared = assignments.Assignment(name=assignment, checks=tuple(checks.values()))
+        real_get, real_names = assignments.get, assignments.names
+        monkeypatch.setattr(assignments, "get", lambda name: declared if name == assignment else real_get(name))
+        monkeypatch.setattr(assignments, "names", lambda *where: (*real_names(*where), assignment))
 
     return use
 
