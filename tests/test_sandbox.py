@@ -634,7 +634,7 @@ def test_children_uids_come_from_a_locked_block(sandbox: Sandbox) -> None:
 
     with worker(sandbox, "import os\ndef uid():\n    return os.getuid()\n") as student:
         uid = student.call("uid")
-    block = (uid - POLICY.uids.base) // POLICY.uids.per_sandbox
+    block = (uid - POLICY.uids.first_uid) // POLICY.uids.uids_per_sandbox
     lock = Path(_uids._lock_dir()) / f"block-{block}"
     fd = os.open(lock, os.O_RDWR)
     try:

@@ -135,7 +135,7 @@ def rlimits(server: Server, child: ChildSetup) -> None:
     """:attr:`Policy.rlimits` (the processes limit counts this child's uid only)."""
     for limit in server.policy.rlimits:
         base = child.parent_vm if limit.above_parent else 0
-        resource.setrlimit(getattr(resource, f"RLIMIT_{limit.name}"), (base + limit.soft, base + limit.hard))
+        resource.setrlimit(getattr(resource, f"RLIMIT_{limit.resource}"), (base + limit.soft, base + limit.hard))
 
 
 def environment(server: Server, child: ChildSetup) -> None:

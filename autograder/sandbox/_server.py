@@ -98,7 +98,7 @@ class Server:
     def allocate_uid(self) -> int:
         """The next uid of this server's block that no child (alive or being swept) holds."""
         busy = self.pending_sweeps | {c["uid"] for c in self.children.values()}
-        size = self.policy.uids.per_sandbox
+        size = self.policy.uids.uids_per_sandbox
         for _ in range(size):
             uid = self.config.uid_block + self.next_uid
             self.next_uid = (self.next_uid + 1) % size

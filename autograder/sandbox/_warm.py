@@ -75,7 +75,7 @@ def namespaces(server: Server) -> None:
     # Needs CAP_SETUID and the uid block to exist here (not so in a user namespace mapping one uid).
     block = server.config.uid_block
     server.drop_uid = (server.root and block is not None and L.uid_mapped(block)
-                       and L.uid_mapped(block + server.policy.uids.per_sandbox - 1))
+                       and L.uid_mapped(block + server.policy.uids.uids_per_sandbox - 1))
     d["uid_drop"] = server.drop_uid
 
 

@@ -19,7 +19,7 @@ from autograder.sandbox.answers import SandboxedStudent
 from autograder.sandbox.connection import Connection, IsolationReport
 from autograder.sandbox.door import SandboxDoor
 from autograder.sandbox.lifecycle import Config, ServerProcess
-from autograder.sandbox.policy import Limits, build
+from autograder.sandbox.policy import Limits, Policy, build
 
 #: Modules imported by the warm parent besides numpy/matplotlib/IPython (with submodules);
 #: ``torch`` also warms the shell up with an optimizer step. Grading needs both; a test of
@@ -33,17 +33,20 @@ class Sandbox:
     ``wait=False`` returns as soon as the warm parent is started (it imports for seconds):
     the first request (or :attr:`isolation`) waits for it. ``harness``: the modules whose
     operations its children offer (default: every assignment's, :func:`autograder.harness.discover`).
+    ``policy``: the isolation to apply (default: :func:`autograder.sandbox.policy.build` of
+    ``limits``; its limits win when given).
     """
 
     def __init__(self, course_root: Path | str, limits: Limits = Limits(), *,
                  hide: tuple[Path | str, ...] = (), keep: tuple[Path | str, ...] = (),
                  preload: tuple[str, ...] = DEFAULT_PRELOAD, harness: tuple[str, ...] | None = None,
-                 start_timeout: float = 180, wait: bool = True) -> None:
+                 policy: Policy | None = None, start_timeout: float = 180, wait: bool = True) -> None:
         self.course_root = Path(course_root).resolve()
-        self.limits = limits
+        policy = policy or build(limits)
+        self.limits = policy.limits
         hidden = {self.course_root, REPO_ROOT, *(Path(h).resolve() for h in hide)}
         config = Config(
-            policy=build(limits),
+            policy=policy,
             hide=tuple(sorted(str(h) for h in hidden)),
             keep=tuple(str(Path(k).resolve()) for k in keep),
             preload=tuple(preload),

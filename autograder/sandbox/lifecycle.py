@@ -129,7 +129,7 @@ def _lock_uid_block(policy: Policy) -> tuple[range | None, int | None, str]:
 
     blocks = policy.uids
     try:
-        first, fd = _uids.acquire(blocks.base, blocks.per_sandbox, blocks.blocks)
+        first, fd = _uids.acquire(blocks.first_uid, blocks.uids_per_sandbox, blocks.sandbox_blocks)
     except (OSError, _uids.NoFreeBlock) as exc:
         return None, None, str(exc)[:200]
-    return range(first, first + blocks.per_sandbox), fd, ""
+    return range(first, first + blocks.uids_per_sandbox), fd, ""

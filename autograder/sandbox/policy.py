@@ -5,7 +5,7 @@ nsjail or bubblewrap config).
 its warm parent (:mod:`autograder.sandbox._server`), which sets itself up and every child by
 it (:mod:`autograder.sandbox._enter`: the private tmpfs sizes, the rlimits, the environment,
 the namespaces, the seccomp filter and the devices all come from here) and names the level
-it reached from its :attr:`Policy.parts` (:class:`Level`). :data:`POLICY` is the default, as
+it reached from its :attr:`Policy.level_rules` (:class:`Level`). :data:`POLICY` is the default, as
 ``python -m autograder grade --help`` prints it (:func:`describe`).
 
 Which path the warm parent takes depends on where it runs; it tries them in this order and
@@ -178,10 +178,10 @@ class Tmpfs:
 
 @dataclass(frozen=True)
 class Rlimit:
-    """A resource limit of each child (``resource.RLIMIT_<name>``). ``above_parent``: the soft
-    and hard values are added to what the warm parent already uses (its address space)."""
+    """A resource limit of each child (``resource.RLIMIT_<resource>``). ``above_parent``: the
+    soft and hard values are added to what the warm parent already uses (its address space)."""
 
-    name: str
+    resource: str
     soft: int
     hard: int
     above_parent: bool = False
@@ -189,13 +189,13 @@ class Rlimit:
 
 @dataclass(frozen=True)
 class UidBlocks:
-    """The unprivileged uids children get when the grader runs as root: blocks of
-    ``per_sandbox`` uids above ``base``, one block per live sandbox of the machine
-    (:mod:`autograder.sandbox._uids` locks them)."""
+    """The unprivileged uids children get when the grader runs as root: ``sandbox_blocks``
+    blocks of ``uids_per_sandbox`` uids from ``first_uid`` on, one block per live sandbox of
+    the machine (:mod:`autograder.sandbox._uids` locks them)."""
 
-    base: int = 1_000_000_000
-    per_sandbox: int = 1024
-    blocks: int = 3_000_000  # up to 2^32 - 2
+    first_uid: int = 1_000_000_000
+    uids_per_sandbox: int = 1024
+    sandbox_blocks: int = 3_000_000  # up to uid 2^32 - 2
 
 
 #: Threads and plots, for the warm parent and every child alike: one thread per library,
@@ -211,8 +211,8 @@ class Policy:
     """Everything the sandbox does to isolate student code, as data (see the module doc)."""
 
     limits: Limits
-    #: How each part of a level is reached, in written order.
-    parts: tuple[PartRule, ...]
+    #: How each part of a level is reached, in written order (:meth:`level`).
+    level_rules: tuple[PartRule, ...]
     #: Hidden from every child behind an empty read-only tmpfs (besides the course and repo roots).
     hidden_system_dirs: tuple[str, ...]
     #: The machine's shared temp folders: each child has private ones (a tmpfs in its mount
@@ -245,7 +245,7 @@ class Policy:
 
     def level(self, details: Mapping[str, Any]) -> Level:
         """The level the warm parent reached, from what it recorded of its set-up."""
-        return Level(frozenset(rule.part for rule in self.parts if rule.reached(details)))
+        return Level(frozenset(rule.part for rule in self.level_rules if rule.reached(details)))
 
     def to_plain(self) -> dict[str, Any]:
         """JSON-able, for the warm parent (:meth:`from_plain` reads it back)."""
@@ -255,7 +255,7 @@ class Policy:
     def from_plain(cls, data: Mapping[str, Any]) -> Policy:
         return cls(
             limits=Limits(**data["limits"]),
-            parts=tuple(PartRule(Part(r["part"]), r["meaning"], tuple(r["needs"])) for r in data["parts"]),
+            level_rules=tuple(PartRule(Part(r["part"]), r["meaning"], tuple(r["needs"])) for r in data["level_rules"]),
             hidden_system_dirs=tuple(data["hidden_system_dirs"]),
             shared_tmp_dirs=tuple(data["shared_tmp_dirs"]),
             child_tmpfs=tuple(Tmpfs(**t) for t in data["child_tmpfs"]),
@@ -278,7 +278,7 @@ def build(limits: Limits = Limits()) -> Policy:
     """The policy of a sandbox whose children get ``limits``."""
     return Policy(
         limits=limits,
-        parts=(
+        level_rules=(
             PartRule(Part.NETNS, "no network", ("network_namespace",)),
             PartRule(Part.MOUNTNS, "the course's files hidden by a mount namespace", ("mount_namespace", "hidden_paths")),
             PartRule(Part.PIDNS, "no process outside the sandbox visible or outliving it", ("pid_namespace",)),
@@ -337,12 +337,19 @@ def build(limits: Limits = Limits()) -> Policy:
 POLICY = build()
 
 
+def _amount(limit: Rlimit) -> str:
+    """An rlimit's soft value as people read it."""
+    if limit.resource in ("AS", "FSIZE") and limit.soft >= MiB:
+        return f"{limit.soft // MiB} MiB"
+    return f"{limit.soft}{' s' if limit.resource == 'CPU' else ''}"
+
+
 def describe(policy: Policy = POLICY) -> str:
     """The policy in a few plain lines, for ``python -m autograder grade --help``."""
     lim = policy.limits
-    parts = "\n".join(f"  {rule.part:<9} {rule.meaning}" for rule in policy.parts)
+    parts = "\n".join(f"  {rule.part:<9} {rule.meaning}" for rule in policy.level_rules)
     tmpfs = ", ".join(f"{t.point} {t.size_bytes // MiB} MiB" for t in policy.child_tmpfs)
-    rlimits = ", ".join(f"{r.name} {r.soft}" + (" above the warm parent" if r.above_parent else "")
+    rlimits = ", ".join(f"{r.resource} {_amount(r)}" + (" above the warm parent" if r.above_parent else "")
                         for r in policy.rlimits)
     paths = "\n".join(f"  {name:<12} {who}" for name, who in NAMESPACE_PATHS)
     return (f"isolation parts (a level is written part+part+...):\n{parts}\n"
