@@ -1,6 +1,6 @@
 """Hidden checks for ps3_tuning: find the rate, design the schedule, tune in a loop.
 
-No number the submission reports is believed. The checks ask the worker only for rates,
+No number the submission reports is believed. The checks ask the student's process only for rates,
 settings and traces as plain data, then judge them here:
 
 * ``range_test``: its trace (rates and smoothed losses) against a trusted re-run of the same
@@ -12,7 +12,7 @@ settings and traces as plain data, then judge them here:
 * ``schedule``: the trusted side TRAINS the held-out seed of the notebook's Part 2 problem with
   exactly the rates returned, capped at the step budget, and credits reaching the target;
 * ``next_trial``/``choose_lr``: the trusted side drives the loop for at most MAX_TRIALS trials
-  on held-out sweeps the worker never sees, answering each rate with that sweep's curves.
+  on held-out sweeps the student's process never sees, answering each rate with that sweep's curves.
 
 Messages say what failed and by how much, never a held-out trace, band or curve.
 """

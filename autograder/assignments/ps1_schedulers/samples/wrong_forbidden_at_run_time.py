@@ -1,6 +1,6 @@
 # variant-of: correct
 # WRONG: step_decay builds PyTorch's StepLR from a name assembled at run time, so no
-# forbidden name appears in the source; the worker's tripwire finds it while step_decay runs.
+# forbidden name appears in the source; the sandboxed child's tripwire finds it while step_decay runs.
 # Only step_decay's check is voided.
 # %% answer: step_decay_answer
 def step_decay(step, base_lr, step_size, gamma):
