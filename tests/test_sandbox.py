@@ -853,3 +853,27 @@ def _wait_until(predicate, timeout: float = 5.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.02)
+
+
+# --------------------------------------------------------------------------- nothing hidden in the warm parent
+
+
+def test_the_warm_parent_may_hold_harnesses_but_no_check() -> None:
+    """What the warm parent refuses to start with (it checks sys.modules after its imports)."""
+    from autograder.sandbox._warm import hidden_modules
+
+    harness = ("autograder.assignments.ps1_schedulers.harness",)
+    public = ["autograder", "autograder.protocol", "autograder.reasons", "autograder.harness",
+              "autograder.harness.tripwire", "autograder.sandbox._child", "autograder.assignments",
+              "autograder.assignments.ps1_schedulers", *harness, "lrlab", "torch"]
+    hidden = ["autograder.checks", "autograder.checks.base", "autograder.assignments.ps1_schedulers.checks",
+              "autograder.assignments.ps1_schedulers.assignment", "autograder.assignments.ps2_diagnosing_curves.harness",
+              "autograder.grading.scorer", "autograder.submissions"]
+    assert hidden_modules([*public, *hidden], harness) == sorted(hidden)
+
+
+def test_a_warm_parent_handed_an_assignment_instead_of_a_harness_refuses_to_start(course: Path) -> None:
+    from autograder.sandbox import SandboxBroken
+
+    with pytest.raises(SandboxBroken, match="failed to start"):
+        Sandbox(course, LIMITS, preload=(), harness=("autograder.assignments.ps2_diagnosing_curves.assignment",))
