@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +59,7 @@ class ServerProcess:
         uids, self._uid_lock, uid_error = _lock_uid_block(config.policy)
         #: The uids this sandbox's children may run as (its locked block); None without one.
         self.uids: range | None = uids
-        config = Config(**{**config.__dict__, "uid_block": None if uids is None else uids.start,
-                           "uid_block_error": uid_error})
+        config = replace(config, uid_block=None if uids is None else uids.start, uid_block_error=uid_error)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         door, door_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control: socket.socket = ours
