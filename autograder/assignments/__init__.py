@@ -127,7 +127,8 @@ class Assignment:
         return sum(check.points for check in self.checks) + sum(self.manual_points.values())
 
     def seed_for(self, student_id: str, grade_id: str) -> int:
-        """The seed of one check's randomised cases for one student (stable across processes)."""
+        """The seed of one check's randomised cases for one student (stable across processes):
+        the one place the sealed scorer and the kernel get it from."""
         digest = hashlib.sha256(f"{self.name}\0{student_id}\0{grade_id}".encode()).digest()
         return int.from_bytes(digest[:8], "big")
 
