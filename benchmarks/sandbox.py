@@ -84,7 +84,7 @@ def main() -> None:
         for _ in range(max(3, args.repeat // 2)):
             result = sandbox.execute_notebook(nb, cell_timeout=60, total_timeout=300)
             runs.append(result.seconds)
-        print(f"execute_notebook ({name}, status {result.status}): {ms(runs)}")
+        print(f"execute_notebook ({name}, {result.failure or 'ok'}): {ms(runs)}")
 
     if not args.no_kernel:
         from nbclient import NotebookClient
