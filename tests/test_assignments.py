@@ -17,6 +17,7 @@ import pytest
 from autograder import assignments
 from autograder.assignments import SAMPLE_KINDS, Assignment
 from autograder.cells import is_answer_cell, nbgrader_meta
+from autograder.grading.program import answer_sources
 from autograder.grading.scorer import score_report
 from autograder.harness import discover
 from autograder.submissions import answers, fill, release_notebook, variants
@@ -70,6 +71,14 @@ def test_every_graded_cell_is_a_check_or_a_written_answer(name: str) -> None:
     for grade_id, points in declared.manual_points.items():
         assert written[grade_id].cell_type == "markdown" and nbgrader_meta(written[grade_id])["points"] == points
     assert declared.points == sum(nbgrader_meta(c)["points"] for c in cells.values())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_correct_answer_set_is_the_source_solution(name: str) -> None:
+    markers = ("### BEGIN SOLUTION", "### END SOLUTION")
+    solution = {grade_id: "\n".join(line for line in source.split("\n") if line.strip() not in markers).strip("\n")
+                for grade_id, source in answer_sources(source(name)).items()}
+    assert answers(name, "correct") == solution
 
 
 @pytest.mark.parametrize("name", NAMES)
