@@ -121,7 +121,7 @@ class Grader:
         missing = level.missing(self.isolation.required)
         if missing:
             why = (f"grader error: the sandbox reached isolation {level}, below the required "
-                   f"{self.isolation.required} (missing {'+'.join(missing)})")
+                   f"{self.isolation.required} (missing {Level(frozenset(missing))})")
             raise GradingFailed(Reason.GRADER_ERROR, flags=(why,))
         if not self.isolation.allow_weak:
             course = self.course(root)
