@@ -27,7 +27,7 @@ if os.environ.get("LRLAB_EXCHANGE"):
 if os.environ.get("LRLAB_DB_URL"):
     c.CourseDirectory.db_url = os.environ["LRLAB_DB_URL"]
 
-# Hidden test cells import the checks from this course root (``autograder.checks``); the
+# Hidden test cells import the checks from this course root (``autograder.assignments``); the
 # kernels nbgrader starts inherit this environment. Students never have autograder/.
 _root = c.CourseDirectory.root
 if _root not in os.environ.get("PYTHONPATH", "").split(os.pathsep):

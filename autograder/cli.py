@@ -3,10 +3,11 @@
 =========  ==========================  ===============================================
 verb       module                      what it does
 =========  ==========================  ===============================================
+new        ``autograder/new.py``       scaffold an assignment (source notebook, folder)
 release    ``autograder/release.py``   regenerate release/ from source/ (+ exchange)
 collect    ``autograder/collect.py``   exchange inbound -> submitted/
-grade      ``autograder/grade.py``     parallel, resumable autograding -> outcomes + gradebook
-           (per submission: ``autograder/grading/``, steps named in ``grading/worker.py``)
+grade      ``autograder/grade/``       parallel, resumable autograding -> outcomes + gradebook
+           (per submission: ``autograder/grading/``, steps declared in ``grading/steps.py``)
 feedback   ``autograder/feedback.py``  executes notebooks not yet executed, then per-student
                                        HTML in feedback/ (no hidden tests)
 export     ``autograder/export.py``    exports/grades.csv and exports/check_scores.csv;
@@ -32,12 +33,12 @@ import os
 import sys
 from pathlib import Path
 
-from autograder import lms
+from autograder import REPO_ROOT, lms
 from autograder.course import Course, CourseError, ensure_tools_on_path
+from autograder.sandbox.policy import Part, describe
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 DESCRIPTION = ("LR Lab's instructor command line: release, collect, grade, feedback, export, report, "
-               "publish.\nRun it in the course root (the folder with nbgrader_config.py) or pass --course DIR.")
+               "publish, new.\nRun it in the course root (the folder with nbgrader_config.py) or pass --course DIR.")
 
 
 def course_root(explicit: str | None) -> Path:
@@ -47,7 +48,7 @@ def course_root(explicit: str | None) -> Path:
         return Path(os.environ["LRLAB_COURSE_ROOT"])
     if (Path.cwd() / "nbgrader_config.py").is_file():
         return Path.cwd()
-    return PACKAGE_ROOT
+    return REPO_ROOT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--course", metavar="DIR", help="course root (folder with nbgrader_config.py)")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    p = verbs.add_parser("new", help="scaffold an assignment: source notebook, folder, samples")
+    p.add_argument("name", help="the assignment id, e.g. ps4_warmup (letters, digits, underscores)")
 
     p = verbs.add_parser("release", help="regenerate release/ from source/; release to the exchange if configured")
     p.add_argument("assignment", nargs="?")
@@ -64,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("collect", help="collect submissions from the exchange into submitted/")
     p.add_argument("assignment")
 
-    p = verbs.add_parser("grade", help="autograde every submission (parallel, resumable)")
+    p = verbs.add_parser("grade", help="autograde every submission (parallel, resumable)", epilog=describe(),
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("assignment")
     p.add_argument("--students", metavar="GLOB", help="only students whose id matches, e.g. 'a*'")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: one per core, fewer for a small class)")
@@ -75,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--require-isolation", metavar="LEVEL", default="",
                    help="refuse to run student code in a sandbox lacking any of these parts, e.g. "
-                        "netns+mountns+pidns (parts: netns mountns pidns userns uid seccomp landlock memcg rlimits)")
+                        f"netns+mountns+pidns (parts: {' '.join(Part)}; below)")
     p.add_argument("--allow-weak-isolation", action="store_true",
                    help="grade even where neither a mount namespace nor Landlock hides the instructor's files "
                         "from student code and their permission bits do not either (you accept the risk)")
@@ -106,7 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def dispatch(args: argparse.Namespace) -> int:
     course = Course(course_root(args.course))
-    if args.verb == "release":
+    if args.verb == "new":
+        from autograder import new
+
+        new.run(course, args.name)
+    elif args.verb == "release":
         from autograder import release
 
         release.run(course, args.assignment, all_=args.all, exchange=not args.no_exchange)
@@ -119,10 +128,13 @@ def dispatch(args: argparse.Namespace) -> int:
 
         if args.workers is not None and args.workers < 1:
             raise CourseError("--workers must be at least 1")
-        summary = grade.run(course, args.assignment, students=args.students, workers=args.workers,
-                            dask=args.dask, execute=args.execute, force=args.force,
-                            require_isolation=args.require_isolation,
-                            allow_weak_isolation=args.allow_weak_isolation, progress=not args.no_progress)
+        try:
+            options = grade.GradeOptions.requiring(
+                args.require_isolation, args.allow_weak_isolation, students=args.students, workers=args.workers,
+                dask=args.dask, execute=args.execute, force=args.force, progress=not args.no_progress)
+        except ValueError as err:
+            raise CourseError(f"--require-isolation: {err}") from None
+        summary = grade.run(course, args.assignment, options)
         if summary.stopped:
             return 3
         print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "

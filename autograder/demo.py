@@ -1,7 +1,7 @@
 """``python -m autograder demo`` (``make demo``): the whole workflow on a small sample class.
 
 On a fresh clone with the SQLite default: regenerate ``release/`` (and the gradebook) from
-``source/``; lay out the bundled answer sets (``autograder/samples``) as a class in
+``source/``; lay out the bundled answer sets (each assignment's ``samples/``) as a class in
 ``submitted/<student>/<assignment>/`` with nbgrader-style ``timestamp.txt``; grade;
 write feedback, the CSV exports and the report; print the grade table and the paths.
 
@@ -31,6 +31,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import submissions
+from autograder.cells import is_answer_cell
 from autograder.course import Course, CourseError
 
 DEMO_TIMESTAMP = "2026-01-15 10:00:00.000000 UTC"
@@ -41,7 +42,7 @@ CRASH_PREFIX = "import os as _demo_os\n_demo_os._exit(3)\n"
 def _first_answer(assignment: str, root: Path) -> str:
     nb = submissions.release_notebook(assignment, root)
     for cell in nb.cells:
-        if submissions.is_answer_cell(cell):
+        if is_answer_cell(cell):
             return cell.metadata["nbgrader"]["grade_id"]
     raise ValueError(f"{assignment} has no answer cell")
 
@@ -58,7 +59,7 @@ def roster(assignment: str, root: Path) -> dict[str, Callable[[], bytes | dict[s
     {filename: bytes} for a submission that is not ``<assignment>.ipynb``."""
     names = submissions.variants(assignment)
     if "correct" not in names:
-        raise CourseError(f"no answer sets for {assignment} in autograder/samples/{assignment}/ yet")
+        raise CourseError(f"no answer sets for {assignment} in autograder/assignments/{assignment}/samples/ yet")
     wrong = next((n for n in names if n.startswith("wrong")), None)
 
     def nb_bytes(nb) -> bytes:
@@ -130,13 +131,12 @@ def grade_table(course: Course, assignments: list[str]) -> str:
 
 
 def run(course: Course, *, workers: int | None = None, log=print) -> int:
-    from autograder import export, feedback, grade, release, report
-    from autograder.checks import ASSIGNMENTS
+    from autograder import assignments, export, feedback, grade, release, report
 
     missing: list[str] = []
     log("== release: regenerate release/ and the gradebook from source/")
     released = [r.assignment for r in release.run(course, all_=True, exchange=False, log=log)]
-    for assignment in ASSIGNMENTS:
+    for assignment in assignments.names():
         if assignment not in released:
             missing.append(f"{assignment}: no source/{assignment}/{assignment}.ipynb yet")
 
@@ -149,7 +149,7 @@ def run(course: Course, *, workers: int | None = None, log=print) -> int:
             missing.append(f"{assignment}: {err}")
             continue
         log(f"== {assignment}: sample class in {course.coursedir.submitted_directory}/: {', '.join(students)}")
-        grade.run(course, assignment, workers=workers, students="demo_*")
+        grade.run(course, assignment, grade.GradeOptions(workers=workers, students="demo_*"))
         graded.append(assignment)
         written = feedback.run(course, assignment, students="demo_*", workers=workers, log=log)
         paths.append(f"feedback:  {os.path.relpath(written[0].parent.parent.parent, course.root)}/<student>/{assignment}/")

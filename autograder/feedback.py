@@ -18,7 +18,8 @@ notebook as executed in the sandbox, rendered with nbconvert. That execution ran
 * tracebacks that pass through instructor code (``autograder/``) or quote hidden material
   are reduced to their last line, and hidden lines are redacted from every output;
 * the finished page is searched for every line of hidden material (hidden test blocks of
-  ``source/`` and the check modules' code) and the notebook part is withheld if any is found.
+  ``source/`` and the instructor-only code, :func:`hidden_code`) and the notebook part is
+  withheld if any is found.
 """
 from __future__ import annotations
 
@@ -59,9 +60,18 @@ def distinctive_lines(text: str) -> set[str]:
     return found
 
 
-def checks_dir(course: Course) -> Path:
-    own = course.root / "autograder" / "checks"
-    return own if own.is_dir() else Path(__file__).resolve().parent / "checks"
+def hidden_code(course: Course) -> list[Path]:
+    """The instructor-only code: the checks library and every assignment's own modules but
+    its public harness (its checks, calibration, held-out data makers; not its answer sets),
+    of this package and of the course root's own ``autograder/`` when it has one."""
+    from autograder.harness import MODULE_NAME
+
+    packages = dict.fromkeys([Path(__file__).resolve().parent, (course.root / "autograder").resolve()])
+    found: list[Path] = []
+    for package in (p for p in packages if p.is_dir()):
+        found += sorted((package / "checks").glob("*.py"))
+        found += sorted(p for p in (package / "assignments").glob("*/*.py") if p.stem != MODULE_NAME)
+    return found
 
 
 def hidden_material(course: Course, assignment: str, public: str) -> set[str]:
@@ -75,7 +85,7 @@ def hidden_material(course: Course, assignment: str, public: str) -> set[str]:
         for cell in nb.cells:
             for block in HIDDEN_BLOCK.findall(cell.source):
                 lines |= distinctive_lines(block)
-    for path in sorted(checks_dir(course).rglob("*.py")):
+    for path in hidden_code(course):
         lines |= distinctive_lines(path.read_text(encoding="utf-8", errors="replace"))
     public_lines = {line.strip() for line in public.splitlines()}
     return {line for line in lines if line not in public_lines and "BEGIN HIDDEN" not in line
@@ -149,13 +159,14 @@ def leaks(page: str, secrets: set[str]) -> list[str]:
 def _execute_pending(course: Course, assignment: str, students: list[str], workers: int | None, log,
                      allow_weak_isolation: bool = False) -> None:
     """The second grading pass for graded submissions without an executed notebook yet."""
-    from autograder.grade import execute_pending
-    from autograder.grading.assignment import load_assignment
+    from autograder.grade import GradeOptions, execute_pending
+    from autograder.grading.trusted import load_assignment
+    from autograder.grading.worker import GradingJob, IsolationDemand
 
     pending = [s for s in students if not (course.path("autograded", s, assignment) / f"{assignment}.ipynb").is_file()]
     if pending:
-        execute_pending(course, load_assignment(course, assignment), pending, workers=workers, progress=False,
-                        log=lambda msg: log(msg), allow_weak_isolation=allow_weak_isolation)
+        job = GradingJob(load_assignment(course, assignment), IsolationDemand(allow_weak=allow_weak_isolation))
+        execute_pending(course, job, pending, GradeOptions(workers=workers, progress=False), log=log)
 
 
 def result_context(outcome: Outcome) -> dict[str, Any]:

@@ -13,14 +13,18 @@ text outputs; other files as text; binary files are skipped) and reports each fi
 * ``hidden test`` — ``BEGIN HIDDEN TESTS`` / ``END HIDDEN TESTS``, the in-kernel hook
   ``run_in_kernel(`` or an import of ``autograder``, and any distinctive line of a hidden
   test block;
-* ``check module`` — any distinctive line of ``autograder/checks/*.py`` the release does not
-  show (reference tables, tolerances, hidden cases);
+* ``check module`` — any distinctive line of the instructor-only code
+  (:func:`autograder.feedback.hidden_code`: the checks library, every assignment's checks and
+  calibration) the release does not show (reference tables, tolerances, hidden cases);
 
 (lines the release notebooks show, or listed in the reviewed ``autograder/public_lines.txt``
 as generic code shared with lectures and ``lrlab``, are not evidence);
-* ``reference value`` — a pair of the ps2 answer key (figure → label) written side by side;
-* ``bank curve`` — a held-out curve of the ps2 bank: its id, or four consecutive loss values
-  of it verbatim (runs that also occur in the public practice curves are not evidence).
+* ``reference value`` — a pair of an assignment's answer key (ps2: figure → label) written
+  side by side;
+* ``bank curve`` — a held-out series of an assignment (ps2: a curve of its bank): its id, or
+  four consecutive values of it verbatim (runs that also occur in the public series are not
+  evidence). What is held out comes from each assignment's
+  :attr:`~autograder.assignments.Assignment.held_out`.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.feedback import checks_dir, distinctive_lines, hidden_material
+from autograder.feedback import distinctive_lines, hidden_code, hidden_material
 from autograder.course import Course
 
 INSTRUCTOR_NAMES = frozenset({"autograder", "source", "submitted", "autograded", "feedback", "outcomes",
@@ -130,32 +134,39 @@ def _runs(values: list) -> set[tuple[float, ...]]:
 
 
 def course_secrets(course: Course) -> Secrets:
-    """Everything :func:`scan` looks for, read from ``source/``, the checks and the curve bank."""
-    from autograder.curves import load_bank
+    """Everything :func:`scan` looks for, read from ``source/``, the instructor-only code and
+    every assignment's held-out data (:attr:`autograder.assignments.Assignment.held_out`)."""
+    from autograder import assignments
 
-    assignments = course.source_assignments()
-    public_text = "\n".join(_public_text(course, a) for a in assignments)
+    names = course.source_assignments()
+    public_text = "\n".join(_public_text(course, a) for a in names)
     public = {line.strip() for line in public_text.splitlines()} | reviewed_public_lines()
     lines: dict[str, str] = {}
-    for assignment in assignments:
+    for assignment in names:
         for line in hidden_material(course, assignment, public_text) - public:
             lines.setdefault(line, "hidden test")
     check_lines: set[str] = set()
-    for path in sorted(checks_dir(course).rglob("*.py")):
+    for path in hidden_code(course):
         check_lines |= distinctive_lines(path.read_text(encoding="utf-8", errors="replace"))
     for line in check_lines & lines.keys():  # hidden_material holds both kinds
         lines[line] = "check module"
-    for assignment in assignments:
+    for assignment in names:
         solutions, schemes = _source_blocks(course, assignment)
         lines.update(dict.fromkeys(solutions - public, "solution"))
         lines.update(dict.fromkeys(schemes - public, "mark scheme"))
-    bank = load_bank()
-    public_runs: set[tuple[float, ...]] = set()
-    for curve in [*bank["practice"]["curves"], *bank["practice"]["figures"].values()]:
-        public_runs |= _runs(curve["train_loss"]) | _runs(curve["val_loss"])
-    heldout = bank["heldout"]["curves"]
-    runs = set().union(*(_runs(c["train_loss"]) | _runs(c["val_loss"]) for c in heldout)) - public_runs
-    return Secrets(lines, dict(bank["figure_key"]), {c["id"] for c in heldout}, runs)
+    answer_key: dict[str, str] = {}
+    ids: set[str] = set()
+    runs: set[tuple[float, ...]] = set()
+    for name in assignments.names():
+        held = assignments.get(name).held_out
+        if held is None:
+            continue
+        data = held()
+        public_runs = set().union(set(), *(_runs(series) for series in data.public_series))
+        runs |= set().union(set(), *(_runs(series) for series in data.series)) - public_runs
+        answer_key.update(data.answer_key)
+        ids |= data.ids
+    return Secrets(lines, answer_key, ids, runs)
 
 
 def scan_text(rel: str, text: str, secrets: Secrets) -> list[Leak]:

@@ -1,7 +1,7 @@
 """Answer sets and the notebooks built from them (samples, fixtures, red-team cases).
 
-An answer set is a text file ``autograder/samples/<assignment>/<variant>.py`` holding the
-source of answer cells, each introduced by a marker line with its nbgrader grade id::
+An answer set is a text file ``autograder/assignments/<assignment>/samples/<variant>.py``
+holding the source of answer cells, each introduced by a marker line with its nbgrader grade id::
 
     # variant-of: correct
     # %% answer: step_decay_answer
@@ -21,18 +21,17 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-# The production program builder, re-exported for answer sets, fixtures and tests.
-from autograder.grading.program import answer_program, answer_sources, is_answer_cell, is_setup_cell  # noqa: F401
+from autograder import REPO_ROOT
+from autograder.assignments import samples
+from autograder.cells import nbgrader_meta
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = Path(__file__).resolve().parent / "samples"
 _MARKER = re.compile(r"^# %% answer: (?P<grade_id>[A-Za-z0-9_\-]+)\s*$", re.MULTILINE)
 _PARENT = re.compile(r"^# variant-of: (?P<parent>[A-Za-z0-9_\-]+)\s*$")
 
 
 def variants(assignment: str) -> list[str]:
     """Names of the answer sets stored for ``assignment``."""
-    return sorted(p.stem for p in (SAMPLES / assignment).glob("*.py"))
+    return sorted(p.stem for p in samples(assignment).glob("*.py"))
 
 
 def parse_answers(text: str) -> tuple[str | None, dict[str, str]]:
@@ -46,7 +45,7 @@ def parse_answers(text: str) -> tuple[str | None, dict[str, str]]:
 
 def answers(assignment: str, variant: str) -> dict[str, str]:
     """The full answer set ``variant`` (parents resolved), keyed by grade id."""
-    path = SAMPLES / assignment / f"{variant}.py"
+    path = samples(assignment) / f"{variant}.py"
     if not path.is_file():
         raise ValueError(f"no answer set {variant!r} for {assignment!r} (have: {variants(assignment)})")
     parent, own = parse_answers(path.read_text())
@@ -55,7 +54,7 @@ def answers(assignment: str, variant: str) -> dict[str, str]:
     return {**answers(assignment, parent), **own}
 
 
-def release_notebook(assignment: str, root: Path = ROOT) -> NotebookNode:
+def release_notebook(assignment: str, root: Path = REPO_ROOT) -> NotebookNode:
     """The released student notebook ``release/<assignment>/<assignment>.ipynb``."""
     return nbformat.read(root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
 
@@ -66,7 +65,7 @@ def fill(notebook: NotebookNode, cell_sources: Mapping[str, str]) -> NotebookNod
     Raises ValueError when a grade id does not name a cell of the notebook.
     """
     filled = copy.deepcopy(notebook)
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in filled.cells}
+    by_id = {nbgrader_meta(c).get("grade_id"): c for c in filled.cells}
     unknown = sorted(set(cell_sources) - set(by_id))
     if unknown:
         raise ValueError(f"no cells with grade ids {unknown}")
@@ -75,18 +74,6 @@ def fill(notebook: NotebookNode, cell_sources: Mapping[str, str]) -> NotebookNod
     return filled
 
 
-def build_submission(assignment: str, variant: str, root: Path = ROOT) -> NotebookNode:
+def build_submission(assignment: str, variant: str, root: Path = REPO_ROOT) -> NotebookNode:
     """The release notebook of ``assignment`` filled in with answer set ``variant``."""
     return fill(release_notebook(assignment, root), answers(assignment, variant))
-
-
-def run_program(program: list[tuple[str, str]]) -> dict[str, object]:
-    """Execute an answer program in a fresh namespace IN THIS PROCESS.
-
-    Only for trusted code (the instructor's own solutions, fast unit tests of checks):
-    never call it on a student's submission outside the sandbox.
-    """
-    namespace: dict[str, object] = {"__name__": "__main__"}
-    for label, source in program:
-        exec(compile(source, f"<{label}>", "exec"), namespace)
-    return namespace

@@ -1,7 +1,7 @@
 """Grading throughput: plain ``nbgrader autograde`` vs. ``python -m autograder grade``.
 
 Builds a synthetic class (default 60 submissions, split over every assignment that has a
-``source/`` notebook and answer sets in ``autograder/samples/``, cycling through the answer
+``source/`` notebook and answer sets in ``autograder/assignments/<a>/samples/``, cycling through the answer
 sets) in a temporary copy of the course, then, in one run and on the same submissions:
 
 (a) plain nbgrader, serially: one ``nbgrader autograde ASSIGNMENT --force`` CLI call per
@@ -34,7 +34,7 @@ nbgrader + the rest of the worker module       2.0 per    2.0 once (fork server)
                                                worker
 ps1 checks: lrlab -> torch, sklearn, scipy     6.4 per    6.4 once (fork server)
                                                worker
-ps1 TRUSTED_IMPORTS (torch._dynamo)            2.9 per    2.9 per worker (after the fork)
+ps1 trusted imports (torch._dynamo)            2.9 per    2.9 per worker (after the fork)
                                                worker
 sandbox warm parent (torch, lrlab, IPython,    11.8 per   11.8 once, shared by the workers,
 matplotlib, optimizer/figure warm-up)          worker     started before the gradebook set-up
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                    if (p / f"{p.name}.ipynb").is_file() and submissions.variants(p.name)] \
         if (ROOT / "source").is_dir() else []
     if not assignments:
-        print("Nothing to benchmark yet: no assignment has both source/<a>/<a>.ipynb and autograder/samples/<a>/.")
+        print("Nothing to benchmark yet: no assignment has both source/<a>/<a>.ipynb and autograder/assignments/<a>/samples/.")
         return 1
 
     tmp = Path(tempfile.mkdtemp(prefix="lrlab-bench-"))

@@ -1,4 +1,4 @@
-"""How fast the sandbox is: warm-parent start, worker start, a call, notebook execution.
+"""How fast the sandbox is: warm-parent start, a child's start, a call, notebook execution.
 
     python benchmarks/sandbox.py [--repeat N] [--no-kernel]
 
@@ -68,23 +68,23 @@ def main() -> None:
         starts, calls, totals = [], [], []
         for _ in range(args.repeat):
             t = time.perf_counter()
-            student = sandbox.worker(PROGRAM)
+            student = sandbox.load(PROGRAM)
             starts.append(time.perf_counter() - t)
             t = time.perf_counter()
             student.call_many("cosine", [([s, 100, 0.1, 0.001], {}) for s in range(100)])
             calls.append(time.perf_counter() - t)
             student.close()
             totals.append(time.perf_counter() - t + starts[-1])
-        print(f"worker start (fork + load program): {ms(starts)}")
-        print(f"call_many of 100 calls:             {ms(calls)}")
-        print(f"worker start + calls + close:       {ms(totals)}")
+        print(f"child start (fork + load program): {ms(starts)}")
+        print(f"call_many of 100 calls:            {ms(calls)}")
+        print(f"child start + calls + close:       {ms(totals)}")
 
         name, nb = the_notebook()
         runs = []
         for _ in range(max(3, args.repeat // 2)):
             result = sandbox.execute_notebook(nb, cell_timeout=60, total_timeout=300)
             runs.append(result.seconds)
-        print(f"execute_notebook ({name}, status {result.status}): {ms(runs)}")
+        print(f"execute_notebook ({name}, {result.failure or 'ok'}): {ms(runs)}")
 
     if not args.no_kernel:
         from nbclient import NotebookClient

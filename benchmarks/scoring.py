@@ -1,9 +1,9 @@
 """Sealed scoring time per submission (every assignment): the median over the sample answer sets.
 
 Starts one warm sandbox (not counted), warms the trusted side (torch, the check modules,
-one untimed submission), then times ``autograder.scorer.score_report`` — fork a worker,
-load the answers, every check's round trips, the trusted references — for every answer set
-in ``autograder/samples/<assignment>/``, ``--repeat`` times each. Target: well under 1 s for ps1
+one untimed submission), then times ``autograder.grading.scorer.score_report`` — fork a
+child, load the answers, every check's round trips, the trusted references — for every answer
+set in ``autograder/assignments/<assignment>/samples/``, ``--repeat`` times each. Target: well under 1 s for ps1
 and ps2; at most 5 s for ps3, whose checks train (a range test re-run, the schedule's training
 on the held-out seed; the loop's curves come from the cached sweeps).
 
@@ -22,18 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.checks import ASSIGNMENTS, load_checks  # noqa: E402
+from autograder import assignments  # noqa: E402
+from autograder.grading.scorer import score_report  # noqa: E402
 from autograder.sandbox import Limits, Sandbox  # noqa: E402
-from autograder.scorer import score_report  # noqa: E402
 from autograder.submissions import answers, fill, release_notebook, variants  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--assignment", action="append", choices=sorted(ASSIGNMENTS))
+    parser.add_argument("--assignment", action="append", choices=assignments.names())
     args = parser.parse_args(argv)
-    wanted = args.assignment or sorted(ASSIGNMENTS)
+    wanted = args.assignment or assignments.names()
     ready = []
     for assignment in wanted:
         if not (ROOT / "release" / assignment / f"{assignment}.ipynb").is_file() or not variants(assignment):
@@ -51,15 +51,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sandbox: {sandbox.isolation.level}, started in {time.perf_counter() - t0:.1f} s")
             print(f"{'assignment':<24} {'subs':>5} {'median s':>9} {'p90 s':>7} {'max s':>7}  slowest")
             for assignment in ready:
-                load_checks(assignment)
+                declared = assignments.get(assignment)
                 trusted = release_notebook(assignment)
                 subs = {v: fill(trusted, answers(assignment, v)) for v in variants(assignment)}
                 first = next(iter(subs.values()))
-                score_report(assignment, trusted, first, "warmup", sandbox)  # untimed warm-up
+                score_report(declared, trusted, first, "warmup", sandbox)  # untimed warm-up
                 times: list[tuple[float, str]] = []
                 for k in range(args.repeat):
                     for variant, nb in subs.items():
-                        report = score_report(assignment, trusted, nb, f"student{k}", sandbox)
+                        report = score_report(declared, trusted, nb, f"student{k}", sandbox)
                         times.append((report.seconds, variant))
                 values = sorted(t for t, _ in times)
                 p90 = values[min(len(values) - 1, int(0.9 * len(values)))]

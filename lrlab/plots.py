@@ -107,11 +107,6 @@ def place_legend(ax: Axes, where: str | None = "best", ncol: int = 1) -> None:
         ax.legend(fontsize="small", ncol=ncol, loc=where)
 
 
-def color_for(name: str) -> str:
-    """The colour of :func:`style_for` (kept for the assignments that import it)."""
-    return style_for(name).color
-
-
 def new_axes(ncols: int = 1, nrows: int = 1, figsize: tuple[float, float] | None = None,
              **kwargs: Any) -> tuple[Figure, Any]:
     """``plt.subplots`` with constrained layout, so titles, labels, legends and colour bars

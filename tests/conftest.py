@@ -16,7 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 _STATE = ROOT / ".cache"
-for var, sub in {
+#: Where Jupyter, IPython, matplotlib and npm keep their state: this checkout's .cache/ (the
+#: Makefile exports the same).
+STATE_DIRS = {
     "JUPYTER_CONFIG_DIR": "jupyter/config",
     "JUPYTER_DATA_DIR": "jupyter/data",
     "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
@@ -24,7 +26,8 @@ for var, sub in {
     "MPLCONFIGDIR": "matplotlib",
     "XDG_CACHE_HOME": "xdg",
     "npm_config_cache": "npm",
-}.items():
+}
+for var, sub in STATE_DIRS.items():
     os.environ.setdefault(var, str(_STATE / sub))
 
 import matplotlib  # noqa: E402  (after MPLCONFIGDIR is set)
@@ -53,29 +56,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass(frozen=True)
 class DemoRun:
-    """``python -m autograder demo`` (``make demo``) as it ran on a clean copy of this checkout."""
+    """``make demo`` as it ran in a fresh clone of this checkout (:func:`fresh_clone`)."""
 
-    root: Path  # the copy after the run: read it, never change it (copy it first)
+    root: Path  # the clone after the run: read it, never change it (copy it first)
     returncode: int
     stdout: str
     stderr: str
 
 
+def _ignored_by_git() -> list[str]:
+    """The names ``.gitignore`` leaves out of a clone (its patterns, read per file name)."""
+    lines = (ROOT / ".gitignore").read_text().splitlines()
+    return [line.strip().rstrip("/").rsplit("/", 1)[-1] for line in lines if line.strip() and not line.startswith("#")]
+
+
+def fresh_clone(where: Path) -> Path:
+    """What a newcomer's clone of this checkout holds, at ``where``: every file but what
+    ``.gitignore`` names (no venv, no caches, no gradebook, no graded class), and no ``.git``."""
+    shutil.copytree(ROOT, where, ignore=shutil.ignore_patterns(".git", *_ignored_by_git()))
+    return where
+
+
+def clone_env(clone: Path) -> dict[str, str]:
+    """The environment of a command run in ``clone``: its own autograder and lrlab imported,
+    its own state folders (as ``make`` there would export them), none of this test run's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k not in STATE_DIRS}
+    return {**env, **{var: str(clone / ".cache" / sub) for var, sub in STATE_DIRS.items()},
+            "PYTHONPATH": str(clone), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def _run_demo(root: Path) -> DemoRun:
-    """``make demo`` on a new copy at ``root``: the SQLite default, release/ regenerated."""
-    root.mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "source", root / "source")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "autograder", "--course", str(root), "demo"],
-                       capture_output=True, text=True, env=env, timeout=900)
-    return DemoRun(root, r.returncode, r.stdout, r.stderr)
+    """``make demo``'s command in a fresh clone at ``root`` (its course root): the SQLite
+    default, release/ regenerated, the sample class graded."""
+    clone = fresh_clone(root)
+    r = subprocess.run([sys.executable, "-m", "autograder", "demo"], cwd=clone, env=clone_env(clone),
+                       capture_output=True, text=True, timeout=900)
+    return DemoRun(clone, r.returncode, r.stdout, r.stderr)
 
 
 @pytest.fixture(scope="session")
 def demo_class(tmp_path_factory) -> DemoRun:
-    """The sample class graded once per test session by ``make demo`` (the demo test checks
-    the run, the golden check grades the rest of its submissions on a copy of it).
+    """The sample class graded once per test session by ``make demo`` in a fresh clone under
+    the system's temp folder (the demo test checks the run, the golden check grades the rest
+    of its submissions on a copy of it, tests/test_fresh_clone.py runs tests in a copy of it).
 
     Once for every pytest-xdist worker too: the first worker that needs it runs it in the
     run's shared temp folder under a lock; the others wait for it and read the result.
@@ -98,7 +121,7 @@ def trusted_assignment():
     """``load(root, name)``: the frozen trusted assignment of a course, built as the grading
     coordinator builds it once per run."""
     from autograder.course import Course
-    from autograder.grading.assignment import load_assignment
+    from autograder.grading.trusted import load_assignment
 
     def load(root, name: str = "ps_demo"):
         return load_assignment(Course(Path(root)), name)
@@ -109,15 +132,14 @@ def trusted_assignment():
 @pytest.fixture()
 def graded_with(monkeypatch):
     """``use(checks, assignment)``: make the grader know ``assignment`` with these checks
-    (for small synthetic assignments graded with fakes)."""
-    import autograder.grading.worker
-    import autograder.scorer
+    (for small synthetic assignments graded with fakes), as if it had a folder."""
+    from autograder import assignments
 
     def use(checks: dict, assignment: str = "ps_demo") -> None:
-        monkeypatch.setattr(autograder.grading.worker, "ASSIGNMENTS", {assignment: "test"})
-        monkeypatch.setattr(autograder.grading.worker, "load_checks", lambda a: checks)
-        monkeypatch.setattr(autograder.grading.worker, "trusted_imports", lambda a: ())
-        monkeypatch.setattr(autograder.scorer, "load_checks", lambda a: checks)
+        declared = assignments.Assignment(name=assignment, checks=tuple(checks.values()))
+        real_get, real_names = assignments.get, assignments.names
+        monkeypatch.setattr(assignments, "get", lambda name: declared if name == assignment else real_get(name))
+        monkeypatch.setattr(assignments, "names", lambda *where: (*real_names(*where), assignment))
 
     return use
 

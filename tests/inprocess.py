@@ -1,22 +1,32 @@
 """A sandbox stand-in for the sealed scorer that runs TRUSTED answer sets in this process.
 
-The program runs with the forbidden-class tripwire armed, as in the sandboxed worker, so
-static and run-time voiding are both exercised; the tripwire is undone when the scorer closes
-the worker. Never use it on untrusted code: that is what ``autograder.sandbox`` is for.
+The program runs with every assignment's tripwires armed, as in a sandboxed child, so static
+and run-time voiding are both exercised; the tripwire is undone when the scorer closes the
+student. Never use it on untrusted code: that is what ``autograder.sandbox`` is for.
 """
 from __future__ import annotations
 
-from autograder.checks.base import LocalStudent
-from autograder.harness import OPS, TRIPWIRES, tripwire
+import functools
+
+import nbformat
+
+from autograder import assignments
+from autograder.checks import LocalStudent
+from autograder.checks.reference import run_program
+from autograder.grading.program import answer_program
+from autograder.harness import discover, load, merged, tripwire
+from autograder.submissions import answers
+
+HARNESS = merged(load(name) for name in discover())
 
 
 class ArmedStudent(LocalStudent):
-    """A worker in this process: tripwire armed before the program, cells that raise skipped."""
+    """An answer program in this process: tripwire armed before the program, cells that raise skipped."""
 
     arms_tripwire = True
 
     def __init__(self, program: list[tuple[str, str]]) -> None:
-        tripwire.arm(TRIPWIRES)
+        tripwire.arm(HARNESS.tripwires)
         namespace: dict = {"__name__": "__main__"}
         self.load_errors: dict[str, str] = {}
         for label, source in program:
@@ -24,14 +34,22 @@ class ArmedStudent(LocalStudent):
                 exec(compile(source, f"<{label}>", "exec"), namespace)  # noqa: S102 - trusted answer sets
             except Exception as exc:
                 self.load_errors[label] = f"{type(exc).__name__}: {exc}"
-        super().__init__(namespace, OPS)
+        super().__init__(namespace, HARNESS.operations)
 
     def close(self) -> None:
         tripwire.disarm_all()
 
 
 class InProcessSandbox:
-    """What the sealed scorer needs of a sandbox: ``worker(program)``."""
+    """What the sealed scorer needs of a sandbox: ``load(program)``."""
 
-    def worker(self, program: list[tuple[str, str]]) -> ArmedStudent:
+    def load(self, program: list[tuple[str, str]]) -> ArmedStudent:
         return ArmedStudent(program)
+
+
+@functools.cache
+def sample_namespace(assignment: str, variant: str) -> dict:
+    """An answer set executed in this process after the source notebook's setup cells, as a
+    sandboxed child would run it (trusted answer sets only)."""
+    source = nbformat.read(assignments.get(assignment).source_notebook(), as_version=4)
+    return run_program(answer_program(source, answers(assignment, variant)))

@@ -4,7 +4,7 @@ Lecture 3 names every run of its sweep and lecture 6 names five runs with the ru
 set 2 asks students to write as ``diagnose``. The lectures carry no code for those rules (students
 receive the lectures), so they state the names as literals; this test re-trains the same runs and
 checks each literal against the reference ``diagnose`` (the source notebook's solution, run here as
-trusted code by :func:`autograder.curves.reference_namespace`). A run that stopped early counts its
+trusted code by :func:`autograder.assignments.ps2_diagnosing_curves.bank.reference_namespace`). A run that stopped early counts its
 missing epochs as not finite, as in the problem set's curve bank.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 import lrlab
-from autograder.curves import reference_namespace
+from autograder.assignments.ps2_diagnosing_curves.bank import reference_namespace
 from lrlab.sweep import run_sweep_seeds
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,8 +1,8 @@
-"""The cross-validation estimate of the rules' tuning protocol (autograder/curves/crossval.py)."""
+"""The cross-validation estimate of the rules' tuning protocol (autograder/assignments/ps2_diagnosing_curves/crossval.py)."""
 from __future__ import annotations
 
-from autograder.curves import curves, reference_namespace
-from autograder.curves.crossval import GRID, family, objective, tune
+from autograder.assignments.ps2_diagnosing_curves.bank import curves, reference_namespace
+from autograder.assignments.ps2_diagnosing_curves.crossval import GRID, family, objective, tune
 
 
 def test_family_is_the_run_without_its_rate() -> None:

@@ -12,10 +12,10 @@ import pytest
 
 from autograder.course import Course
 from autograder.sandbox.exposure import exposed_paths, reachable_by_others, refusal
-from autograder.sandbox.policy import hides_files
+from autograder.sandbox.policy import Level
 
-OWN_UID = "uid+seccomp+memcg+rlimits"  # path none as root: each child has a uid of its own
-GRADERS_UID = "seccomp+rlimits"  # path none as another user: children run as the grader
+OWN_UID = Level.parse("uid+seccomp+memcg+rlimits")  # path none as root: each child has a uid of its own
+GRADERS_UID = Level.parse("seccomp+rlimits")  # path none as another user: children run as the grader
 
 
 @pytest.fixture()
@@ -39,14 +39,23 @@ def tree() -> Iterator[dict[str, Path]]:
 
 
 def test_levels_that_hide_files() -> None:
-    assert hides_files("netns+mountns+pidns+uid+seccomp+rlimits")
-    assert hides_files("uid+seccomp+landlock+rlimits")
-    assert not hides_files(OWN_UID) and not hides_files(GRADERS_UID)
+    assert Level.parse("netns+mountns+pidns+uid+seccomp+rlimits").hides_files
+    assert Level.parse("uid+seccomp+landlock+rlimits").hides_files
+    assert not OWN_UID.hides_files and not GRADERS_UID.hides_files
+
+
+def test_levels_are_written_in_one_order_and_parsed_strictly() -> None:
+    level = Level.parse("rlimits+uid+netns")
+    assert str(level) == "netns+uid+rlimits" and Level.parse(str(level)) == level
+    assert level.missing(Level.parse("netns+mountns+uid")) == ["mountns"] and not level.missing(Level())
+    assert str(Level()) == "" and not Level.parse("")
+    with pytest.raises(ValueError, match="unknown isolation part"):
+        Level.parse("netns+mountnss")
 
 
 def test_a_mount_namespace_or_landlock_exposes_nothing(tree: dict[str, Path]) -> None:
     for level in ("netns+mountns+pidns+userns+seccomp+rlimits", "seccomp+landlock+rlimits"):
-        assert exposed_paths(level, tree.values()) == []
+        assert exposed_paths(Level.parse(level), tree.values()) == []
 
 
 def test_a_child_with_the_graders_uid_reaches_everything(tree: dict[str, Path]) -> None:

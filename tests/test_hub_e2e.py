@@ -5,7 +5,7 @@ course; Playwright drives Debian's chromium (never a downloaded browser):
 
 * a lecture notebook from course/ opens in a student's JupyterLab and shows its plots;
 * ps1_schedulers goes round the whole exchange: released by the course pipeline, fetched,
-  answered (autograder/samples/ps1_schedulers/correct), validated and submitted in the
+  answered (autograder/assignments/ps1_schedulers/samples/correct), validated and submitted in the
   browser; a second student submits a wrong variant through nbgrader's exchange API; the
   instructor collects, grades and writes feedback with `python -m autograder`, releases it
   with nbgrader, and the student fetches it in the browser;

@@ -40,7 +40,7 @@ CAPLESS = ["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"]
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
 LANDLOCK = abi_version()[0] > 0
 NEEDS_LANDLOCK = pytest.mark.skipif(not LANDLOCK, reason=f"no Landlock here: {abi_version()[1]}")
-BANK = ROOT / "autograder" / "curves" / "bank.json"
+BANK = ROOT / "autograder" / "assignments" / "ps2_diagnosing_curves" / "bank.json"
 
 
 def _scores(record: dict) -> dict:

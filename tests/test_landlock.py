@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox._landlock import abi_version, readable_roots, restrict
+from autograder.sandbox.policy import POLICY
 
 ABI, WHY = abi_version()
 
@@ -71,7 +72,7 @@ def test_a_restricted_process_reads_the_allowed_writes_its_own_and_nothing_else(
     roots = readable_roots([tree / "hidden"], [tree / "hidden" / "kept"])
 
     def probe() -> list[str]:
-        restrict(roots, [str(tree / "private")])
+        restrict(roots, [str(tree / "private")], POLICY.devices)
         return [
             _try("read public", lambda: (tree / "public/deep/a.txt").read_text()),
             _try("read kept", lambda: (tree / "hidden/kept/k.txt").read_text()),

@@ -123,9 +123,9 @@ def small_class(course: Course) -> dict[str, str]:
 # --------------------------------------------------------------------------- the test double
 
 
-def fake_grade_one(trusted, student: str) -> dict:
+def fake_grade_one(job, student: str) -> dict:
     """Test double of autograder.grading.worker.grade_one for the toy assignment (see module doc)."""
-    root, assignment = Path(trusted.course_root), trusted.name
+    root, assignment = Path(job.assignment.course_root), job.assignment.name
     with open(root / "calls.log", "a") as log:
         log.write(student + "\n")
     outcome = Outcome(assignment=assignment, student=student, status="failed", isolation="test-double",
@@ -186,9 +186,12 @@ def calls(course: Course) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
-def run_grade(course, **kw):
-    kw.setdefault("workers", 2)
-    return grade.run(course, A, task=fake_grade_one, progress=False, log=lambda m: None, **kw)
+FAKE_TASKS = grade.Tasks(grade=fake_grade_one)
+
+
+def run_grade(course, log=lambda m: None, **options):
+    options.setdefault("workers", 2)
+    return grade.run(course, A, grade.GradeOptions(progress=False, **options), tasks=FAKE_TASKS, log=log)
 
 
 def grades_in_gradebook(course: Course) -> dict[str, dict]:
@@ -239,7 +242,8 @@ def test_resume_after_kill_grades_only_the_rest(course):
     script = (f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parent)!r}]\n"
               "from autograder import grade; from autograder.course import Course\n"
               "from test_pipeline import fake_grade_one\n"
-              f"grade.run(Course({str(course.root)!r}), 'toy', workers=1, task=fake_grade_one, progress=False)\n")
+              f"grade.run(Course({str(course.root)!r}), 'toy', grade.GradeOptions(workers=1, progress=False),\n"
+              "          tasks=grade.Tasks(grade=fake_grade_one))\n")
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     folder = store.outcome_dir(course.root, A)
@@ -307,7 +311,7 @@ def test_grader_error_stops_the_run_and_overwrites_no_score(course):
     (course.root / "environment_broken").write_text("")
     lines: list[str] = []
     n_calls = len(calls(course))
-    summary = grade.run(course, A, task=fake_grade_one, progress=False, log=lines.append, force=True, workers=1)
+    summary = run_grade(course, log=lines.append, force=True, workers=1)
     assert len(calls(course)) == n_calls + 1, "the run stops after the first grader error"
     stop = [line for line in lines if line.startswith("grade stopped")]
     assert stop == [summary.stopped] and "sandbox child setup failed" in summary.stopped
@@ -483,7 +487,7 @@ def test_sanitize_drops_hidden_blocks_and_instructor_tracebacks():
         f"assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4 # {SOURCE_MARKER}\n### END HIDDEN TESTS",
         metadata=_meta(grade=True, locked=True, points=1, grade_id="t"))])
     executed.cells[0].outputs = [nbformat.v4.new_output("error", ename="E", evalue="x", traceback=[
-        'File "/x/autograder/checks/ps1.py", line 3', "secret_reference_line = 42 * 17"])]
+        'File "/x/autograder/assignments/ps1_schedulers/checks.py", line 3', "secret_reference_line = 42 * 17"])]
     safe = feedback.sanitize(executed, release, {"secret_reference_line = 42 * 17"})
     assert safe.cells[0].source == "assert f(1) == 1"
     assert safe.cells[0].outputs[0]["traceback"] == ["E: x"]
@@ -511,11 +515,11 @@ def test_store_is_atomic_and_hash_tracks_content(tmp_path):
 def test_demo_from_a_clean_copy(demo_class):
     """``make demo`` (``python -m autograder demo``) on a copy of this checkout with the SQLite
     default and release/ regenerated: the real grader, every kind of sample submission."""
-    from autograder.checks import ASSIGNMENTS
+    from autograder import assignments
 
     root, r = demo_class.root, demo_class
     assert r.returncode == 0, r.stderr[-3000:]
-    for assignment in ASSIGNMENTS:
+    for assignment in assignments.names():
         outcomes = store.read_all(root, assignment)
         correct = outcomes["demo_correct"]
         assert correct.status == "graded" and correct.score == correct.max_score > 0, correct

@@ -13,10 +13,8 @@ import nbformat
 import pytest
 
 from autograder import submissions
-from autograder.checks import evaluate, load_checks
-from autograder.checks.base import LocalStudent
-from autograder.checks.ps2 import FIGURE_KEY, canonical_cases
-from autograder.curves import (
+from autograder.assignments import get
+from autograder.assignments.ps2_diagnosing_curves.bank import (
     BANK_PATH,
     PRACTICE_PATH,
     SOURCE_NOTEBOOK,
@@ -24,13 +22,18 @@ from autograder.curves import (
     load_bank,
     reference_namespace,
 )
+from autograder.assignments.ps2_diagnosing_curves.checks import FIGURE_KEY, canonical_cases
+from autograder.cells import is_setup_cell
+from autograder.checks import LocalStudent
 from tests.conftest import ROOT, assignment_course, nbgrader_api
+from tests.inprocess import sample_namespace
 
 A = "ps2_diagnosing_curves"
 RELEASE_DIR = ROOT / "release" / A
 CHECK_IDS = ("test_diagnose_canonical", "test_diagnose_heldout", "test_diagnose_robust", "test_next_lr", "test_figures")
 AUTO_POINTS = 90  # + 10 manually graded points (written_answer) = 100
 STUDENTS = ("instructor", "alice", "bob")
+PS2 = get(A)
 
 # variant -> (checks it must LOSE points on, checks it MAY lose points on); every other check:
 # full marks. Partial rules keep proportional held-out credit (see the tests below).
@@ -58,21 +61,11 @@ def source_nb() -> nbformat.NotebookNode:
     return nbformat.read(SOURCE_NOTEBOOK, as_version=4)
 
 
-@lru_cache(maxsize=None)
 def namespace(variant: str) -> dict:
-    return submissions.run_program(submissions.answer_program(source_nb(), submissions.answers(A, variant)))
-
-
-def strip_solution(source: str) -> str:
-    return re.sub(r"^### (BEGIN|END) SOLUTION\n?", "", source, flags=re.MULTILINE).strip("\n")
+    return sample_namespace(A, variant)
 
 
 # --------------------------------------------------------------------------- answer sets
-
-
-def test_correct_answer_set_is_the_source_solution() -> None:
-    solution = {k: strip_solution(v) for k, v in submissions.answer_sources(source_nb()).items()}
-    assert submissions.answers(A, "correct") == solution
 
 
 def test_every_answer_set_is_in_the_expectation_table() -> None:
@@ -81,13 +74,13 @@ def test_every_answer_set_is_in_the_expectation_table() -> None:
 
 @pytest.mark.parametrize("variant", sorted(EXPECT))
 def test_variant_scores(variant: str) -> None:
-    checks = load_checks(A)
+    checks = PS2.checks_by_id
     assert tuple(checks) == CHECK_IDS and sum(c.points for c in checks.values()) == AUTO_POINTS
     must_lose, may_lose = EXPECT[variant]
     ns = namespace(variant)
     for student in STUDENTS:
         for grade_id, check in checks.items():
-            result = evaluate(check, LocalStudent(ns), student, A)
+            result = PS2.evaluate(grade_id, student_of(ns), student)
             if grade_id in must_lose:
                 assert result.fraction < 1.0, (variant, student, grade_id, result)
             elif grade_id not in may_lose:
@@ -95,9 +88,13 @@ def test_variant_scores(variant: str) -> None:
             assert all("\n" not in m and len(m) < 300 for m in result.messages)
 
 
+def student_of(ns: dict) -> LocalStudent:
+    return LocalStudent(ns, PS2.harness.operations)
+
+
 def _points(variant: str, grade_id: str) -> float:
-    check = load_checks(A)[grade_id]
-    return round(check.points * evaluate(check, LocalStudent(namespace(variant)), "alice", A).fraction, 2)
+    check = PS2.checks_by_id[grade_id]
+    return round(check.points * PS2.evaluate(grade_id, student_of(namespace(variant)), "alice").fraction, 2)
 
 
 @pytest.mark.parametrize("variant", ["partial_counts_only_training_swings", "partial_no_overfitting_rule", "partial"])
@@ -107,12 +104,12 @@ def test_a_partial_rule_keeps_proportional_heldout_credit(variant: str) -> None:
 
 
 def test_the_heldout_visible_cell_cannot_zero_an_honest_rule() -> None:
-    result = evaluate(load_checks(A)[HELD], LocalStudent(namespace("wrong_always_good")), "alice", A)
+    result = PS2.evaluate(HELD, student_of(namespace("wrong_always_good")), "alice")
     assert result.basics_ok and 0 < result.fraction < 1
 
 
 def test_messages_do_not_leak_heldout_data() -> None:
-    result = evaluate(load_checks(A)[HELD], LocalStudent(namespace("partial")), "alice", A)
+    result = PS2.evaluate(HELD, student_of(namespace("partial")), "alice")
     text = " ".join(result.messages)
     assert "held-out runs wrong" in text and "most confused" in text
     for c in load_bank()["heldout"]["curves"][:20]:
@@ -123,8 +120,8 @@ def test_messages_do_not_leak_heldout_data() -> None:
 
 
 def test_reference_rules_earn_full_marks_on_the_heldout_runs() -> None:
-    from autograder.checks.ps2 import FULL_MARKS_ACCURACY
-    from autograder.curves.accuracy import accuracy_table
+    from autograder.assignments.ps2_diagnosing_curves.checks import FULL_MARKS_ACCURACY
+    from autograder.assignments.ps2_diagnosing_curves.accuracy import accuracy_table
 
     total, per, _ = accuracy_table(reference_namespace()["diagnose"], curves("heldout"))
     assert total >= FULL_MARKS_ACCURACY
@@ -133,7 +130,7 @@ def test_reference_rules_earn_full_marks_on_the_heldout_runs() -> None:
 
 def test_the_notebook_and_the_bank_readme_quote_the_measured_accuracy() -> None:
     """The accuracies students and instructors read are what accuracy.py measures on this bank."""
-    from autograder.curves.accuracy import accuracy_table
+    from autograder.assignments.ps2_diagnosing_curves.accuracy import accuracy_table
 
     diagnose = reference_namespace()["diagnose"]
     measured = {part: f"{100 * accuracy_table(diagnose, curves(part))[0]:.1f} %" for part in ("practice", "heldout")}
@@ -168,7 +165,7 @@ def test_a_steady_validation_climb_is_overfitting_not_oscillating() -> None:
 
 
 def test_canonical_cases_are_far_from_every_threshold() -> None:
-    from autograder.curves.make_bank import rule_labels
+    from autograder.assignments.ps2_diagnosing_curves.make_bank import rule_labels
 
     ns = reference_namespace()
     for description, (train, val), label in canonical_cases():
@@ -192,12 +189,12 @@ def test_bank_is_compact_and_covers_every_label() -> None:
 
 
 def test_heldout_families_are_whole_setups_absent_from_practice() -> None:
-    from autograder.curves import make_bank
+    from autograder.assignments.ps2_diagnosing_curves import make_bank
 
-    practice = {f.setting() for f in make_bank.PRACTICE}
-    figures = {f.setting() for _, f in make_bank.FIGURES.values()}
+    practice = {make_bank.setting(f) for f in make_bank.PRACTICE}
+    figures = {make_bank.setting(f) for _, f in make_bank.FIGURES.values()}
     for family in make_bank.HELDOUT:
-        assert family.setting() not in practice | figures
+        assert make_bank.setting(family) not in practice | figures
     for key in ("hidden", "batch_size", "epochs"):  # values only held-out families use
         held_only = {getattr(f, key) for f in make_bank.HELDOUT} - {getattr(f, key) for f in make_bank.PRACTICE}
         assert held_only, key
@@ -211,7 +208,7 @@ def test_heldout_families_are_whole_setups_absent_from_practice() -> None:
 
 def test_every_run_of_every_ladder_is_kept() -> None:
     """No filtering: each family's ladder runs from its start up to its second diverged run."""
-    from autograder.curves import make_bank
+    from autograder.assignments.ps2_diagnosing_curves import make_bank
 
     bank = load_bank()
     for part, families in (("practice", make_bank.PRACTICE), ("heldout", make_bank.HELDOUT)):
@@ -219,7 +216,8 @@ def test_every_run_of_every_ladder_is_kept() -> None:
         for family in families:
             ladder = [c for c in stored if c["seed"] == family.seed]
             ks = [round(math.log(c["lr"], 3)) for c in ladder]
-            assert ks == list(range(family.ladder_start, family.ladder_start + len(ks)))
+            start = make_bank.ladder_start(family)
+            assert ks == list(range(start, start + len(ks)))
             diverged = [c["labels"] == ["diverging"] and c["best_val"] is None for c in ladder]
             assert sum(diverged) == 2 or ks[-1] == make_bank.LADDER_END
             assert diverged[-1] or ks[-1] == make_bank.LADDER_END
@@ -227,7 +225,7 @@ def test_every_run_of_every_ladder_is_kept() -> None:
 
 def test_the_criterion_names_the_labels_whose_fix_works() -> None:
     """The labelling criterion on a hand-made ladder (rates 3x apart): never the rules."""
-    from autograder.curves.criterion import RunOutcome, verdict
+    from autograder.assignments.ps2_diagnosing_curves.criterion import RunOutcome, verdict
 
     def run(best: float, final: float | None = None) -> RunOutcome:
         return RunOutcome(False, best, best if final is None else final)
@@ -251,8 +249,8 @@ def test_the_criterion_names_the_labels_whose_fix_works() -> None:
 
 def test_a_nearest_practice_run_lookup_is_far_below_the_rules() -> None:
     """The held-out bank cannot be passed by memorising the practice file (issue 13's leak)."""
-    from autograder.curves.accuracy import accuracy_table
-    from autograder.curves.nearest import nearest_accuracy
+    from autograder.assignments.ps2_diagnosing_curves.accuracy import accuracy_table
+    from autograder.assignments.ps2_diagnosing_curves.nearest import nearest_accuracy
 
     lookup, _ = nearest_accuracy(curves("practice"), curves("heldout"))
     rules, _, _ = accuracy_table(reference_namespace()["diagnose"], curves("heldout"))
@@ -269,7 +267,7 @@ def test_practice_file_is_the_practice_part_and_is_released() -> None:
 
 
 def test_figure_key_matches_the_bank_and_the_rules() -> None:
-    from autograder.curves.make_bank import rule_labels
+    from autograder.assignments.ps2_diagnosing_curves.make_bank import rule_labels
 
     assert FIGURE_KEY == load_bank()["figure_key"]
     assert FIGURE_KEY["figure_c"] == "oscillating"  # lecture 6's self-check
@@ -281,7 +279,7 @@ def test_figure_key_matches_the_bank_and_the_rules() -> None:
 @pytest.mark.slow
 def test_bank_regenerates_deterministically() -> None:
     """One cheap family's whole ladder, regenerated from scratch: same curves, same labels."""
-    from autograder.curves import make_bank
+    from autograder.assignments.ps2_diagnosing_curves import make_bank
 
     family = next(f for f in make_bank.HELDOUT if f.dataset == "wine" and f.epochs == 15)
     stored = [c for c in load_bank()["heldout"]["curves"] if c["seed"] == family.seed]
@@ -295,7 +293,7 @@ def _cell_json(grade_id: str, name: str) -> dict:
 
 
 def test_the_example_of_each_label_is_a_run_the_rules_call_so() -> None:
-    from autograder.curves.make_bank import rule_labels
+    from autograder.assignments.ps2_diagnosing_curves.make_bank import rule_labels
 
     examples = _cell_json("practice_examples", "EXAMPLES")
     by_id = {c["id"]: c for c in curves("practice")}
@@ -320,7 +318,7 @@ def test_the_rules_fail_exercise_shows_runs_the_rules_get_wrong() -> None:
 
 def test_source_notebook_structure() -> None:
     nb = source_nb()
-    setup = [c for c in nb.cells if submissions.is_setup_cell(c)]
+    setup = [c for c in nb.cells if is_setup_cell(c)]
     assert len(setup) == 1
     meta = setup[0].metadata["nbgrader"]
     assert meta["locked"] and not meta["solution"] and not meta["grade"] and meta["grade_id"]
@@ -328,9 +326,9 @@ def test_source_notebook_structure() -> None:
              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
     assert tuple(tests) == CHECK_IDS
     for grade_id, cell in tests.items():
-        assert cell.metadata["nbgrader"]["points"] == load_checks(A)[grade_id].points
+        assert cell.metadata["nbgrader"]["points"] == PS2.checks_by_id[grade_id].points
         assert cell.source.endswith(
-            "### BEGIN HIDDEN TESTS\nfrom autograder.checks import run_in_kernel\n"
+            "### BEGIN HIDDEN TESTS\nfrom autograder.assignments import run_in_kernel\n"
             f'run_in_kernel("{A}", "{grade_id}", globals())\n### END HIDDEN TESTS'
         )
     manual = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
@@ -338,14 +336,22 @@ def test_source_notebook_structure() -> None:
     assert sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells) == 100
 
 
+def _state(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time, or None when it does not exist."""
+    return (path.stat().st_size, path.stat().st_mtime_ns) if path.exists() else None
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     """A course copy with ps2 generated by nbgrader (release/ and gradebook), and its API:
-    generated once for the release comparison and the real autograde run."""
+    generated once for the release comparison and the real autograde run. The checkout's own
+    gradebook (``make demo`` leaves one) must come out of it untouched."""
+    before = _state(ROOT / "gradebook.db")
     course = assignment_course(tmp_path_factory.mktemp("ps2"), A)
     api = nbgrader_api(course)
     result = api.generate_assignment(A, force=True, create=True)
     assert result["success"], result.get("error")
+    assert _state(ROOT / "gradebook.db") == before, "generating in the copy wrote the checkout's gradebook"
     return course, api
 
 
@@ -360,7 +366,7 @@ def test_release_equals_nbgrader_regeneration(generated: tuple[Path, Any]) -> No
             assert json.loads(path.read_text()) == json.loads((RELEASE_DIR / path.name).read_text())
         else:
             assert path.read_bytes() == (RELEASE_DIR / path.name).read_bytes()
-    assert not (ROOT / "gradebook.db").exists()
+    assert (course / "gradebook.db").is_file()  # the copy's own gradebook, not the checkout's
 
 
 def test_release_holds_no_solution_hidden_test_or_heldout_curve() -> None:
@@ -395,7 +401,7 @@ def test_real_nbgrader_autograde_scores_source_full_and_blank_zero(generated: tu
         blank = gb.find_submission_notebook(A, A, "blank")
         assert solution.max_score == 100
         auto = {g.name: g.auto_score for g in solution.grades if g.cell.cell_type == "code"}
-        assert auto == {grade_id: load_checks(A)[grade_id].points for grade_id in CHECK_IDS}
+        assert auto == {grade_id: PS2.checks_by_id[grade_id].points for grade_id in CHECK_IDS}
         assert solution.score == AUTO_POINTS and solution.needs_manual_grade
         written = gb.find_grade("written_answer", A, A, "solution")
         written.manual_score = 10  # the instructor grades the written answer in formgrader

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,25 +10,28 @@ import nbformat
 import pytest
 
 from autograder import submissions
-from autograder.checks import evaluate, load_checks
-from autograder.checks.base import LocalStudent
-from autograder.checks.ps3 import (
+from autograder.assignments import get
+from autograder.assignments.ps3_tuning.checks import (
     RULES,
     SCHEDULE_CALIBRATION,
     SCHEDULE_TARGET,
-    SOURCE_NOTEBOOK,
     heldout_traces,
     rule_rate,
     trace_problems,
 )
-from autograder.tuning import DATA_PATH, SWEEP_RATES, good_band, load_data, sweep
+from autograder.assignments.ps3_tuning.heldout import DATA_PATH, SWEEP_RATES, good_band, load_data, sweep
+from autograder.cells import is_setup_cell
+from autograder.checks import LocalStudent
 from tests.conftest import ROOT, assignment_course, nbgrader_api
+from tests.inprocess import sample_namespace
 
 A = "ps3_tuning"
 RELEASE_DIR = ROOT / "release" / A
 CHECK_IDS = ("test_range_test", "test_suggest_lr", "test_schedule", "test_tuning_loop")
 AUTO_POINTS = 85  # + 15 manually graded points (written_answer) = 100
 STUDENTS = ("instructor", "alice")
+PS3 = get(A)
+SOURCE_NOTEBOOK = PS3.source_notebook()
 
 # variant -> checks it must LOSE points on; every other check: full marks.
 EXPECT: dict[str, set[str]] = {
@@ -49,21 +51,11 @@ def source_nb() -> nbformat.NotebookNode:
     return nbformat.read(SOURCE_NOTEBOOK, as_version=4)
 
 
-@lru_cache(maxsize=None)
 def namespace(variant: str) -> dict:
-    return submissions.run_program(submissions.answer_program(source_nb(), submissions.answers(A, variant)))
-
-
-def strip_solution(source: str) -> str:
-    return re.sub(r"^### (BEGIN|END) SOLUTION\n?", "", source, flags=re.MULTILINE).strip("\n")
+    return sample_namespace(A, variant)
 
 
 # --------------------------------------------------------------------------- answer sets
-
-
-def test_correct_answer_set_is_the_source_solution() -> None:
-    solution = {k: strip_solution(v) for k, v in submissions.answer_sources(source_nb()).items()}
-    assert submissions.answers(A, "correct") == solution
 
 
 def test_every_answer_set_is_in_the_expectation_table() -> None:
@@ -72,12 +64,12 @@ def test_every_answer_set_is_in_the_expectation_table() -> None:
 
 @pytest.mark.parametrize("variant", sorted(EXPECT))
 def test_variant_scores(variant: str) -> None:
-    checks = load_checks(A)
+    checks = PS3.checks_by_id
     assert tuple(checks) == CHECK_IDS and sum(c.points for c in checks.values()) == AUTO_POINTS
     ns = namespace(variant)
     for student in STUDENTS:
         for grade_id, check in checks.items():
-            result = evaluate(check, LocalStudent(ns), student, A)
+            result = PS3.evaluate(grade_id, LocalStudent(ns, PS3.harness.operations), student)
             if grade_id in EXPECT[variant]:
                 assert result.fraction < 1.0, (variant, student, grade_id, result)
             else:
@@ -90,7 +82,7 @@ def test_variant_scores(variant: str) -> None:
 
 def test_a_lying_trace_fails() -> None:
     """A trace is checked against the trusted re-run, never believed."""
-    from autograder.checks.ps3 import RANGE_PROBLEMS, reference_trace
+    from autograder.assignments.ps3_tuning.checks import RANGE_PROBLEMS, reference_trace
 
     dataset, hidden, batch_size = RANGE_PROBLEMS[0]
     lrs, losses = reference_trace(dataset, hidden, batch_size, 3)
@@ -103,7 +95,7 @@ def test_a_lying_trace_fails() -> None:
 
 def test_the_rules_and_bands_are_far_apart() -> None:
     """The reference's suggestions land in the good bands; the rate at the minimum mostly does not."""
-    from autograder.checks.ps3 import SUGGEST_FULL_MARKS
+    from autograder.assignments.ps3_tuning.checks import SUGGEST_FULL_MARKS
 
     traces = heldout_traces()
     reference = [namespace("correct")["suggest_lr"](lrs, losses)[0] for lrs, losses, _ in traces]
@@ -147,8 +139,8 @@ def test_loop_problems_separate_training_and_validation() -> None:
 
 
 def test_heldout_problems_are_not_the_notebook_problems() -> None:
-    from autograder.checks.ps3 import SCHEDULE_PRACTICE
-    from autograder.tuning.make_data import PRACTICE, PROBLEMS
+    from autograder.assignments.ps3_tuning.checks import SCHEDULE_PRACTICE
+    from autograder.assignments.ps3_tuning.make_data import PRACTICE, PROBLEMS
 
     def setting(p):  # everything but the seed
         return (p.dataset, p.hidden, p.optimizer, p.momentum, p.batch_size, p.epochs, p.n_train)
@@ -160,7 +152,7 @@ def test_heldout_problems_are_not_the_notebook_problems() -> None:
 
 def test_data_regenerates_deterministically() -> None:
     """One problem's trace and three of its sweep runs, regenerated from scratch."""
-    from autograder.tuning.make_data import PROBLEMS, constant_run, range_trace
+    from autograder.assignments.ps3_tuning.make_data import PROBLEMS, constant_run, range_trace
 
     problem = PROBLEMS[0]
     stored = next(p for p in load_data()["problems"] if p["name"] == problem.name)
@@ -182,7 +174,7 @@ def test_the_notebook_quotes_the_calibration() -> None:
 
 
 def test_the_reference_schedule_reaches_the_target_and_warmup_matters() -> None:
-    from autograder.checks.ps3 import schedule_budget, schedule_result
+    from autograder.assignments.ps3_tuning.checks import schedule_budget, schedule_result
 
     ns = namespace("correct")
     rates = tuple(float(ns["schedule"](k)) for k in range(schedule_budget()))
@@ -192,15 +184,15 @@ def test_the_reference_schedule_reaches_the_target_and_warmup_matters() -> None:
 
 def test_source_notebook_structure() -> None:
     nb = source_nb()
-    setup = [c for c in nb.cells if submissions.is_setup_cell(c)]
+    setup = [c for c in nb.cells if is_setup_cell(c)]
     assert len(setup) == 1
     tests = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
     assert tuple(tests) == CHECK_IDS
     for grade_id, cell in tests.items():
-        assert cell.metadata["nbgrader"]["points"] == load_checks(A)[grade_id].points
+        assert cell.metadata["nbgrader"]["points"] == PS3.checks_by_id[grade_id].points
         assert cell.source.endswith(
-            "### BEGIN HIDDEN TESTS\nfrom autograder.checks import run_in_kernel\n"
+            "### BEGIN HIDDEN TESTS\nfrom autograder.assignments import run_in_kernel\n"
             f'run_in_kernel("{A}", "{grade_id}", globals())\n### END HIDDEN TESTS'
         )
     manual = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]

@@ -21,7 +21,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from autograder import cli, leaks, publish
-from autograder.curves import load_bank
+from autograder.assignments.ps2_diagnosing_curves.bank import load_bank
 from autograder.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +104,8 @@ PLANTED = {
     "hidden test": ("release/ps1_schedulers/extra.ipynb",
                     lambda: _notebook_with(_source_cell("ps1_schedulers", "BEGIN HIDDEN TESTS"))),
     "check module": ("lrlab/_grading.py",
-                     lambda: (ROOT / "autograder" / "checks" / "ps1.py").read_text().replace("autograder", "grading")),
+                     lambda: (ROOT / "autograder" / "assignments" / "ps1_schedulers" / "checks.py").read_text()
+                     .replace("autograder", "grading")),
     "instructor path": ("autograder/checks/notes.txt", lambda: "nothing secret in the text itself\n"),
     "reference value": ("course/answers.ipynb",
                         lambda: _notebook_with("print(KEY)", output=repr(load_bank()["figure_key"]) + "\n")),

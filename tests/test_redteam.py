@@ -46,10 +46,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checks import ASSIGNMENTS, load_checks
+from autograder import assignments as registry
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
-from autograder.submissions import SAMPLES, fill, parse_answers, release_notebook
+from autograder.submissions import fill, parse_answers, release_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 REDTEAM = Path(__file__).resolve().parent / "redteam"
@@ -59,11 +59,16 @@ VICTIM = "victim"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
+def load_checks(assignment: str) -> dict:
+    """The checks of ``assignment`` by grade id."""
+    return registry.get(assignment).checks_by_id
+
+
 def _available(assignment: str) -> str | None:
     """Why an assignment cannot be red-teamed yet (None when it can)."""
     if not (ROOT / "release" / assignment / f"{assignment}.ipynb").is_file():
         return f"release/{assignment} not generated yet"
-    if not (SAMPLES / assignment / "correct.py").is_file():
+    if not (registry.samples(assignment) / "correct.py").is_file():
         return f"no correct answer set for {assignment}"
     try:
         load_checks(assignment)
@@ -106,7 +111,7 @@ def redteam_answers(assignment: str, name: str, subst: dict[str, str] | None = N
     elif (ATTACK_TEMPLATES / f"{name}.py").is_file():
         text = _template(name, base, cell)
     else:
-        text = (SAMPLES / assignment / f"{name}.py").read_text()
+        text = (registry.samples(assignment) / f"{name}.py").read_text()
     parent, own = parse_answers(text)
     inherited = redteam_answers(assignment, parent) if parent else {}
     for gid, source in own.items():
@@ -133,7 +138,7 @@ class Course:
     def trusted(self, assignment: str):
         """The frozen trusted assignment, built once as the grading coordinator does."""
         from autograder.course import Course as NbgraderCourse
-        from autograder.grading.assignment import load_assignment
+        from autograder.grading.trusted import load_assignment
 
         if assignment not in self._trusted:
             self._trusted[assignment] = load_assignment(NbgraderCourse(self.root), assignment)
@@ -216,7 +221,7 @@ def course(tmp_path_factory):
     for folder in ("release", "source"):
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, root / folder)
-    ready = [a for a in ASSIGNMENTS if not _available(a)]
+    ready = [a for a in registry.names() if not _available(a)]
     for assignment in ready:
         src = root / "source" / assignment / f"{assignment}.ipynb"
         if src.is_file():
@@ -327,7 +332,7 @@ def test_the_leftover_check_sees_a_live_child_of_this_run_only(grader, course):
     sandbox = grader.sandbox(str(course.root))
     if sandbox.uids is None:
         pytest.skip(f"no sandbox uid block (not root, or none free): {sandbox.isolation.details}")
-    with sandbox.worker([("probe", "x = 1")]) as child:
+    with sandbox.load([("probe", "x = 1")]) as child:
         assert sandbox.uids == course.sandbox_uids and child.uid in sandbox.uids
         assert _sandbox_processes(sandbox.uids), "a live sandbox child was not seen"
     deadline = time.monotonic() + 5

@@ -19,12 +19,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.checks.base import LocalStudent, StudentError, StudentUnavailable
-from autograder.sandbox import Limits, Sandbox
-from autograder.sandbox._server import _live_processes
-from autograder.sandbox.policy import SECCOMP_DENIED
+from autograder.checks import LocalStudent, StudentError, StudentUnavailable
+from autograder.checks.reference import run_program
 from autograder.reasons import Reason
-from autograder.submissions import run_program
+from autograder.sandbox import Limits, Part, Sandbox
+from autograder.sandbox._server import _live_processes
+from autograder.sandbox.policy import POLICY
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "hidden-test-secret-7f3a"
@@ -61,7 +61,7 @@ def roomy_sandbox(course: Path):
 
 
 def worker(sandbox: Sandbox, source: str, setup: str = "import numpy as np\n"):
-    return sandbox.worker([("setup:0", setup), ("answer", source)])
+    return sandbox.load([("setup:0", setup), ("answer", source)])
 
 
 # --------------------------------------------------------------------------- honest code
@@ -93,9 +93,10 @@ def _has_cap_sys_admin() -> bool:
 def test_isolation_is_reported(sandbox: Sandbox) -> None:
     """The level is what this environment allows (the other paths: tests/test_isolation_paths.py)."""
     report = sandbox.isolation
-    parts = report.level.split("+")
-    assert parts[-1] == "rlimits" and report.details["hidden_modules_absent"] is True
-    assert ("seccomp" in parts) is report.details["seccomp"] is True, report.describe()  # pyseccomp is pinned
+    level = report.level
+    parts = str(level).split("+")  # the written form, in the policy's order
+    assert Part.RLIMITS in level and report.details["hidden_modules_absent"] is True
+    assert (Part.SECCOMP in level) is report.details["seccomp"] is True, report.describe()  # pyseccomp is pinned
     if os.geteuid() == 0 and _has_cap_sys_admin():  # real root: CI and this machine
         assert report.details["namespace_path"] == "root"
         assert parts[:5] == ["netns", "mountns", "pidns", "uid", "seccomp"], report.describe()
@@ -107,7 +108,7 @@ def test_isolation_is_reported(sandbox: Sandbox) -> None:
 def test_honest_answers_match_local_student(sandbox: Sandbox) -> None:
     program = [("setup:0", "import numpy as np\n"), ("answer", HONEST)]
     local = LocalStudent(run_program(program))
-    with sandbox.worker(program) as student:
+    with sandbox.load(program) as student:
         assert student.load_errors == {}
         assert student.has("f") and not student.has("nope")
         for name, args in (("f", [3]), ("f", [0.25]), ("noisy", [1])):
@@ -135,7 +136,7 @@ def test_honest_answers_match_local_student(sandbox: Sandbox) -> None:
 def test_load_errors_are_reported_and_loading_continues(sandbox: Sandbox) -> None:
     program = [("setup:0", "%matplotlib inline\nimport numpy as np"), ("a", "raise ValueError('no good')"),
                ("b", "def g():\n    return 5"), ("c", "def broken(:\n")]
-    with sandbox.worker(program) as student:
+    with sandbox.load(program) as student:
         assert student.load_errors["a"] == "ValueError: no good"
         assert student.load_errors["c"].startswith("SyntaxError") and "setup:0" not in student.load_errors
         assert student.call("g") == 5
@@ -258,7 +259,7 @@ def not_plain():
 def test_outputs_reported_by_the_child_are_rebuilt() -> None:
     from nbformat.v4 import new_output
 
-    from autograder.sandbox import _clean_outputs
+    from autograder.sandbox.outputs import clean_outputs
 
     forged = [
         {"output_type": "stream", "name": "stdout", "text": "ok\n"},
@@ -270,7 +271,7 @@ def test_outputs_reported_by_the_child_are_rebuilt() -> None:
         {"output_type": "javascript", "data": {}},
         "not a dict",
     ]
-    clean = _clean_outputs(forged, new_output)
+    clean = clean_outputs(forged, new_output)
     assert [o.output_type for o in clean] == ["stream", "execute_result", "display_data", "error"]
     assert clean[1].data == {"text/plain": "42"} and clean[1].metadata == {} and clean[1].execution_count is None
     assert clean[2].data == {} and clean[3].traceback == []
@@ -328,7 +329,8 @@ def open_fds():
 def imports():
     import lrlab
     out = [lrlab.__name__]
-    for name in ("autograder.checks.ps1", "autograder.checks.ps2", "autograder.scorer"):
+    for name in ("autograder.assignments.ps1_schedulers.checks", "autograder.assignments.ps2_diagnosing_curves.checks",
+                 "autograder.grading.scorer"):
         try:
             __import__(name)
             out.append(name)
@@ -342,7 +344,8 @@ def test_hidden_paths_are_unreadable_and_unwritable(roomy_sandbox: Sandbox, cour
     """Also: lrlab (bound back read-only) imports lazily, with torch, in a torch-free warm parent."""
     private = [course / "gradebook.db", course / "source/ps1/secret.txt", course / "submitted/alice/ps1/secret.txt",
                course / "autograded/bob/ps1/secret.txt", ROOT / "autograder/checks/base.py",
-               ROOT / "autograder/checks/__init__.py", ROOT / "tests/test_sandbox.py", ROOT / ".git/HEAD"]
+               ROOT / "autograder/assignments/ps1_schedulers/checks.py", ROOT / "tests/test_sandbox.py",
+               ROOT / ".git/HEAD"]
     with worker(roomy_sandbox, PROBE) as student:
         for path in private:
             assert student.call("can_read", str(path)) in ("FileNotFoundError", "PermissionError"), path
@@ -351,10 +354,14 @@ def test_hidden_paths_are_unreadable_and_unwritable(roomy_sandbox: Sandbox, cour
         for directory in (course, ROOT / "autograder", ROOT / "source", ROOT / "submitted"):
             assert student.call("listing", str(directory)) in ([], "FileNotFoundError", "PermissionError")
         # The repo root is an empty tmpfs with only the kept paths bound back; Landlock also
-        # refuses to list it (only what lies in the kept paths is readable).
+        # refuses to list it (only what lies in the kept paths is readable) — unless the clone
+        # lives under /tmp: then it is a folder of the child's own private /tmp, holding the
+        # kept paths bound back and nothing else.
         kept = sorted(p for p in (".venv", "lrlab") if (ROOT / p).exists())
-        landlock = "landlock" in roomy_sandbox.isolation.level.split("+")
-        assert student.call("listing", str(ROOT)) == ("PermissionError" if landlock else kept)
+        landlock = Part.LANDLOCK in roomy_sandbox.isolation.level
+        private = [Path(os.path.realpath(t.point)) for t in POLICY.child_tmpfs]
+        in_private_tmp = any(folder in ROOT.resolve().parents for folder in private)
+        assert student.call("listing", str(ROOT)) == ("PermissionError" if landlock and not in_private_tmp else kept)
         assert student.call("imports") == ["lrlab", "ModuleNotFoundError", "ModuleNotFoundError",
                                            "ModuleNotFoundError"]
         assert student.call("parent_memory") in ("PermissionError", "FileNotFoundError")
@@ -505,13 +512,13 @@ def thread_runs():
 '''
 
 
-@pytest.mark.parametrize("family", sorted(SECCOMP_DENIED))
+@pytest.mark.parametrize("family", sorted(POLICY.seccomp_denied))
 def test_seccomp_denies_each_family(sandbox: Sandbox, family: str) -> None:
     """Red team: every system call of a denied family fails with the filter's ENOSYS, which
     neither success nor a plain lack of privilege (EPERM) would give."""
     if not sandbox.isolation.details["seccomp"]:
         pytest.skip(f"no seccomp here: {sandbox.isolation.details.get('seccomp_error')}")
-    numbers = _syscall_numbers(SECCOMP_DENIED[family])
+    numbers = _syscall_numbers(POLICY.seccomp_denied[family])
     assert numbers, family
     with worker(sandbox, SYSCALL_PROBE) as student:
         assert student.call("seccomp_mode") == "2"
@@ -551,9 +558,9 @@ def test_memory_cgroup_limits_each_child(sandbox: Sandbox) -> None:
 
     details = sandbox.isolation.details
     if not details["memory"].startswith("cgroup"):
-        assert details["memory"] == "rlimit_as" and "memcg" not in sandbox.isolation.level
+        assert details["memory"] == "rlimit_as" and Part.MEMCG not in sandbox.isolation.level
         pytest.skip(f"no memory cgroup here: {details.get('memory_cgroup_error')}")
-    assert "memcg" in sandbox.isolation.level.split("+")
+    assert Part.MEMCG in sandbox.isolation.level
     source = '''
 def limit():
     line = [l for l in open("/proc/self/cgroup").read().splitlines() if l.split(":")[1] in ("memory", "")][0]
@@ -623,11 +630,11 @@ def test_uid_blocks_are_unique_across_grading_processes(tmp_path: Path, monkeypa
 def test_children_uids_come_from_a_locked_block(sandbox: Sandbox) -> None:
     if not sandbox.isolation.details["uid_drop"]:
         pytest.skip("no uid per child here")
-    from autograder.sandbox import _server, _uids
+    from autograder.sandbox import _uids
 
     with worker(sandbox, "import os\ndef uid():\n    return os.getuid()\n") as student:
         uid = student.call("uid")
-    block = (uid - _server.UID_BASE) // _server.UIDS_PER_SERVER
+    block = (uid - POLICY.uids.first_uid) // POLICY.uids.uids_per_sandbox
     lock = Path(_uids._lock_dir()) / f"block-{block}"
     fd = os.open(lock, os.O_RDWR)
     try:
@@ -751,7 +758,7 @@ def torch_loaded():
 
 
 def test_a_torch_free_child_does_not_import_torch(sandbox: Sandbox) -> None:
-    """The tripwire is armed in every worker, yet a warm parent without torch stays without."""
+    """The tripwire is armed in every answer child, yet a warm parent without torch stays without."""
     with worker(sandbox, TORCH_PROBE) as student:
         assert student.load_errors == {}
         assert student.call("torch_loaded") == []
@@ -803,12 +810,12 @@ def test_a_door_shares_the_warm_parent_and_a_closed_connection_kills_its_childre
     _require_uid_per_child(sandbox)
     other = sandbox.door().open(timeout=60)
     assert other.isolation.level == sandbox.isolation.level and other.server_pid is None
-    student = other.worker([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n"
+    student = other.load([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n"
                                   "def f(x):\n    return x * 2\n")])
     assert student.call("f", 21) == 42
     uid = student.uid
     assert len(_live_processes(uid)) == 2
-    other._ctrl.close()  # as if the pool process died: the warm parent notices the connection close
+    other._connection.sock.close()  # as if the pool process died: the warm parent notices the connection close
     _wait_until(lambda: not _live_processes(uid))
     other.close()
     with worker(sandbox, "def g(x):\n    return x + 1\n") as mine:
@@ -818,7 +825,7 @@ def test_a_door_shares_the_warm_parent_and_a_closed_connection_kills_its_childre
 def test_nothing_survives_close(sandbox: Sandbox) -> None:
     """Runs last: closes the module's sandbox."""
     _require_uid_per_child(sandbox)
-    student = sandbox.worker([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n")])
+    student = sandbox.load([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n")])
     uid, server = student.uid, sandbox.server_pid
     assert len(_live_processes(uid)) == 2
     sandbox.close()
@@ -846,3 +853,27 @@ def _wait_until(predicate, timeout: float = 5.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.02)
+
+
+# --------------------------------------------------------------------------- nothing hidden in the warm parent
+
+
+def test_the_warm_parent_may_hold_harnesses_but_no_check() -> None:
+    """What the warm parent refuses to start with (it checks sys.modules after its imports)."""
+    from autograder.sandbox._warm import hidden_modules
+
+    harness = ("autograder.assignments.ps1_schedulers.harness",)
+    public = ["autograder", "autograder.protocol", "autograder.reasons", "autograder.harness",
+              "autograder.harness.tripwire", "autograder.sandbox._child", "autograder.assignments",
+              "autograder.assignments.ps1_schedulers", *harness, "lrlab", "torch"]
+    hidden = ["autograder.checks", "autograder.checks.base", "autograder.assignments.ps1_schedulers.checks",
+              "autograder.assignments.ps1_schedulers.assignment", "autograder.assignments.ps2_diagnosing_curves.harness",
+              "autograder.grading.scorer", "autograder.submissions"]
+    assert hidden_modules([*public, *hidden], harness) == sorted(hidden)
+
+
+def test_a_warm_parent_handed_an_assignment_instead_of_a_harness_refuses_to_start(course: Path) -> None:
+    from autograder.sandbox import SandboxBroken
+
+    with pytest.raises(SandboxBroken, match="failed to start"):
+        Sandbox(course, LIMITS, preload=(), harness=("autograder.assignments.ps2_diagnosing_curves.assignment",))

@@ -1,14 +1,16 @@
-"""autograder.scorer against fake workers (trusted code only; the real sandbox is in
+"""autograder.grading.scorer against fake sandboxes (trusted code only; the real sandbox is in
 tests/test_redteam.py)."""
 from __future__ import annotations
 
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder.checks.base import Check, CheckResult, LocalStudent, StudentUnavailable, close
+from autograder.assignments import Assignment
+from autograder.checks import Check, CheckResult, LocalStudent, StudentUnavailable, close
+from autograder.checks.reference import run_program
+from autograder.grading.scorer import VOID_PREFIX, score_report
 from autograder.reasons import Reason
-from autograder.scorer import VOID_PREFIX, score, score_report
-from autograder.submissions import run_program
+from autograder.sandbox import Level, Part
 
 from tests.inprocess import InProcessSandbox
 from tests.test_validate import cell_by, release_nb, submission
@@ -33,15 +35,25 @@ CHECKS = {
 GOOD = {"f_answer": "def f(x):\n    return 2 * x", "g_answer": "def g(x):\n    return x ** 2"}
 
 
+def demo(checks: dict = CHECKS) -> Assignment:
+    return Assignment(name="ps_demo", checks=tuple(checks.values()))
+
+
+def score(nb, student, box, checks: dict = CHECKS):
+    """(per-check scores, flags) of one submission of the demo assignment."""
+    report = score_report(demo(checks), release_nb(), nb, student, box)
+    return report.checks, report.flags
+
+
 class TrustedFakeSandbox:
     """Runs the (test-authored, trusted) program in-process: for scorer logic only."""
 
     def __init__(self):
         self.programs = []
 
-    def worker(self, program):
+    def load(self, program):
         self.programs.append(program)
-        return LocalStudent(run_program(program), harness_ops={})
+        return LocalStudent(run_program(program))
 
 
 class DyingWorker:
@@ -67,17 +79,17 @@ class DyingSandbox(TrustedFakeSandbox):
         super().__init__()
         self.die_on, self.dead_at_load, self.workers = die_on, dead_at_load, []
 
-    def worker(self, program):
+    def load(self, program):
         if self.dead_at_load:
             raise StudentUnavailable(self.dead_at_load)
-        w = DyingWorker(super().worker(program), self.die_on)
+        w = DyingWorker(super().load(program), self.die_on)
         self.workers.append(w)
         return w
 
 
 def test_full_marks_and_program_shape():
     box = TrustedFakeSandbox()
-    checks, flags = score("ps_demo", release_nb(), submission(GOOD), "s1", box, checks=CHECKS)
+    checks, flags = score(submission(GOOD), "s1", box, CHECKS)
     assert [(c.grade_id, c.score) for c in checks] == [("test_f", 2.0), ("test_g", 3.0)]
     assert flags == []
     # the trusted setup cells, then only the answer cells (no test cell ever enters the worker)
@@ -86,20 +98,20 @@ def test_full_marks_and_program_shape():
 
 def test_partial_and_wrong():
     answers = {**GOOD, "f_answer": "def f(x):\n    return 2 * x if x > 0 else 0"}
-    checks, _ = score("ps_demo", release_nb(), submission(answers), "s1", TrustedFakeSandbox(), checks=CHECKS)
+    checks, _ = score(submission(answers), "s1", TrustedFakeSandbox(), CHECKS)
     assert 0 < checks[0].score < 2.0 and checks[1].score == 3.0
 
 
 def test_seeded_per_student():
     answers = {**GOOD, "f_answer": "def f(x):\n    return 2 * x if x % 2 else 0"}
-    a = score("ps_demo", release_nb(), submission(answers), "alice", TrustedFakeSandbox(), checks=CHECKS)[0][0].score
-    a2 = score("ps_demo", release_nb(), submission(answers), "alice", TrustedFakeSandbox(), checks=CHECKS)[0][0].score
+    a = score(submission(answers), "alice", TrustedFakeSandbox(), CHECKS)[0][0].score
+    a2 = score(submission(answers), "alice", TrustedFakeSandbox(), CHECKS)[0][0].score
     assert a == a2
 
 
 def test_forbidden_voids_statically():
     answers = {**GOOD, "f_answer": "from torch.optim.lr_scheduler import StepLR\ndef f(x):\n    return 2 * x"}
-    checks, flags = score("ps_demo", release_nb(), submission(answers), "s1", TrustedFakeSandbox(), checks=CHECKS)
+    checks, flags = score(submission(answers), "s1", TrustedFakeSandbox(), CHECKS)
     assert checks[0].score == 0 and checks[0].message.startswith(VOID_PREFIX) and "StepLR" in checks[0].message
     assert checks[1].score == 3.0
     assert flags == ["forbidden API in test_f: StepLR"]
@@ -107,24 +119,24 @@ def test_forbidden_voids_statically():
 
 def test_unavailable_costs_only_the_calling_check_then_rest():
     box = DyingSandbox(die_on=("f",))
-    report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", box, checks=CHECKS)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
     f, g = report.checks
     assert f.score == 0 and f.reason is Reason.TIMEOUT and "time limit" in f.message
     assert g.score == 3.0  # a fresh worker answered the next check
-    assert report.workers_started == 2 and all(w.closed for w in box.workers)
+    assert report.children_started == 2 and all(w.closed for w in box.workers)
     assert not report.all_unavailable
 
 
 def test_unavailable_twice_zeroes_the_rest():
     box = DyingSandbox(die_on=("f", "g"))
-    report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", box, checks=CHECKS)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
     assert [c.score for c in report.checks] == [0, 0]
     assert report.all_unavailable and report.unavailable == [Reason.TIMEOUT] * 2
 
 
 def test_dead_at_load():
     box = DyingSandbox(dead_at_load=Reason.MEMORY)
-    report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", box, checks=CHECKS)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
     assert report.all_unavailable and all(c.reason is Reason.MEMORY and "more memory" in c.message for c in report.checks)
 
 
@@ -133,7 +145,7 @@ def test_check_bug_is_contained():
         raise TypeError("boom")
 
     checks = {**CHECKS, "test_g": Check("test_g", 3.0, "g", broken, answer_cells=("g_answer",))}
-    got, flags = score("ps_demo", release_nb(), submission(GOOD), "s1", TrustedFakeSandbox(), checks=checks)
+    got, flags = score(submission(GOOD), "s1", TrustedFakeSandbox(), checks)
     assert got[1].score == 0 and "could not evaluate" in got[1].message
     assert flags == ["scorer error in test_g: TypeError"]
 
@@ -141,7 +153,7 @@ def test_check_bug_is_contained():
 def test_missing_answer_is_explained():
     nb = submission(GOOD)
     nb.cells.remove(cell_by(nb, "g_answer"))
-    checks, _ = score("ps_demo", release_nb(), nb, "s1", TrustedFakeSandbox(), checks=CHECKS)
+    checks, _ = score(nb, "s1", TrustedFakeSandbox(), CHECKS)
     assert checks[1].score == 0 and "g_answer is missing" in checks[1].message
 
 
@@ -149,7 +161,7 @@ def test_extra_cells_never_reach_the_worker():
     nb = submission(GOOD)
     nb.cells.append(new_code_cell("import os; os.system('echo pwned')"))
     box = TrustedFakeSandbox()
-    score("ps_demo", release_nb(), nb, "s1", box, checks=CHECKS)
+    score(nb, "s1", box, CHECKS)
     assert all("pwned" not in src for _, src in box.programs[0])
 
 
@@ -167,7 +179,7 @@ def test_a_name_built_at_run_time_trips_the_wire():
     """getattr(lr_scheduler, "Step" + "LR") is invisible to the static check; the tripwire,
     armed before the answers run, records which answer cell ran StepLR's code."""
     answers = {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}
-    report = score_report("ps_demo", release_nb(), submission(answers), "s1", InProcessSandbox(), checks=CHECKS)
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), "s1", InProcessSandbox())
     f, g = report.checks
     assert f.score == 0 and f.message.startswith(VOID_PREFIX) and "StepLR (found while it ran)" in f.message
     assert g.score == 3.0
@@ -187,7 +199,7 @@ def test_a_forbidden_name_voids_only_the_check_whose_own_answer_uses_it():
     }
     static = {**GOOD, "f_answer": "from torch.optim.lr_scheduler import StepLR\ndef f(x):\n    return 2 * x"}
     for answers in (static, {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}):
-        got = score_report("ps_demo", release_nb(), submission(answers), "s1", InProcessSandbox(), checks=checks).checks
+        got = score_report(demo(checks), release_nb(), submission(answers), "s1", InProcessSandbox()).checks
         assert [(c.grade_id, c.score) for c in got] == [("test_f", 0.0), ("test_g", 3.0)]
 
 
@@ -202,7 +214,7 @@ def test_a_disarmed_wire_voids_every_check_that_forbids_and_is_flagged():
         "                setattr(_cls, _name, _fn.__closure__[_fn.__code__.co_freevars.index('value')].cell_contents)\n"
     )
     answers = {**GOOD, "f_answer": disarm + USES_STEPLR_AT_RUN_TIME}
-    report = score_report("ps_demo", release_nb(), submission(answers), "s1", InProcessSandbox(), checks=CHECKS)
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), "s1", InProcessSandbox())
     f, g = report.checks
     assert f.score == 0 and "switched off" in f.message and not f.basics_ok
     assert g.score == 3.0  # forbids nothing: untouched
@@ -213,7 +225,7 @@ def test_honest_answers_leave_the_wire_quiet_and_undone():
     from torch.optim.lr_scheduler import StepLR
 
     original = vars(StepLR)["__init__"]
-    report = score_report("ps_demo", release_nb(), submission(GOOD), "s1", InProcessSandbox(), checks=CHECKS)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", InProcessSandbox())
     assert [c.score for c in report.checks] == [2.0, 3.0] and report.flags == []
     assert vars(StepLR)["__init__"] is original
 
@@ -228,7 +240,7 @@ def FakeExec(notebook, errors=None):
 
 
 class FakeSandbox(TrustedFakeSandbox):
-    isolation = type("Iso", (), {"level": "fake+mountns"})()  # a level that hides the course files
+    isolation = type("Iso", (), {"level": Level(frozenset({Part.MOUNTNS}))})()  # hides the course files
 
     def __init__(self, *args, kernel_says_pass=True):
         super().__init__()
@@ -288,7 +300,7 @@ def test_grader_end_to_end_with_fakes(demo_course, trusted_assignment):
         nobody = grader.grade(assignment, "nobody")
         evil = grader.grade(assignment, "../alice")
         unknown = grader.grade(dataclasses.replace(assignment, name="ps9"), "alice")
-    assert alice.status == "graded" and alice.score == 5.0 and alice.isolation == "fake+mountns"
+    assert alice.status == "graded" and alice.score == 5.0 and alice.isolation == "mountns"
     assert alice.flags == ["test cell 'test_f' tagged skip-execution"]
     assert all(c.kernel_passed is True for c in alice.checks)
     assert set(alice.seconds) >= {"validate", "score", "execute", "total"} and len(alice.submission_hash) == 64
@@ -303,14 +315,13 @@ def test_grader_end_to_end_with_fakes(demo_course, trusted_assignment):
 
 
 def test_environment_failures_are_grader_errors_never_the_students(demo_course, trusted_assignment):
-    """A child the sandbox cannot isolate, or a sandbox below ``require_isolation``: the
+    """A child the sandbox cannot isolate, or a sandbox below the required level: the
     outcome is ``grader_error`` with the instructor's reason, and no answer reached a worker."""
-    from autograder.grading.worker import Grader
+    from autograder.grading.worker import Grader, IsolationDemand
     from autograder.sandbox import SandboxBroken
-    from autograder.sandbox.policy import missing_parts
 
     class BrokenSandbox(FakeSandbox):
-        def worker(self, program):
+        def load(self, program):
             raise SandboxBroken("sandbox child setup failed: FileNotFoundError: simulated")
 
     _submit(demo_course, "alice", submission(GOOD))
@@ -320,36 +331,36 @@ def test_environment_failures_are_grader_errors_never_the_students(demo_course, 
     assert (broken.status, broken.reason) == ("failed", "grader_error") and broken.checks == []
     assert broken.flags == ["grader error: sandbox child setup failed: FileNotFoundError: simulated"]
     box = FakeSandbox()
-    box.isolation = type("Iso", (), {"level": "uid+seccomp+rlimits"})()
+    box.isolation = type("Iso", (), {"level": Level.parse("uid+seccomp+rlimits")})()
     with Grader(sandbox_factory=lambda root: box) as grader:
-        grader.require_isolation = "netns+mountns+uid"
+        grader.isolation = IsolationDemand(Level.parse("netns+mountns+uid"))
         refused = grader.grade(assignment, "alice")
-        grader.require_isolation = "uid+seccomp"
-        grader.allow_weak_isolation = True  # no mountns: the course would be refused otherwise (next test)
+        # no mountns: the course would be refused otherwise (next test)
+        grader.isolation = IsolationDemand(Level.parse("uid+seccomp"), allow_weak=True)
         allowed = grader.grade(assignment, "alice")
     assert (refused.status, refused.reason) == ("failed", "grader_error")
     assert refused.flags == ["grader error: the sandbox reached isolation uid+seccomp+rlimits, below the required "
                              "netns+mountns+uid (missing netns+mountns)"]
     assert allowed.status == "graded" and len(box.programs) == 1  # nothing ran below the requirement
     with pytest.raises(ValueError, match="unknown isolation part"):
-        missing_parts("netns+mountnss", "netns+mountns")
+        Level.parse("netns+mountnss")
 
 
 def test_a_level_that_hides_no_file_is_refused_unless_allowed(demo_course, trusted_assignment):
     """No mount namespace, no Landlock, and the course readable by others: a grader_error
     before any answer reaches a worker, with the one line that says why and how to fix it;
-    ``allow_weak_isolation`` grades all the same."""
-    from autograder.grading.worker import Grader
+    allowing weak isolation grades all the same."""
+    from autograder.grading.worker import Grader, IsolationDemand
 
     _submit(demo_course, "alice", submission(GOOD))
     assignment = trusted_assignment(demo_course)
     for level, who in (("uid+seccomp+memcg+rlimits", "each child has a uid of its own, but others may open"),
                        ("seccomp+rlimits", "each child runs as the grader's own user and may read and write")):
         box = FakeSandbox()
-        box.isolation = type("Iso", (), {"level": level})()
+        box.isolation = type("Iso", (), {"level": Level.parse(level)})()
         with Grader(sandbox_factory=lambda root: box) as grader:
             refused = grader.grade(assignment, "alice")
-            grader.allow_weak_isolation = True
+            grader.isolation = IsolationDemand(allow_weak=True)
             allowed = grader.grade(assignment, "alice")
         assert (refused.status, refused.reason) == ("failed", "grader_error") and refused.checks == []
         [flag] = refused.flags
@@ -406,19 +417,20 @@ def test_a_sandbox_that_cannot_start_is_the_graders_error(demo_course, trusted_a
 
     monkeypatch.setattr(worker, "_GRADER", worker.Grader(sandbox_factory=boom))
     _submit(demo_course, "carol", submission(GOOD))
-    result = worker.grade_one(trusted_assignment(demo_course), "carol")
+    result = worker.grade_one(worker.GradingJob(trusted_assignment(demo_course)), "carol")
     json.dumps(result)
     assert result["status"] == "failed" and result["reason"] == "grader_error"
     assert any("no sandbox here" in f for f in result["flags"]) and "no sandbox" not in result["detail"]
 
 
 def test_a_grader_bug_is_a_crash_never_a_zero(demo_course, trusted_assignment, monkeypatch):
+    import autograder.grading.steps as steps
     import autograder.grading.worker as worker
 
     def broken(*args, **kwargs):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(worker, "score_report", broken)
+    monkeypatch.setattr(steps, "score_report", broken)
     _submit(demo_course, "dave", submission(GOOD))
     with worker.Grader(sandbox_factory=lambda root: FakeSandbox()) as grader:
         out = grader.grade(trusted_assignment(demo_course), "dave")

@@ -18,8 +18,8 @@ from nbformat.v4 import new_code_cell, new_output
 from autograder import submissions
 from autograder.grading.execute import STATIC_OUTPUT_TAG, STATIC_PLACEHOLDER, static_cells
 from autograder.grading.worker import Grader
-from autograder.sandbox import ExecResult
-from autograder.validate import trusted_notebook
+from autograder.grading.validate import trusted_notebook
+from autograder.sandbox import ExecResult, Level, Part
 
 from tests.test_scorer import CHECKS, GOOD
 from tests.test_validate import _nbg, cell_by, release_nb
@@ -35,16 +35,16 @@ PS2_STATIC = ["practice_examples", "show_figure_a", "show_figure_b", "show_figur
 class InProcessSandbox:
     """Executes (test-authored, trusted) cells in-process, one namespace per notebook."""
 
-    isolation = type("Iso", (), {"level": "fake+mountns"})()  # a level that hides the course files
+    isolation = type("Iso", (), {"level": Level(frozenset({Part.MOUNTNS}))})()  # hides the course files
 
     def __init__(self, *args):
         self.executed = []
 
-    def worker(self, program):
-        from autograder.checks.base import LocalStudent
-        from autograder.submissions import run_program
+    def load(self, program):
+        from autograder.checks import LocalStudent
+        from autograder.checks.reference import run_program
 
-        return LocalStudent(run_program(program), harness_ops={})
+        return LocalStudent(run_program(program))
 
     def execute_notebook(self, nb, cell_timeout, total_timeout, files=None):
         self.executed.append(copy.deepcopy(nb))

@@ -1,4 +1,4 @@
-"""autograder.validate on a small synthetic release notebook (no kernels, no sandbox)."""
+"""autograder.grading.validate on a small synthetic release notebook (no kernels, no sandbox)."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.utils import compute_checksum
 
 from autograder.grading.normalize import restore_locked_cells
-from autograder.validate import (
+from autograder.grading.validate import (
     GradebookCell,
     GradebookNotebook,
     TrustedMismatch,

@@ -5,7 +5,7 @@ pipeline (``autograder.grade.run``, which runs validation, the sealed scorer and
 sandboxed feedback run):
 
 * the demo class of every assignment (``autograder.demo.roster``);
-* every sample answer set (``autograder/samples/<assignment>/*.py``);
+* every sample answer set (``autograder/assignments/<assignment>/samples/*.py``);
 * the red-team submissions whose outcome does not depend on timing: every attack of
   ``tests/test_redteam.py``'s ``ATTACKS``, the fast whole-submission failures, the notebook
   tampering cases and the bad files.
@@ -146,8 +146,7 @@ def capture(workers: int = 2, log: Any = None, only: list[str] | None = None,
     (the tests share one such run): the copy starts from it, and the grader's resume grades
     only the submissions that are not already current there.
     """
-    from autograder import demo, grade, store
-    from autograder.checks import ASSIGNMENTS
+    from autograder import assignments, demo, grade, store
 
     log = log or (lambda msg: print(msg, file=sys.stderr))
     result: dict[str, Any] = {}
@@ -155,12 +154,12 @@ def capture(workers: int = 2, log: Any = None, only: list[str] | None = None,
         course = course_copy(Path(tmp) / "course", graded)
         root = course.root
         roots = (root,) if graded is None else (root, graded)
-        for assignment in only or ASSIGNMENTS:
+        for assignment in only or assignments.names():
             plan = _submissions(root, assignment)
             for student, content in plan.items():
                 demo.write_submission(course, assignment, student, content)
             log(f"golden: grading {len(plan)} submissions of {assignment}")
-            grade.run(course, assignment, workers=workers, execute=True, progress=False, log=log)
+            grade.run(course, assignment, grade.GradeOptions(workers=workers, execute=True, progress=False), log=log)
             outcomes = store.read_all(root, assignment)
             result[assignment] = {
                 "outcomes": {s: _outcome_record(o, roots) for s, o in sorted(outcomes.items())},

@@ -1,76 +1,26 @@
 """The contract every hidden check is written against.
 
 A check is a plain function ``(student, rng) -> CheckResult``. It never touches the
-student's objects directly: it asks a :class:`Student` for *plain data* — call a named
-function with JSON-able arguments, read a named value, or run a named harness operation —
-and gets back only ``None``/``bool``/``int``/``float``/``str``/``list``/``dict`` values.
-The same check therefore runs
+student's objects directly: it asks a :class:`~autograder.protocol.Student` for *plain
+data* (:mod:`autograder.protocol`). The same check therefore runs
 
-* in-kernel (a hidden test cell calls :func:`autograder.checks.run_in_kernel`, which wraps
-  the kernel's globals in a :class:`LocalStudent`) — used by the instructor's own runs and
-  plain ``nbgrader autograde``; not authoritative, since student code shares that process;
-* in the sealed scorer, where ``student`` is a proxy to a sandboxed worker process and the
+* in-kernel (a hidden test cell calls :func:`autograder.assignments.run_in_kernel`, which
+  wraps the kernel's globals in a :class:`LocalStudent`) — used by the instructor's own runs
+  and plain ``nbgrader autograde``; not authoritative, since student code shares that process;
+* in the sealed scorer, where ``student`` is a proxy to a sandboxed child process and the
   check is the only judge of the answers (authoritative).
 """
 from __future__ import annotations
 
 import ast
-import json
 import math
-import numbers
 import warnings
-from types import MappingProxyType
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any
 
-from autograder.reasons import Reason
-
-Plain = None | bool | int | float | str | list["Plain"] | dict[str, "Plain"]
-
-
-class StudentError(Exception):
-    """The student's code raised (or returned something unusable).
-
-    ``kinds`` lists the builtin exception classes the raised exception is an instance
-    of (e.g. ``("ValueError", "Exception", "BaseException")``) so checks can ask
-    ``err.is_a("ValueError")`` without ever holding the student's exception object.
-    """
-
-    def __init__(self, kinds: Iterable[str], message: str) -> None:
-        self.kinds = tuple(kinds)
-        self.message = message[:500]
-        super().__init__(f"{self.kinds[0] if self.kinds else 'Error'}: {self.message}")
-
-    def is_a(self, kind: str) -> bool:
-        return kind in self.kinds
-
-
-class StudentUnavailable(Exception):
-    """The student's process is gone (timeout, crash, memory, output): stop asking it questions."""
-
-    def __init__(self, reason: Reason) -> None:
-        self.reason = reason
-        super().__init__(str(reason))
-
-
-class Student(Protocol):
-    """What a check may ask of a submission. Every answer is plain data."""
-
-    def has(self, name: str) -> bool:
-        """True when the submission defines ``name`` at top level."""
-
-    def call(self, name: str, *args: Plain, **kwargs: Plain) -> Plain:
-        """Call the student's function ``name``; raises StudentError if it raises."""
-
-    def call_many(self, name: str, calls: list[tuple[list[Plain], dict[str, Plain]]]) -> list[Plain | StudentError]:
-        """Many calls in one round trip; each item is a value or the StudentError it raised."""
-
-    def get(self, name: str) -> Plain:
-        """The plain-data value of the student's top-level ``name``."""
-
-    def op(self, op_name: str, **params: Plain) -> Plain:
-        """Run a public harness operation (see ``autograder.harness``) on the submission."""
+from autograder.protocol import Plain, Student, StudentError, decode, encode, exception_kinds, to_plain
 
 
 @dataclass(frozen=True)
@@ -106,7 +56,7 @@ class Check:
     grade_id: str
     points: float
     title: str
-    run: Callable[["Student", Any], CheckResult]
+    run: Callable[[Student, Any], CheckResult]
     answer_cells: tuple[str, ...] = ()
     forbidden: frozenset[str] = field(default_factory=frozenset)
     own_cells: tuple[str, ...] | None = None
@@ -115,58 +65,6 @@ class Check:
     def own(self) -> tuple[str, ...]:
         """The answer cells whose forbidden uses void this check."""
         return self.answer_cells if self.own_cells is None else self.own_cells
-
-
-# --------------------------------------------------------------------------- plain data
-
-
-def to_plain(value: Any, depth: int = 0) -> Plain:
-    """Convert an answer to plain data, the only thing that may cross the boundary.
-
-    numpy/torch scalars become ``float``/``int``; tuples become lists. Anything else
-    becomes ``{"__unsupported__": "<type name>"}`` so checks can say what was returned.
-    Runs on the *student's* side of the boundary: the receiver re-validates everything.
-    """
-    if depth > 20:
-        return {"__unsupported__": "nesting too deep"}
-    if value is None or type(value) in (bool, str):
-        return value
-    if type(value) in (int, float):
-        return value
-    if isinstance(value, float):  # a float subclass: take the true stored value, not its repr
-        return float(float.__repr__(value))
-    if isinstance(value, numbers.Integral) and type(value).__module__ == "numpy":
-        return int(value)
-    if isinstance(value, numbers.Real) and type(value).__module__ == "numpy":
-        return float(value)
-    if type(value).__module__ == "torch" and type(value).__name__ == "Tensor" and value.numel() == 1:
-        return float(value.item()) if value.is_floating_point() else int(value.item())
-    if type(value) in (list, tuple):
-        return [to_plain(v, depth + 1) for v in value]
-    if type(value) is dict:
-        return {str(k): to_plain(v, depth + 1) for k, v in value.items() if type(k) is str}
-    return {"__unsupported__": type(value).__name__}
-
-
-def encode(value: Plain) -> str:
-    """JSON text of plain data (NaN and ±inf allowed, as Python's json writes them)."""
-    return json.dumps(value, allow_nan=True)
-
-
-def decode(text: str) -> Plain:
-    """Parse JSON text into plain data; the only deserialiser used on untrusted answers."""
-    return json.loads(text)
-
-
-def exception_kinds(exc: BaseException) -> list[str]:
-    """Names of the builtin exception classes ``exc`` is an instance of (most specific first)."""
-    import builtins
-
-    return [
-        cls.__name__
-        for cls in type(exc).__mro__
-        if cls.__module__ == "builtins" and isinstance(getattr(builtins, cls.__name__, None), type)
-    ]
 
 
 # --------------------------------------------------------------------------- judging helpers
@@ -219,20 +117,22 @@ def forbidden_uses(source: str, names: Iterable[str]) -> list[str]:
 
 
 class LocalStudent:
-    """A :class:`Student` over a live namespace (a kernel's ``globals()``).
+    """A :class:`~autograder.protocol.Student` over a live namespace (a kernel's ``globals()``).
 
-    Answers go through the same :func:`to_plain` + JSON round trip as in the worker,
-    so checks see identical data in both places. Warnings raised by student code are
-    captured (a warning on stderr would make nbgrader score the cell 0). It also stands in
-    for a scorer's worker on trusted code (tests): nothing failed to load, no tripwire.
+    Answers go through the same :func:`~autograder.protocol.to_plain` + JSON round trip as in
+    a sandboxed child, so checks see identical data in both places. Warnings raised by student
+    code are captured (a warning on stderr would make nbgrader score the cell 0).
+    ``operations`` are the harness operations ``op`` may run (an assignment's
+    :class:`~autograder.harness.Harness`). It also stands in for the scorer's sandboxed
+    student on trusted code (tests): nothing failed to load, no tripwire.
     """
 
     load_errors: Mapping[str, str] = MappingProxyType({})
     arms_tripwire = False
 
-    def __init__(self, namespace: Mapping[str, Any], harness_ops: Mapping[str, Callable[..., Any]] | None = None) -> None:
+    def __init__(self, namespace: Mapping[str, Any], operations: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self._ns = namespace
-        self._ops = harness_ops
+        self._ops = dict(operations or {})
 
     def has(self, name: str) -> bool:
         return name in self._ns
@@ -274,10 +174,6 @@ class LocalStudent:
         """Nothing to release: the namespace belongs to its kernel."""
 
     def op(self, op_name: str, **params: Plain) -> Plain:
-        if self._ops is None:
-            from autograder.harness import OPS
-
-            self._ops = OPS
         if op_name not in self._ops:
             raise KeyError(f"unknown harness operation {op_name!r}")
         operation = self._ops[op_name]

@@ -36,11 +36,12 @@ from typing import Any, Protocol
 
 from nbformat import NotebookNode
 
-from autograder.grading.assignment import TrustedAssignment
+from autograder.cells import nbgrader_meta
+from autograder.grading.trusted import TrustedAssignment
 from autograder.outcome import Outcome
 from autograder.reasons import UNAVAILABLE
 from autograder.sandbox import ExecResult
-from autograder.validate import TrustedNotebook
+from autograder.grading.validate import TrustedNotebook
 
 CELL_TIMEOUT = 60.0
 TOTAL_TIMEOUT = 300.0
@@ -109,11 +110,6 @@ def render_static_outputs(assignment: TrustedAssignment, sandbox: NotebookRunner
     return StaticOutputs(assignment.digest, outputs)
 
 
-def _grade_id(cell: NotebookNode) -> Any:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
 def blank_static_cells(normalized: NotebookNode, static: dict[str, list]) -> tuple[NotebookNode, dict[int, str]]:
     """A copy of the normalized notebook with each cached static cell's source replaced by
     :data:`STATIC_PLACEHOLDER`, and {cell index: grade id} of those cells. Cells are matched by
@@ -123,7 +119,7 @@ def blank_static_cells(normalized: NotebookNode, static: dict[str, list]) -> tup
     out = copy.deepcopy(normalized)
     spliced: dict[int, str] = {}
     for index, cell in enumerate(out.cells):
-        grade_id = _grade_id(cell)
+        grade_id = nbgrader_meta(cell).get("grade_id")
         if cell.get("cell_type") == "code" and grade_id in static and grade_id not in spliced.values():
             cell.source = STATIC_PLACEHOLDER
             spliced[index] = grade_id
@@ -153,7 +149,7 @@ def kernel_results(executed: NotebookNode, trusted: TrustedNotebook, cell_errors
     """Per visible test cell: True ran without error, False raised, None did not run."""
     out: dict[str, bool | None] = {g: None for g in trusted.test_ids}
     for index, cell in enumerate(executed.cells):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = nbgrader_meta(cell).get("grade_id")
         if grade_id not in out or cell.get("cell_type") != "code" or out[grade_id] is not None:
             continue
         if cell.get("execution_count") is None:

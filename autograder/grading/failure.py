@@ -5,7 +5,7 @@ from autograder.reasons import Reason, not_graded
 
 
 class GradingFailed(Exception):
-    """Raised by a step; :meth:`autograder.grading.worker.Grader.grade` turns it into a failed
+    """Raised by a step; :meth:`autograder.grading.worker.Grader.run` turns it into a failed
     outcome. ``detail`` is student-safe (default: the reason's sentence); ``flags`` are for
     the instructor (e.g. what went wrong in the grading environment)."""
 

@@ -4,7 +4,7 @@ Whatever the student did to the cells they must not change (deleted, duplicated,
 re-tagged, rewritten test cells, another kernelspec), the normalized notebook has the
 release's locked and test cells, in the student's order, with the student's answers under
 the release's metadata, and no outputs. Tampering is *recorded* by validation
-(:mod:`autograder.validate`); here it simply has no effect.
+(:mod:`autograder.grading.validate`); here it simply has no effect.
 
 nbgrader's ``autograde`` does the same job with a list of preprocessors. Outputs are cleared
 with its own :class:`~nbgrader.preprocessors.ClearOutput`. The other three are not used,
@@ -18,7 +18,7 @@ because their behaviour differs where the red-team suite depends on ours:
   the frozen release the coordinator cross-checked with the gradebook once per run.
 * ``DeduplicateIds`` keeps the LAST cell of a duplicated grade id and leaves the earlier
   ones in the notebook as plain cells; validation and the sealed scorer take the FIRST
-  (:func:`autograder.validate.inspect_cells`), so ours keeps the first and drops the rest.
+  (:func:`autograder.grading.validate.inspect_cells`), so ours keeps the first and drops the rest.
 * ``OverwriteKernelspec`` opens the gradebook in every worker; ours copies the release's
   kernelspec (checked equal to the gradebook's when the assignment is loaded).
 """
@@ -29,7 +29,8 @@ import copy
 from nbformat import NotebookNode
 from nbgrader.preprocessors import ClearOutput
 
-from autograder.validate import EXECUTION_TAGS, TrustedNotebook, cell_tags, nbgrader_meta
+from autograder.cells import cell_tags, nbgrader_meta
+from autograder.grading.validate import EXECUTION_TAGS, TrustedNotebook
 
 
 def restore_locked_cells(trusted: TrustedNotebook, submitted: NotebookNode) -> NotebookNode:

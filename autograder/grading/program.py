@@ -1,25 +1,17 @@
-"""What the sealed scorer hands a sandboxed worker: the release's setup cells, then the
-student's answer cells, nothing else (no test cell, no markdown, no hidden material)."""
+"""The program builder: what the sealed scorer hands a sandboxed child — the release's setup
+cells, then the student's answer cells, nothing else (no test cell, no markdown, no hidden
+material)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from nbformat import NotebookNode
 
-
-def is_setup_cell(cell: NotebookNode) -> bool:
-    """A read-only code cell tagged ``setup`` (imports); runs before the answers everywhere."""
-    return cell.cell_type == "code" and "setup" in cell.metadata.get("tags", [])
-
-
-def is_answer_cell(cell: NotebookNode) -> bool:
-    """An autograded answer cell: nbgrader ``solution`` and not ``grade``, code."""
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("solution")) and not meta.get("grade")
+from autograder.cells import is_answer_cell, is_setup_cell, nbgrader_meta
 
 
 def answer_program(trusted: NotebookNode, submitted: Mapping[str, str]) -> list[tuple[str, str]]:
-    """What a worker executes: the TRUSTED notebook's setup cells, then the student's answers.
+    """What a child executes: the TRUSTED notebook's setup cells, then the student's answers.
 
     ``trusted`` is the release (or source) notebook and decides which cells exist and in
     which order; ``submitted`` maps answer grade ids to the student's sources (missing
@@ -31,7 +23,7 @@ def answer_program(trusted: NotebookNode, submitted: Mapping[str, str]) -> list[
         if is_setup_cell(cell):
             program.append((f"setup:{index}", cell.source))
         elif is_answer_cell(cell):
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            grade_id = nbgrader_meta(cell)["grade_id"]
             program.append((grade_id, submitted.get(grade_id, "")))
     return program
 
@@ -45,5 +37,5 @@ def answer_sources(notebook: NotebookNode) -> dict[str, str]:
     found: dict[str, str] = {}
     for cell in notebook.cells:
         if is_answer_cell(cell):
-            found.setdefault(cell.metadata["nbgrader"]["grade_id"], cell.source)
+            found.setdefault(nbgrader_meta(cell)["grade_id"], cell.source)
     return found

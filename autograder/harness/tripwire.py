@@ -1,20 +1,20 @@
 """A run-time tripwire on forbidden classes (student side of the boundary; public).
 
-Static detection (``autograder.checks.base.forbidden_uses``) sees names written in the
+Static detection (:func:`autograder.checks.forbidden_uses`) sees names written in the
 source; a name built at run time (``getattr(lr_scheduler, "Step" + "LR")``, ``importlib``,
-``eval``) slips past it. The worker therefore arms this tripwire BEFORE any student code
+``eval``) slips past it. A sandboxed child therefore arms this tripwire BEFORE any student code
 runs: every function defined by a forbidden class itself (``__init__``, ``get_lr``,
 ``_get_closed_form_lr``, ``step`` …) is wrapped, in place, so that running it records
 which answer cells were on the call stack. Answer cells are compiled with the file name
-``<grade_id>`` (see ``autograder.sandbox._child``), so the cells are read from the frames.
+``<grade_id>`` (see :mod:`autograder.sandbox._child`), so the cells are read from the frames.
 The wire does not import the module itself: if it is loaded already (the warm parent
 preloads torch) it is armed at once, otherwise an import hook on ``sys.meta_path`` arms it
-the moment the module's code has run, before anyone can use it, so a worker that does not
+the moment the module's code has run, before anyone can use it, so a child that does not
 need torch never imports it and a student who imports it later is still caught.
 Using a class in any way that runs its code trips the wire: instantiating it, subclassing
 and instantiating the subclass, calling one of its methods on another object.
 
-The trusted side asks for :func:`report` (harness operation ``tripwire_report``) and voids
+The trusted side asks for :func:`report` (the built-in harness operation ``tripwire_report``) and voids
 the checks whose own answer cells used a forbidden class. ``report`` also exercises the
 wire once from a probe frame named after a nonce the trusted side chose: if that use is not
 recorded, the wire was disarmed (which only deliberate tampering does) and says so.
@@ -28,7 +28,7 @@ import importlib.abc
 import importlib.machinery
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -189,6 +189,3 @@ def report(namespace: Any = None, nonce: str = "") -> dict[str, Any]:
     uses = sorted({use for wire in _ARMED for use in wire.uses})
     return {"uses": [list(use) for use in uses], "armed": armed}
 
-
-OPS: dict[str, Callable[..., Any]] = {"tripwire_report": report}
-"""Harness operations for the tripwire (see autograder.harness)."""

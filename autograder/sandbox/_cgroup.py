@@ -11,6 +11,7 @@ so a child's forked processes together can exceed it.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -36,10 +37,12 @@ class MemoryCgroups:
         return "memory.max" if self.version == "cgroup2" else "memory.limit_in_bytes"
 
     @classmethod
-    def create(cls) -> tuple[MemoryCgroups | None, str]:
-        """This process's folder of child cgroups, or (None, why not)."""
+    def create(cls, versions: Sequence[str]) -> tuple[MemoryCgroups | None, str]:
+        """This process's folder of child cgroups, of the first of ``versions`` ("cgroup2",
+        "cgroup1") that works here, or (None, why not)."""
         errors = []
-        for version, own in _own_memory_cgroups():
+        own_groups = sorted((g for g in _own_memory_cgroups() if g[0] in versions), key=lambda g: versions.index(g[0]))
+        for version, own in own_groups:
             base = own / f"lrlab-sandbox-{os.getpid()}"
             try:
                 base.mkdir(mode=0o755)
@@ -91,7 +94,7 @@ class MemoryCgroups:
 
 
 def _own_memory_cgroups() -> list[tuple[str, Path]]:
-    """The folders of this process's memory cgroup: v2 first, then v1."""
+    """The folders of this process's memory cgroup, by version."""
     found = []
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()

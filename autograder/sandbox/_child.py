@@ -2,11 +2,11 @@
 
 Two loops, both speaking JSON lines on the child's socket:
 
-* :func:`run_worker` arms the forbidden-class tripwire (:mod:`autograder.harness.tripwire`),
+* :func:`serve_answers` arms the tripwires of its harness (:mod:`autograder.harness.tripwire`),
   executes an answer program in a fresh namespace, then answers
   ``has``/``call``/``call_many``/``get``/``op`` requests the way
-  :class:`autograder.checks.base.LocalStudent` does (``to_plain`` + JSON);
-* :func:`run_notebook` executes notebook cells with IPython's ``InteractiveShell`` and
+  :class:`autograder.checks.LocalStudent` does (``to_plain`` + JSON, :mod:`autograder.protocol`);
+* :func:`serve_notebook` executes notebook cells with IPython's ``InteractiveShell`` and
   reports each cell's outputs as nbformat-style dicts (stream, execute_result,
   display_data incl. inline matplotlib figures, error).
 
@@ -23,8 +23,10 @@ import sys
 import warnings
 from typing import Any
 
-from autograder.checks.base import encode, exception_kinds, to_plain
+from autograder.harness import Harness, tripwire
+from autograder.protocol import encode, error_payload, to_plain
 from autograder.sandbox._wire import Channel
+from autograder.sandbox.policy import Limits
 
 # Set by the server before forking (see _server.make_shell); None until then.
 SHELL: Any = None
@@ -35,14 +37,6 @@ def _safe_str(exc: BaseException) -> str:
         return str(exc)[:500]
     except BaseException:  # noqa: BLE001 - a student's __str__ may raise anything
         return "<unprintable exception>"
-
-
-def _error(exc: BaseException) -> dict[str, Any]:
-    try:
-        kinds = exception_kinds(exc)
-    except BaseException:  # noqa: BLE001
-        kinds = ["BaseException"]
-    return {"kinds": kinds, "message": _safe_str(exc)}
 
 
 class _CappedText(io.TextIOBase):
@@ -74,7 +68,7 @@ class _CappedText(io.TextIOBase):
         pass
 
 
-# --------------------------------------------------------------------------- worker
+# --------------------------------------------------------------------------- answers
 
 
 class _Counter:
@@ -103,9 +97,9 @@ def _compile(source: str, label: str) -> Any:
         return compile(translated, f"<{label}>", "exec")
 
 
-def run_worker(chan: Channel, limits: dict[str, Any]) -> None:
+def serve_answers(chan: Channel, limits: Limits, harness: Harness) -> None:
     """Load the program, then answer requests until the trusted side hangs up."""
-    reply_cap = int(limits["reply_bytes"])
+    reply_cap = limits.reply_bytes
 
     def unavailable(reason: str) -> None:
         try:
@@ -113,18 +107,16 @@ def run_worker(chan: Channel, limits: dict[str, Any]) -> None:
         finally:
             os._exit(0)
 
-    counter = _Counter(int(limits["output_bytes"]), lambda: unavailable("output_limit"))
+    counter = _Counter(limits.output_bytes, lambda: unavailable("output_limit"))
     sys.stdout = _CappedText("stdout", counter.cap, counter, None)
     sys.stderr = _CappedText("stderr", counter.cap, counter, None)
 
     start = chan.recv(None, 1 << 30)
     program = start["program"]
-    from autograder.harness import OPS, TRIPWIRES, tripwire
-
     # Before any student code: forbidden classes record which answer cells run them, and the
     # operations are bound here, so rebinding the harness module's names changes nothing.
-    tripwire.arm(TRIPWIRES)
-    operations = dict(OPS)
+    tripwire.arm(harness.tripwires)
+    operations = dict(harness.operations)
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     if SHELL is not None:
         namespace["get_ipython"] = lambda: SHELL
@@ -135,7 +127,7 @@ def run_worker(chan: Channel, limits: dict[str, Any]) -> None:
         except MemoryError:
             unavailable("memory")
         except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
-            err = _error(exc)
+            err = error_payload(exc)
             errors[str(label)] = f"{(err['kinds'] or ['Error'])[0]}: {err['message']}"
     chan.send({"loaded": errors})
 
@@ -147,7 +139,7 @@ def run_worker(chan: Channel, limits: dict[str, Any]) -> None:
             except MemoryError:
                 unavailable("memory")
             except BaseException as exc:  # noqa: BLE001
-                return {"error": _error(exc)}
+                return {"error": error_payload(exc)}
             try:
                 text = encode(to_plain(result))
             except MemoryError:
@@ -341,7 +333,7 @@ def _fd_capture() -> list[tuple[str, int]]:
     return captures
 
 
-def run_notebook(chan: Channel, limits: dict[str, Any]) -> None:
+def serve_notebook(chan: Channel, limits: Limits) -> None:
     """Execute the cells sent by the trusted side, reporting each cell's outputs."""
     global RECORDER
 
@@ -351,8 +343,8 @@ def run_notebook(chan: Channel, limits: dict[str, Any]) -> None:
         finally:
             os._exit(0)
 
-    recorder = RECORDER = _Recorder(int(limits["notebook_bytes"]), overflow)
-    stream_cap = int(limits["output_bytes"])
+    recorder = RECORDER = _Recorder(limits.notebook_bytes, overflow)
+    stream_cap = limits.output_bytes
     stream_used = [0]
 
     def stream_sink(name: str, text: str) -> None:

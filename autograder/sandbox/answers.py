@@ -1,0 +1,179 @@
+"""A student's answer program loaded into a sandboxed child, questioned in plain data.
+
+:meth:`Sandbox.load <autograder.sandbox.client.Sandbox.load>` forks a child that executes
+``[(label, source)]`` in a fresh namespace (like
+:func:`autograder.checks.reference.run_program`; IPython magics are translated) and returns a
+:class:`SandboxedStudent`: the :class:`~autograder.protocol.Student` protocol (``has``/
+``call``/``call_many``/``get``/``op``) over JSON lines, answers encoded exactly like
+:class:`~autograder.checks.LocalStudent` (warnings silenced). Every reply is parsed with
+``json`` only, size-capped and checked to be plain data (else ``StudentError(["TypeError",
+...])``). A child that times out, crashes, runs out of memory or floods its output is killed
+with all its processes, and the request raises :class:`~autograder.protocol.StudentUnavailable`
+with a :class:`~autograder.reasons.Reason` (``TIMEOUT``, ``KERNEL_DIED``, ``MEMORY`` —
+MemoryError, or a SIGKILL not sent by us: the OOM killer — or ``OUTPUT_FLOOD``); later
+requests raise it again. Loading raises it too when the program cannot be loaded. Not
+thread-safe: one thread per :class:`SandboxedStudent`.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from autograder.protocol import Plain, StudentError, StudentUnavailable, error_from_wire, is_plain
+from autograder.reasons import Reason
+from autograder.sandbox._wire import BadMessage, ChannelClosed, ChannelTimeout, MessageTooLarge
+from autograder.sandbox.connection import Connection
+from autograder.sandbox.policy import Limits
+
+#: The child's own words for why it stops (a protocol token, never shown to anyone).
+CHILD_REASONS = {"timeout": Reason.TIMEOUT, "memory": Reason.MEMORY, "output_limit": Reason.OUTPUT_FLOOD}
+#: What a child of this kind runs (:func:`autograder.sandbox._child.serve_answers`).
+KIND = "answers"
+
+
+class SandboxedStudent:
+    """A :class:`~autograder.protocol.Student` whose answers come from a sandboxed child.
+
+    The child arms the forbidden-class tripwire before loading the program
+    (:mod:`autograder.harness.tripwire`), so the scorer may ask it for ``tripwire_report``.
+    """
+
+    arms_tripwire = True
+
+    def __init__(self, connection: Connection, limits: Limits, program: list[tuple[str, str]]) -> None:
+        self._limits = limits
+        self._child = connection.spawn(KIND)
+        self._next_id = 0
+        self._deadline = time.monotonic() + limits.wall_seconds
+        self.load_errors: dict[str, str] = {}
+        self.load_seconds = 0.0
+        t0 = time.monotonic()
+        try:
+            try:
+                self._child.chan.send({"program": [[str(a), str(b)] for a, b in program]}, timeout=limits.wall_seconds)
+            except ChannelTimeout:
+                self._fail(Reason.TIMEOUT)
+            except ChannelClosed:
+                self._fail(self._child.death_reason())
+            reply = self._receive(limits.wall_seconds)
+        except BaseException:
+            self.close()
+            raise
+        errors = reply.get("loaded")
+        if type(errors) is not dict or not all(type(k) is str and type(v) is str for k, v in errors.items()):
+            self._fail(Reason.KERNEL_DIED)
+        self.load_errors = {k[:200]: v[:600] for k, v in errors.items()}
+        self.load_seconds = time.monotonic() - t0
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _fail(self, reason: Reason) -> None:
+        self._child.dead = reason
+        self._child.kill()
+        raise StudentUnavailable(reason)
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        child = self._child
+        if child.dead:
+            raise StudentUnavailable(child.dead)
+        timeout = min(timeout, max(0.0, self._deadline - time.monotonic()))
+        try:
+            reply = child.chan.recv(timeout, self._limits.reply_bytes + 4096)
+        except ChannelTimeout:
+            self._fail(Reason.TIMEOUT)
+        except MessageTooLarge:
+            self._fail(Reason.OUTPUT_FLOOD)
+        except (ChannelClosed, BadMessage):
+            self._fail(child.death_reason())
+        if type(reply) is not dict:
+            self._fail(Reason.KERNEL_DIED)
+        if "unavailable" in reply:
+            self._fail(CHILD_REASONS.get(reply["unavailable"], Reason.KERNEL_DIED))
+        return reply
+
+    def _request(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self._child.dead:
+            raise StudentUnavailable(self._child.dead)
+        self._next_id += 1
+        payload["id"] = self._next_id
+        try:
+            self._child.chan.send(payload, timeout=self._limits.call_seconds)
+        except ChannelTimeout:
+            self._fail(Reason.TIMEOUT)
+        except ChannelClosed:
+            self._fail(self._child.death_reason())
+        reply = self._receive(self._limits.call_seconds)
+        if reply.get("id") != self._next_id:
+            self._fail(Reason.KERNEL_DIED)  # out-of-order replies: the protocol was tampered with
+        return reply
+
+    @staticmethod
+    def _value(reply: dict[str, Any]) -> Plain:
+        if "error" in reply:
+            raise error_from_wire(reply["error"])
+        if "ok" not in reply or not is_plain(reply["ok"]):
+            raise StudentError(["TypeError", "Exception", "BaseException"], "the answer is not plain data")
+        return reply["ok"]
+
+    # ---------------------------------------------------------------- Student protocol
+
+    def has(self, name: str) -> bool:
+        reply = self._request({"op": "has", "name": str(name)})
+        return reply.get("ok") is True
+
+    def call(self, name: str, *args: Plain, **kwargs: Plain) -> Plain:
+        return self._value(self._request({"op": "call", "name": str(name), "args": list(args), "kwargs": kwargs}))
+
+    def call_many(self, name: str, calls: list[tuple[list[Plain], dict[str, Plain]]]) -> list[Plain | StudentError]:
+        calls = [[list(a), dict(k)] for a, k in calls]
+        reply = self._request({"op": "call_many", "name": str(name), "calls": calls})
+        if "error" in reply:
+            err = error_from_wire(reply["error"])
+            return [err for _ in calls]
+        items = reply.get("ok")
+        if type(items) is not list or len(items) != len(calls):
+            bad = StudentError(["TypeError", "Exception", "BaseException"], "malformed answers")
+            return [bad for _ in calls]
+        results: list[Plain | StudentError] = []
+        for item in items:
+            try:
+                results.append(self._value(item if type(item) is dict else {}))
+            except StudentError as err:
+                results.append(err)
+        return results
+
+    def get(self, name: str) -> Plain:
+        return self._value(self._request({"op": "get", "name": str(name)}))
+
+    def op(self, op_name: str, **params: Plain) -> Plain:
+        reply = self._request({"op": "op", "name": str(op_name), "params": params})
+        if reply.get("unknown_op") is True:
+            raise KeyError(f"unknown harness operation {op_name!r}")
+        return self._value(reply)
+
+    # ---------------------------------------------------------------- lifetime
+
+    @property
+    def pid(self) -> int:
+        """The child's pid as the warm parent sees it (inside its PID namespace when it has one)."""
+        return self._child.pid
+
+    @property
+    def uid(self) -> int:
+        """The unprivileged uid every process of this child runs as (unique per child as root)."""
+        return self._child.uid
+
+    @property
+    def alive(self) -> bool:
+        return self._child.dead is None
+
+    def close(self) -> None:
+        if self._child.dead is None:
+            self._child.dead = Reason.KERNEL_DIED  # closed by us: any later request is refused
+        self._child.kill()
+
+    def __enter__(self) -> SandboxedStudent:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
