@@ -114,16 +114,6 @@ class Paired:
         return finite and len(self.pairs) >= 2 and self.smallest > 0 and self.mean >= margin_sds * self.sd
 
 
-def best_per_seed(constants: Mapping[float, Sequence[History]], measure: str = "final validation loss") -> list[History]:
-    """For each seed (position), the run of the grid's best rate on ``measure``: how a grid of
-    constant rates is represented when it is itself compared with another grid."""
-    if not constants or len({len(runs) for runs in constants.values()}) != 1:
-        raise ValueError("need the same number of runs (one per seed) for every rate")
-    value = MEASURES[measure]
-    count = len(next(iter(constants.values())))
-    return [min((runs[i] for runs in constants.values()), key=value) for i in range(count)]
-
-
 def paired(
     strategy: Sequence[History],
     constants: Mapping[float, Sequence[History]],

@@ -12,7 +12,7 @@ import torch
 
 from lrlab import testbed
 from lrlab.data import ALL_DATASETS, load_split
-from lrlab.paired import best_per_seed, paired, paired_summary, paired_table, plot_paired
+from lrlab.paired import paired, paired_summary, paired_table, plot_paired
 from lrlab.plots import plot_rounds, plot_schedules
 from lrlab.quadratic import expected_excess, noise_floor, noisy_gd, stationary_excess
 from lrlab.rounds import Rounds, train_in_rounds
@@ -108,13 +108,6 @@ def test_each_seed_gets_its_own_best_constant_rate() -> None:
     assert [(p.seed, p.best_rate) for p in result.pairs] == [(5, 0.1), (6, 0.2)]  # the diverged run is never best
     assert result.differences == pytest.approx([0.10, 0.10])
     assert result.holds() and result.verdict() == "lower" and result.rates_at_grid_edge == [5]
-
-
-def test_a_grid_is_represented_by_its_best_run_on_each_seed() -> None:
-    constants = {0.1: [_run(1.20), _run(1.30)], 0.2: [_run(1.25), _run(1.22)]}
-    assert [h.val_loss[-1] for h in best_per_seed(constants)] == [1.20, 1.22]
-    with pytest.raises(ValueError):
-        best_per_seed({0.1: [_run(1.2)], 0.2: [_run(1.2), _run(1.3)]})
 
 
 def test_best_epoch_measure_uses_each_runs_lowest_epoch() -> None:
