@@ -11,7 +11,8 @@ to memorise: the noise of SGD, not overfitting, limits the loss (``lrlab.testbed
 
 Its split is part of the problem: the first 3 000 rows train, the last 10 000 validate, for every
 seed (a seed changes the initial weights and the batch order only). 10 000 validation rows
-measure a loss to about ±0.01, far below the differences the lectures compare.
+measure a model's loss to about ±0.013 (one standard error), well below the differences the
+lectures compare.
 """
 from __future__ import annotations
 

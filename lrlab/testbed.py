@@ -1,7 +1,8 @@
 """The noisy testbed: a problem on which the learning-rate strategy decides the result.
 
-Everything that defines it, in one place, so that lectures 4 and 5, the benchmark
-(``benchmarks/decay_vs_constant.py``) and problem set 3 train exactly the same runs:
+Everything that defines it, in one place, so that lectures 4 and 5 and the benchmark
+(``benchmarks/decay_vs_constant.py``) train exactly the same runs (and anything else can, e.g.
+through ``dataset="noisy"`` and these settings):
 
 * the data: :mod:`lrlab.synthetic`'s ``noisy`` problem (8 overlapping classes, 5 % of the labels
   random, 3 000 training and 10 000 validation rows, the same split for every seed);
