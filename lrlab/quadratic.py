@@ -83,8 +83,8 @@ def stationary_excess(lr: float, curvature: float = 1.0, noise: float = 1.0) -> 
 
     From E[x²] ← (1 − ηL)²·E[x²] + (ηL)²·s², whose fixed point is s²·ηL/(2 − ηL).
     """
-    product = lr * curvature
-    return noise_floor(curvature, noise) * product / (2 - product) if 0 <= product < 2 else float("inf")
+    step_size = lr * curvature  # ηL: the fraction of the distance one exact step covers
+    return noise_floor(curvature, noise) * step_size / (2 - step_size) if 0 <= step_size < 2 else float("inf")
 
 
 def expected_excess(
