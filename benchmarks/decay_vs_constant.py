@@ -2,7 +2,7 @@
 
     python benchmarks/decay_vs_constant.py                    # the lectures' seeds 0-4
     python benchmarks/decay_vs_constant.py --seeds 10-19      # seeds the lectures never used
-    python benchmarks/decay_vs_constant.py --seeds 3,7,42 --grid 0.05,0.06,0.07,0.085,0.1,0.12,0.14,0.17,0.2
+    python benchmarks/decay_vs_constant.py --seeds 3,7,42 --grid 0.042,0.05,0.059,0.071,0.084,0.1,0.119,0.141,0.168,0.2,0.238
 
 Trains, on every seed, each constant rate of the grid and the cosine decay from the peak rate
 (``lrlab.testbed``: the same runs lecture 4 prints), pairs them by seed (same initial weights,
