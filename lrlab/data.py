@@ -1,4 +1,5 @@
-"""Bundled real datasets (no downloads), split and standardised without leakage."""
+"""Datasets (no downloads), split and standardised without leakage: scikit-learn's bundled real
+sets, split by seed, and the generated sets of :mod:`lrlab.synthetic`, whose split is fixed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from torch.utils.data import DataLoader, Sampler, TensorDataset
 
+from lrlab.synthetic import GENERATED
+
 _LOADERS = {
     "digits": skdatasets.load_digits,
     "breast_cancer": skdatasets.load_breast_cancer,
@@ -19,6 +22,8 @@ _LOADERS = {
     "iris": skdatasets.load_iris,
 }
 DATASETS: tuple[str, ...] = tuple(_LOADERS)
+#: Every name :func:`load_split` accepts: the bundled sets, then the generated ones.
+ALL_DATASETS: tuple[str, ...] = DATASETS + tuple(GENERATED)
 
 
 @dataclass(frozen=True)
@@ -51,24 +56,35 @@ def _bundled(name: str) -> tuple[np.ndarray, np.ndarray]:
 def load_arrays(name: str = "digits") -> tuple[np.ndarray, np.ndarray]:
     """Return the raw features and labels of a bundled scikit-learn dataset (fresh copies)."""
     if name not in _LOADERS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise ValueError(f"unknown bundled dataset {name!r}; choose one of {', '.join(DATASETS)}")
     X, y = _bundled(name)
     return X.copy(), y.copy()
 
 
 def load_split(
     name: str = "digits",
-    val_fraction: float = 0.25,
+    val_fraction: float | None = None,
     seed: int = 0,
     standardize: bool = True,
     n_train: int | None = None,
 ) -> Split:
-    """Load ``name``, split it stratified and standardise with training statistics only.
+    """Load ``name``, split it and standardise with training statistics only.
 
-    The scaler is fitted on the training rows alone and then applied to the validation
-    rows, so nothing about the validation set leaks into training. ``n_train`` keeps only
-    that many training rows (stratified), which makes overfitting easy to demonstrate.
+    A bundled set is split stratified by ``seed``, a ``val_fraction`` of its rows (default
+    0.25) for validation; ``n_train`` keeps only that many training rows (stratified), which
+    makes overfitting easy to demonstrate. A generated set (:data:`lrlab.synthetic.GENERATED`)
+    has its split built in, the same for every seed: it takes neither ``val_fraction`` nor
+    ``n_train``. The scaler is fitted on the training rows alone and then applied to the
+    validation rows, so nothing about the validation set leaks into training.
     """
+    if name not in ALL_DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(ALL_DATASETS)}")
+    if name in GENERATED:
+        if val_fraction is not None or n_train is not None:
+            raise ValueError(f"{name!r} has a fixed split: it takes no val_fraction or n_train")
+        X_tr, y_tr, X_va, y_va = GENERATED[name]()
+        return _standardized(name, X_tr, y_tr, X_va, y_va, standardize)
+    val_fraction = 0.25 if val_fraction is None else val_fraction
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     X, y = load_arrays(name)
@@ -81,6 +97,12 @@ def load_split(
         X_tr, _, y_tr, _ = train_test_split(
             X_tr, y_tr, train_size=n_train, stratify=y_tr, random_state=seed
         )
+    return _standardized(name, X_tr, y_tr, X_va, y_va, standardize)
+
+
+def _standardized(name: str, X_tr: np.ndarray, y_tr: np.ndarray, X_va: np.ndarray, y_va: np.ndarray,
+                  standardize: bool) -> Split:
+    """The split as tensors, both parts scaled with the training rows' statistics."""
     if standardize:
         scaler = StandardScaler().fit(X_tr)
         X_tr, X_va = scaler.transform(X_tr), scaler.transform(X_va)

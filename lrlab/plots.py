@@ -366,13 +366,14 @@ def plot_schedules(
     legend: str | None = "best",
 ) -> Axes:
     """Learning rate against step (or epoch) for several schedules, drawn as steps (entry ``i``
-    is the rate used from step ``i`` to step ``i + 1``): a colour and a line style each, so
-    overlapping schedules stay distinguishable."""
+    is the rate used from step ``i`` to step ``i + 1``, the last one too): a colour and a line
+    style each, so overlapping schedules stay distinguishable."""
     ax = _axes(ax)
     styles = styles_for(list(schedules))
     for name, lrs in schedules.items():
         style = styles[name]
-        ax.plot(range(len(lrs)), lrs, color=style.color, linestyle=style.linestyle, linewidth=2, label=name,
+        held = list(lrs) + list(lrs[-1:])  # the last rate holds for its whole step as well
+        ax.plot(range(len(held)), held, color=style.color, linestyle=style.linestyle, linewidth=2, label=name,
                 drawstyle="steps-post")  # a rate holds from its step until the next one
     if integer_x:
         epoch_axis(ax, xlabel)
@@ -385,6 +386,61 @@ def plot_schedules(
     place_legend(ax, legend)
     ax.grid(alpha=0.3)
     return ax
+
+
+def plot_rounds(
+    runs: Mapping[str, History],
+    steps: int,
+    axes: Sequence[Axes] | None = None,
+    *,
+    logy: bool = False,
+    title: str | None = None,
+    ylim: tuple[float, float] | None = None,
+) -> Figure:
+    """Runs measured every ``steps`` optimizer steps (:func:`lrlab.rounds.train_in_rounds`):
+    training loss (solid) and validation loss (dashed) in two panels against the optimizer
+    step, from the loss before the first step, one colour and marker per run, the same y-axis
+    for both panels (fitted to the values unless ``ylim`` is given), one legend below them."""
+    if not runs:
+        raise ValueError("plot_rounds needs at least one run")
+    if axes is None:
+        fig, pair = new_axes(2, figsize=(12.0, 4.6), sharey=True)
+        axes = list(pair)
+    fig = axes[0].figure
+    if ylim is None:
+        low, top = loss_limits(list(runs.values()), logy)
+        if not logy:  # fit the values, not from 0: these curves are compared by their levels
+            shown = [v for h in runs.values() for v in _finite_below(
+                [h.initial_train_loss, h.initial_val_loss] + h.train_loss + h.val_loss, h.divergence_limit)]
+            pad = 0.05 * (max(shown) - min(shown) or 1.0)
+            low, top = min(shown) - pad, max(shown) + pad
+    else:
+        low, top = ylim
+    styles = styles_for(list(runs))
+    for ax, what in zip(axes, ("training", "validation")):
+        slot = 0
+        for name, h in runs.items():
+            start = h.initial_train_loss if what == "training" else h.initial_val_loss
+            values = [start] + (h.train_loss if what == "training" else h.val_loss)
+            shown_values, edge = clip_to_top(values, h.divergence_limit, top)
+            style = styles[name]
+            ax.plot([steps * i for i in range(len(shown_values))], shown_values,
+                    TRAINING_STYLE if what == "training" else VALIDATION_STYLE, color=style.color, marker=style.marker,
+                    markersize=4, label=name, markerfacecolor=style.color if what == "training" else "white")
+            if edge is not None:
+                _mark_left_axes(ax, steps * (edge - 1), top, style.color, f"{name}: off the axes", slot)
+                slot += 1
+        if logy:
+            log_scale(ax)
+        ax.set_ylim(low, top)
+        ax.set_xlabel("optimizer step")
+        ax.set_title(f"{what.capitalize()} loss ({'solid' if what == 'training' else 'dashed'}), every {steps} steps")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].set_ylabel("cross-entropy loss" + (" (log scale)" if logy else ""))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=min(len(runs), 4), fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def figure_png(fig: Figure) -> bytes:
