@@ -410,8 +410,9 @@ def plot_rounds(
     if ylim is None:
         low, top = loss_limits(list(runs.values()), logy)
         if not logy:  # fit the values, not from 0: these curves are compared by their levels
-            shown = [v for h in runs.values() for v in _finite_below(
-                [h.initial_train_loss, h.initial_val_loss] + h.train_loss + h.val_loss, h.divergence_limit)]
+            shown = [v for h in runs.values()
+                     for v in [h.initial_train_loss, h.initial_val_loss] + h.train_loss + h.val_loss
+                     if not is_diverged_loss(v)]
             pad = 0.05 * (max(shown) - min(shown) or 1.0)
             low, top = min(shown) - pad, max(shown) + pad
     else:
@@ -422,7 +423,7 @@ def plot_rounds(
         for name, h in runs.items():
             start = h.initial_train_loss if what == "training" else h.initial_val_loss
             values = [start] + (h.train_loss if what == "training" else h.val_loss)
-            shown_values, edge = clip_to_top(values, h.divergence_limit, top)
+            shown_values, edge = drawn_values(values, top)
             style = styles[name]
             ax.plot([steps * i for i in range(len(shown_values))], shown_values,
                     TRAINING_STYLE if what == "training" else VALIDATION_STYLE, color=style.color, marker=style.marker,
