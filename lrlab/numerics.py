@@ -18,8 +18,8 @@ A correctly rounded ``torch.sqrt`` (:func:`pin_square_root`)
     about one result in six misses the correctly rounded square root by a last bit, and which
     ones depends on the table. Adam, AdamW and RMSprop take a square root at every step, so
     without this pin their runs print other digits on another vendor's CPU while SGD's do
-    not. Environment settings cannot move it (the branch is COMPATIBLE's own; MKL's other
-    branches need AVX2), so lrlab registers its own CPU kernel for ``aten::sqrt``,
+    not. No environment setting moves it (every MKL branch that runs on all x86-64 CPUs
+    starts from RSQRTPS), so lrlab registers its own CPU kernel for ``aten::sqrt``,
     ``sqrt_`` and ``sqrt.out``: NumPy's ``np.sqrt`` for float32/float64, i.e. the IEEE
     square-root instruction, correctly rounded on every CPU. Other dtypes keep PyTorch's
     kernel.
@@ -28,7 +28,12 @@ MKL's COMPATIBLE vector math also starts from approximate instructions (RCPPS/RS
 float32 ``log2``, ``log10``, ``tan``, ``atan``, ``asin`` and ``acos``, in several float64
 functions, and in ``x ** 0.5`` (ATen's ``pow`` calls MKL's square root directly). The course
 computes none of them on tensors; code that prints their last digits depends on the CPU's
-vendor.
+vendor. glibc, too, picks FMA or SSE2 versions of ``exp``, ``log``, ``pow`` and ``cos`` by
+CPU, and they disagree in the last bit for rare inputs: float32 ``expf`` (ATen's softmax) at
+one input in [-104, 0], Python's ``0.999 ** k`` and ``cos(pi * t / T)`` (Adam's bias
+correction, the schedules) at a few inputs in 10 000. PyTorch rounds those Python floats to
+float32 before it uses them, which hides a last-bit difference except about once in 2**29;
+the portability test runs its cells with glibc's SSE2 versions as well.
 
 The environment is read once, at the first computation that needs it, so
 :func:`pin_cpu_numerics` runs when ``lrlab`` is imported (before anything computes). Every
