@@ -20,9 +20,9 @@ A correctly rounded ``torch.sqrt`` (:func:`pin_square_root`)
     without this pin their runs print other digits on another vendor's CPU while SGD's do
     not. No environment setting moves it (every MKL branch that runs on all x86-64 CPUs
     starts from RSQRTPS), so lrlab registers its own CPU kernel for ``aten::sqrt``,
-    ``sqrt_`` and ``sqrt.out``: NumPy's ``np.sqrt`` for float32/float64, i.e. the IEEE
-    square-root instruction, correctly rounded on every CPU. Other dtypes keep PyTorch's
-    kernel.
+    ``sqrt_`` and ``sqrt.out``: NumPy's ``np.sqrt`` for float32/float64 (and integers,
+    promoted as PyTorch promotes them), i.e. the IEEE square-root instruction, correctly
+    rounded on every CPU. Other dtypes keep PyTorch's kernel.
 
 MKL's COMPATIBLE vector math also starts from approximate instructions (RCPPS/RSQRTPS) in
 float32 ``log2``, ``log10``, ``tan``, ``atan``, ``asin`` and ``acos``, in several float64
