@@ -364,16 +364,19 @@ def plot_schedules(
     *,
     integer_x: bool = True,
     legend: str | None = "best",
+    colors: Mapping[str, str] | None = None,
 ) -> Axes:
     """Learning rate against step (or epoch) for several schedules, drawn as steps (entry ``i``
     is the rate used from step ``i`` to step ``i + 1``, the last one too): a colour and a line
-    style each, so overlapping schedules stay distinguishable."""
+    style each, so overlapping schedules stay distinguishable. ``colors`` overrides the colour
+    of named schedules, as in :func:`plot_losses` (the same run in the same colour in both)."""
     ax = _axes(ax)
     styles = styles_for(list(schedules))
     for name, lrs in schedules.items():
         style = styles[name]
         held = list(lrs) + list(lrs[-1:])  # the last rate holds for its whole step as well
-        ax.plot(range(len(held)), held, color=style.color, linestyle=style.linestyle, linewidth=2, label=name,
+        ax.plot(range(len(held)), held, color=(colors or {}).get(name, style.color), linestyle=style.linestyle,
+                linewidth=2, label=name,
                 drawstyle="steps-post")  # a rate holds from its step until the next one
     if integer_x:
         epoch_axis(ax, xlabel)

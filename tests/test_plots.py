@@ -147,6 +147,9 @@ def test_sweep_figure_has_a_sequential_colour_bar_a_marker_per_rate_and_marks_th
 def test_schedules_differ_in_line_style_and_accuracy_has_a_fixed_axis() -> None:
     ax = plot_schedules({"a": [1.0, 0.5], "b": [1.0, 0.5]}, legend="below")
     assert len({line.get_linestyle() for line in ax.get_lines()}) == 2
+    recoloured = plot_schedules({"a": [1.0, 0.5], "b": [1.0, 0.5]}, colors={"b": OKABE_ITO["vermillion"]})
+    assert [to_hex(line.get_color()) for line in recoloured.get_lines()] == [
+        to_hex(ax.get_lines()[0].get_color()), OKABE_ITO["vermillion"].lower()]
     ax2 = plot_accuracy({"a": _good()})
     assert ax2.get_ylim() == (0.0, 1.0)
 
