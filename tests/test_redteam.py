@@ -419,6 +419,15 @@ ATTACKS = {
         ("exit_at_call", "correct", ("test_range_test",), False, "test_range_test"),
     ],
 }
+# Attacks on the sandbox's own walls (issue 26), graded like ATTACKS but outside the golden
+# record; tests/test_levels_redteam.py runs them at every privilege level.
+WALL_ATTACKS = {
+    # The tripwire's in-process record scrubbed after a run-time use: the hit reached the
+    # trusted side already.
+    PS1: [("scrub_tripwire", "correct", ("test_step_decay",), False, "test_step_decay")],
+    # lrlab's range test reached by a name built at run time: the wire covers functions too.
+    PS3: [("lrlab_at_run_time", "correct", ("test_range_test",), False, "test_range_test")],
+}
 # Whole-submission failures: (fixture, expected reasons)
 FATAL = {
     "exit_at_load": ("kernel_died",),
@@ -431,7 +440,7 @@ FATAL = {
 
 def _attack_params():
     out = []
-    for assignment, attacks in ATTACKS.items():
+    for assignment, attacks in [*ATTACKS.items(), *WALL_ATTACKS.items()]:
         for name, base, zero, execute, target in attacks:
             reason = _available(assignment)
             marks = [pytest.mark.skipif(bool(reason), reason=str(reason))]
@@ -487,7 +496,12 @@ def test_attack(grader, course, snapshot, listener, assignment, name, base_varia
         assert os.environ["LRLAB_REDTEAM_SECRET"] == course.canary  # the secret WAS in our environment
     if name == "disarm_tripwire":
         assert "the forbidden-scheduler tripwire was disarmed in the worker (suspected tampering)" in out.flags
-    if name in ("wrong_forbidden_at_run_time", "wrong_forbidden_scheduler"):
+    if name == "scrub_tripwire":
+        assert "forbidden API at run time in test_step_decay: StepLR" in out.flags, out.flags
+    if name == "lrlab_at_run_time":
+        assert any(f.startswith("forbidden API at run time in test_range_test:") and "lr_range_test" in f
+                   for f in out.flags), out.flags
+    if name in ("wrong_forbidden_at_run_time", "wrong_forbidden_scheduler", "scrub_tripwire", "lrlab_at_run_time"):
         others = {g: c.score for g, c in checks.items() if g not in zero}
         assert others == {g: v for g, v in base.items() if g not in zero}, "only the own checks are voided"
     if execute:

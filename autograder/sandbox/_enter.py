@@ -9,6 +9,7 @@ cgroup, …) is one more step here and, where it is a setting, one more field of
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import resource
 import signal
@@ -26,10 +27,13 @@ from autograder.sandbox import _linux as L
 if TYPE_CHECKING:
     from autograder.sandbox._server import Server
 
-#: A child's descriptor for reporting its set-up (closed before the student's code runs).
-SETUP_FD = 4
 #: The child's protocol socket.
 PROTOCOL_FD = 3
+#: An answer child's report descriptor: write only, its tripwire's hits go to the trusted side
+#: (:mod:`autograder.sandbox.hits`).
+REPORT_FD = 4
+#: A child's descriptor for reporting its set-up (closed before the student's code runs).
+SETUP_FD = 5
 SETUP_OK = b"\0isolated"
 
 
@@ -39,6 +43,7 @@ class ChildSetup:
 
     kind: str  # "answers" or "notebook" (what it runs once set up)
     fd: int  # its protocol socket, as received from the trusted side
+    report_fd: int | None  # its report descriptor's socket (answer children), as received
     parent_vm: int  # the warm parent's address space at the fork (the AS rlimit adds to it)
     uid: int
     gid: int
@@ -117,14 +122,23 @@ def _private_tmpfs(server: Server, point: str, flags: int, options: str) -> None
 
 
 def descriptors(server: Server, child: ChildSetup) -> None:
-    """Only the protocol socket survives, as fd 3 (and the set-up report's pipe, closed before
-    anything of the student's runs); stdin, stdout and stderr are ``/dev/null``."""
+    """Only the protocol socket survives, as fd 3, and an answer child's report descriptor as
+    fd 4, which it may write but not read (and the set-up report's pipe, closed before anything
+    of the student's runs); stdin, stdout and stderr are ``/dev/null``."""
     for sock in (server.ctrl, server.door, *server.conns.values()):
         if sock is not None:
             sock.detach()  # closed below by number, never later by a socket object
-    os.dup2(child.fd, PROTOCOL_FD)
+    received = [(child.fd, PROTOCOL_FD), *([(child.report_fd, REPORT_FD)] if child.report_fd is not None else [])]
+    high = [(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1000), target) for fd, target in received]  # clear of 3-5
+    for fd, target in high:
+        os.dup2(fd, target)
     server.setup_fd = os.dup2(server.setup_fd, SETUP_FD, inheritable=False)
     os.closerange(SETUP_FD + 1, 1 << 16)
+    if child.report_fd is not None:
+        socket.socket(fileno=REPORT_FD).detach()  # a socket: /proc/self/fd/4 cannot be reopened
+        report = socket.socket(fileno=os.dup(REPORT_FD))
+        report.shutdown(socket.SHUT_RD)  # nothing to read back from the trusted side
+        report.close()
     null = os.open("/dev/null", os.O_RDWR)
     for target in (0, 1, 2):
         os.dup2(null, target)
@@ -210,6 +224,7 @@ def enter(server: Server, child: ChildSetup) -> None:
     os.write(SETUP_FD, SETUP_OK)
     os.close(SETUP_FD)  # from here on, the student's code
     if child.kind == "answers":
-        _child.serve_answers(chan, server.policy.limits, server.harness)
+        _child.serve_answers(chan, server.policy.limits, server.harness,
+                             REPORT_FD if child.report_fd is not None else None)
     else:
         _child.serve_notebook(chan, server.policy.limits)

@@ -66,12 +66,14 @@ class Server:
 
     # ------------------------------------------------------------------ children
 
-    def spawn(self, kind: str, fd: int, owner: int) -> int:
-        """Fork a child for connection ``owner``; return its pid once it is isolated, or raise
+    def spawn(self, kind: str, fds: list[int], owner: int) -> int:
+        """Fork a child for connection ``owner`` with its protocol socket (and report
+        descriptor: ``fds``); return its pid once it is isolated, or raise
         :class:`ChildSetupFailed` (nothing of the student's ran: the environment is at fault,
         not the submission)."""
         uid = self.allocate_uid() if self.drop_uid else os.getuid()
-        child = ChildSetup(kind, fd, _vm_size(), uid, uid if self.drop_uid else os.getgid())
+        child = ChildSetup(kind, fds[0], fds[1] if len(fds) > 1 else None, _vm_size(), uid,
+                           uid if self.drop_uid else os.getgid())
         ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # ---------------- child: never returns
@@ -211,7 +213,7 @@ class Server:
         op = req.get("op")
         if op == "spawn":
             try:
-                pid = self.spawn(req["kind"], fds[0], owner)
+                pid = self.spawn(req["kind"], fds, owner)
             except ChildSetupFailed as exc:
                 return {"error": str(exc)}
             return {"pid": pid, "uid": self.children[pid]["uid"]}

@@ -8,7 +8,8 @@
    SIGKILLed — the kernel kills every process it ever started;
 3. numpy, matplotlib (inline backend), IPython (one prepared shell), the harness modules it
    was given and the configured modules — by default torch and ``lrlab`` — never an
-   assignment's checks (verified); the seccomp filter, built once;
+   assignment's checks (verified); every harness's tripwires armed; the seccomp filter, built
+   once;
 4. the course's private paths hidden in its mount namespace: the course root, the repo root
    and the policy's system folders become empty tmpfs, with only the interpreter, the venv and
    ``lrlab`` bound back read-only;
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.harness import load, merged
+from autograder.harness import load, merged, tripwire
 from autograder.sandbox import _cgroup, _landlock, _namespaces, _seccomp
 from autograder.sandbox import _linux as L
 
@@ -139,6 +140,9 @@ def preload(server: Server) -> None:
             except Exception as exc:  # noqa: BLE001
                 server.details[f"preload_error:{name}.{info.name}"] = f"{type(exc).__name__}: {exc}"[:200]
     _child.release_fonts()  # in case a preloaded module drew text (see check_descriptors)
+    # Every assignment's tripwires, once, after the warm-up used a scheduler and before any
+    # child exists: each child reports its hits (autograder.harness.tripwire).
+    tripwire.arm(server.harness.tripwires)
     # Loaded by every child; the metadata calls too for children that run as the grader with
     # the grader's view of the files.
     shared_uid = not server.drop_uid and not server.details.get("mount_namespace")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from autograder.harness.tripwire import Hits
 from autograder.protocol import Plain, StudentError, StudentUnavailable, error_from_wire, is_plain
 from autograder.reasons import Reason
 from autograder.sandbox._wire import BadMessage, ChannelClosed, ChannelTimeout, MessageTooLarge
@@ -34,15 +35,17 @@ KIND = "answers"
 class SandboxedStudent:
     """A :class:`~autograder.protocol.Student` whose answers come from a sandboxed child.
 
-    The child arms the forbidden-class tripwire before loading the program
-    (:mod:`autograder.harness.tripwire`), so the scorer may ask it for ``tripwire_report``.
+    The child's tripwire is armed before the program loads (:mod:`autograder.harness.tripwire`)
+    and reports every hit on the child's report descriptor as it happens: the scorer asks the
+    child for ``tripwire_report`` (which exercises the wire with its nonce), then reads what
+    arrived here, :meth:`tripwire_hits`.
     """
 
     arms_tripwire = True
 
     def __init__(self, connection: Connection, limits: Limits, program: list[tuple[str, str]]) -> None:
         self._limits = limits
-        self._child = connection.spawn(KIND)
+        self._child = connection.spawn(KIND, report=True)
         self._next_id = 0
         self._deadline = time.monotonic() + limits.wall_seconds
         self.load_errors: dict[str, str] = {}
@@ -78,7 +81,7 @@ class SandboxedStudent:
             raise StudentUnavailable(child.dead)
         timeout = min(timeout, max(0.0, self._deadline - time.monotonic()))
         try:
-            reply = child.chan.recv(timeout, self._limits.reply_bytes + 4096)
+            reply = child.chan.recv(timeout, self._limits.reply_bytes + 4096, side=child.report)
         except ChannelTimeout:
             self._fail(Reason.TIMEOUT)
         except MessageTooLarge:
@@ -150,6 +153,14 @@ class SandboxedStudent:
         if reply.get("unknown_op") is True:
             raise KeyError(f"unknown harness operation {op_name!r}")
         return self._value(reply)
+
+    def tripwire_hits(self) -> Hits:
+        """Every hit the child's tripwire has reported so far, read on this side (kept after
+        the child is gone: a hit cannot be taken back)."""
+        report = self._child.report
+        assert report is not None  # answer children always have one
+        report.drain()
+        return report.hits
 
     # ---------------------------------------------------------------- lifetime
 
