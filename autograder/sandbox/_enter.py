@@ -4,8 +4,9 @@ Every step reads what it does from the warm parent's :class:`~autograder.sandbox
 (and what the warm parent reached: its mount namespace, its uids, its Landlock list, its
 seccomp filter, its memory cgroups). A step that fails stops the set-up: the child reports
 why on its set-up pipe and exits, no student code runs, and the grading environment is at
-fault (``grader_error``). Adding a wall (a PID namespace per child, a CPU or processes
-cgroup, …) is one more step here and, where it is a setting, one more field of the policy.
+fault (``grader_error``). Adding a wall is one more step here and, where it is a setting,
+one more field of the policy. The PID namespace of its own it was forked into already
+(:func:`autograder.sandbox._server._fork_into_pid_namespace`), as pid 1.
 """
 from __future__ import annotations
 
@@ -47,10 +48,19 @@ class ChildSetup:
     parent_vm: int  # the warm parent's address space at the fork (the AS rlimit adds to it)
     uid: int
     gid: int
+    name: str  # "child-<n>": its cgroups' name
+    cgroups: _cgroup.Prepared | None  # made for it by the warm parent (where it can)
     tmp: str = ""  # its private temp folder: cwd, HOME, TMPDIR
 
 
 Step = Callable[["Server", ChildSetup], None]
+
+
+def cgroups(server: Server, child: ChildSetup) -> None:
+    """Into its own cgroups (memory, CPU share, processes) first, while it may still move itself."""
+    if child.cgroups is not None:
+        child.cgroups.join()
+        child.cgroups.close()
 
 
 def session(server: Server, child: ChildSetup) -> None:
@@ -77,7 +87,8 @@ def namespaces(server: Server, child: ChildSetup) -> None:
 
 def private_folders(server: Server, child: ChildSetup) -> None:
     """In a mount namespace of its own: :attr:`Policy.child_tmpfs`, each an empty tmpfs with the
-    kept paths below it bound back read-only; the first is its temp folder. Without a mount
+    kept paths below it bound back read-only; the first is its temp folder; and, in a PID
+    namespace of its own, a ``/proc`` that shows its own processes alone. Without a mount
     namespace: a folder of its own in the warm parent's folder of children's temp folders."""
     if not server.details.get("mount_namespace"):
         child.tmp = tempfile.mkdtemp(prefix="lrlab-child-", dir=server.children_tmp())
@@ -97,6 +108,8 @@ def private_folders(server: Server, child: ChildSetup) -> None:
             _private_tmpfs(server, real, flags, f"mode=0700,size={tmpfs.size_bytes}{owner}")
         if first:
             child.tmp = tmpfs.point
+    if server.details.get("child_pid_namespace"):
+        L.mount("proc", "/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC)
 
 
 def _private_tmpfs(server: Server, point: str, flags: int, options: str) -> None:
@@ -162,22 +175,29 @@ def environment(server: Server, child: ChildSetup) -> None:
     sys.path[:] = [p for p in sys.path if p != server.config.repo_root]
 
 
-def memory_cgroup(server: Server, child: ChildSetup) -> None:
-    """Its own memory cgroup where the warm parent could make them (while it may still write there)."""
-    if server.cgroups is not None:
-        server.cgroups.enter(os.getpid(), _cgroup.group_limit(server.policy.limits.memory_bytes))
+def out_of_memory_first(server: Server, child: ChildSetup) -> None:
+    """The kernel's out-of-memory killer takes it before the warm parent or a grading process.
+    (Its own /proc files are its own only while it is dumpable: briefly, before any student code.)"""
+    L.prctl(L.PR_SET_DUMPABLE, 1)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write(str(server.policy.oom_score_adj))
+    finally:
+        L.prctl(L.PR_SET_DUMPABLE, 0)
 
 
 def file_allow_list(server: Server, child: ChildSetup) -> None:
     """From here on, files only where the Landlock allow-list says (where the kernel has it):
-    read what the warm parent listed, everything in its private folders."""
+    read what the warm parent listed, everything in its private folders; no signal to, nor
+    abstract socket of, any process outside its own domain (where the kernel scopes)."""
     if server.readable is None:
         return
     if server.details.get("mount_namespace"):
         private = sorted({os.path.realpath(t.point) for t in server.policy.child_tmpfs})
     else:
         private = [child.tmp]
-    _landlock.restrict(server.readable, private, server.policy.devices)
+    _landlock.restrict(server.landlock_abi, server.readable, private, server.policy.devices,
+                       list_all=bool(server.details.get("file_view")))
 
 
 def identity(server: Server, child: ChildSetup) -> None:
@@ -209,8 +229,8 @@ def last_details(server: Server, child: ChildSetup) -> None:
 
 
 #: A child's set-up, in order.
-STEPS: tuple[Step, ...] = (session, namespaces, private_folders, descriptors, rlimits, environment, memory_cgroup,
-                           file_allow_list, identity, system_calls, last_details)
+STEPS: tuple[Step, ...] = (cgroups, session, namespaces, private_folders, descriptors, rlimits, out_of_memory_first,
+                           environment, file_allow_list, identity, system_calls, last_details)
 
 
 def enter(server: Server, child: ChildSetup) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.harness import Harness
-from autograder.sandbox import _cgroup, _enter, _seccomp, _warm
+from autograder.sandbox import _cgroup, _enter, _seccomp, _view, _warm
 from autograder.sandbox import _linux as L
 from autograder.sandbox._enter import ChildSetup
 from autograder.sandbox.lifecycle import Config
@@ -56,9 +56,13 @@ class Server:
         self._children_tmp: str | None = None
         self.harness = Harness()  # what the children offer (set by _warm.preload)
         self.seccomp: _seccomp.Filter | None = None
-        self.cgroups: _cgroup.MemoryCgroups | None = None
+        self.cgroups: _cgroup.ChildCgroups | None = None
+        self.pidns_fd = -1  # our own PID namespace, to return to after forking a child into its own
+        self.spawned = 0  # children forked so far (names their cgroups)
+        self.view: _view.View | None = None  # the children's file view (:mod:`_view`)
         # What a child may read (Landlock, :mod:`_landlock`); None: no Landlock here.
         self.readable: list[str] | None = None
+        self.landlock_abi = 0
 
     def level(self) -> str:
         """The level reached, written out (see :class:`~autograder.sandbox.policy.Level`)."""
@@ -72,10 +76,16 @@ class Server:
         :class:`ChildSetupFailed` (nothing of the student's ran: the environment is at fault,
         not the submission)."""
         uid = self.allocate_uid() if self.drop_uid else os.getuid()
+        self.spawned += 1
+        name = f"child-{self.spawned}"
+        try:
+            cgroups = self.cgroups.prepare(name, self.child_limits) if self.cgroups else None
+        except OSError as exc:
+            raise ChildSetupFailed(f"sandbox child setup failed: its cgroups: {exc}") from None
         child = ChildSetup(kind, fds[0], fds[1] if len(fds) > 1 else None, _vm_size(), uid,
-                           uid if self.drop_uid else os.getgid())
+                           uid if self.drop_uid else os.getgid(), name, cgroups)
         ready_r, ready_w = os.pipe()
-        pid = os.fork()
+        pid = _fork_into_pid_namespace(self.pidns_fd) if self.details.get("child_pid_namespace") else os.fork()
         if pid == 0:  # ---------------- child: never returns
             os.close(ready_r)
             self.setup_fd = fcntl.fcntl(ready_w, fcntl.F_DUPFD_CLOEXEC, 1000)  # clear of fds 3 and 4
@@ -89,7 +99,9 @@ class Server:
                     os._exit(70)
             os._exit(0)
         os.close(ready_w)
-        self.children[pid] = {"uid": uid, "status": None, "owner": owner}
+        if cgroups is not None:
+            cgroups.close()
+        self.children[pid] = {"uid": uid, "status": None, "owner": owner, "name": name}
         error = _setup_result(ready_r)
         if error:
             self.kill(pid)
@@ -126,13 +138,42 @@ class Server:
                 return
             if pid == 0:
                 return
-            if pid in self.children:
-                self.children[pid]["status"] = {
+            child = self.children.get(pid)
+            if child is not None:
+                child["status"] = {
                     "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                 }
-            if self.cgroups is not None:
-                self.cgroups.remove(pid)
+                if self.cgroups is not None:
+                    self.cgroups.remove(child["name"])
+
+    def kill_strays(self) -> None:
+        """SIGKILL every child of ours that is none we forked: a process that left a child's
+        tree (its parent died) is handed to us, the subreaper, and must not live on."""
+        known = set(self.children)
+        for pid in _own_children():
+            if pid not in known:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    def cpu_seconds(self, pid: int) -> float | None:
+        """A child's CPU time so far: all its processes' where it has a CPU-accounting cgroup,
+        else its own and its reaped children's."""
+        child = self.children.get(pid)
+        if child is None or child["status"] is not None:
+            return None
+        if self.cgroups is not None:
+            seconds = self.cgroups.cpu_seconds(child["name"])
+            if seconds is not None:
+                return seconds
+        return _proc_cpu_seconds(pid)
+
+    @property
+    def child_limits(self) -> _cgroup.ChildLimits:
+        lim = self.policy.limits
+        return _cgroup.ChildLimits(lim.memory_bytes, lim.cpu_share, lim.max_processes)
 
     def kill(self, pid: int) -> None:
         """SIGKILL the child's process group now; its uid is swept (all its processes) soon after."""
@@ -155,6 +196,7 @@ class Server:
             if all(c["status"] is not None for c in self.children.values() if c["uid"] in self.pending_sweeps):
                 break
             time.sleep(0.001)
+        self.kill_strays()
         for uid in list(self.pending_sweeps):
             while time.monotonic() < deadline:
                 self.reap()
@@ -176,6 +218,7 @@ class Server:
         """
         while True:
             self.reap()
+            self.kill_strays()
             self.sweep()
             listening = [self.ctrl, *([self.door] if self.door else []), *self.conns.values()]
             ready, _, _ = select.select(listening, [], [], 0.05 if self.pending_sweeps else 0.5)
@@ -229,6 +272,8 @@ class Server:
                     break
                 time.sleep(0.002)
             return {"status": child.get("status")}
+        if op == "cpu":
+            return {"cpu": self.cpu_seconds(req["pid"])}
         if op == "forget":
             self.kill(req["pid"])
             self.children.pop(req["pid"], None)
@@ -318,6 +363,42 @@ def kill_uid(uid: int) -> None:
         os.waitpid(helper, 0)
     except ChildProcessError:
         pass
+
+
+def _fork_into_pid_namespace(own: int) -> int:
+    """Fork a child that is pid 1 of a PID namespace of its own (nested in ours, named by the
+    descriptor ``own``): when it dies, the kernel kills every process left in it."""
+    L.unshare(L.CLONE_NEWPID)
+    try:
+        pid = os.fork()
+    except BaseException:
+        L.setns(own, L.CLONE_NEWPID)
+        raise
+    if pid:
+        L.setns(own, L.CLONE_NEWPID)  # later forks (helpers, children) are ours again
+    return pid
+
+
+def _own_children() -> list[int]:
+    """The pids of this process's children (of every thread)."""
+    found = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/children") as fh:
+                found += [int(pid) for pid in fh.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _proc_cpu_seconds(pid: int) -> float | None:
+    """utime + stime + cutime + cstime of ``pid`` (its own and its reaped children's)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _live_processes(uid: int) -> list[int]:

@@ -23,7 +23,7 @@ from autograder.harness.tripwire import Hits
 from autograder.protocol import Plain, StudentError, StudentUnavailable, error_from_wire, is_plain
 from autograder.reasons import Reason
 from autograder.sandbox._wire import BadMessage, ChannelClosed, ChannelTimeout, MessageTooLarge
-from autograder.sandbox.connection import Connection
+from autograder.sandbox.connection import Connection, CpuBudget
 from autograder.sandbox.policy import Limits
 
 #: The child's own words for why it stops (a protocol token, never shown to anyone).
@@ -47,7 +47,7 @@ class SandboxedStudent:
         self._limits = limits
         self._child = connection.spawn(KIND, report=True)
         self._next_id = 0
-        self._deadline = time.monotonic() + limits.wall_seconds
+        self._deadline = time.monotonic() + limits.wall_seconds * limits.wall_factor  # its whole life
         self.load_errors: dict[str, str] = {}
         self.load_seconds = 0.0
         t0 = time.monotonic()
@@ -75,15 +75,22 @@ class SandboxedStudent:
         self._child.kill()
         raise StudentUnavailable(reason)
 
-    def _receive(self, timeout: float) -> dict[str, Any]:
+    def _receive(self, seconds: float) -> dict[str, Any]:
+        """The child's next reply within ``seconds`` of its CPU time (:class:`CpuBudget`)."""
         child = self._child
         if child.dead:
             raise StudentUnavailable(child.dead)
-        timeout = min(timeout, max(0.0, self._deadline - time.monotonic()))
+        budget = CpuBudget(child, seconds, self._limits.wall_factor, hard_end=self._deadline)
         try:
-            reply = child.chan.recv(timeout, self._limits.reply_bytes + 4096, side=child.report)
-        except ChannelTimeout:
-            self._fail(Reason.TIMEOUT)
+            while True:
+                wait = budget.wait()
+                if wait is None:
+                    self._fail(Reason.TIMEOUT)
+                try:
+                    reply = child.chan.recv(wait, self._limits.reply_bytes + 4096, side=child.report)
+                    break
+                except ChannelTimeout:
+                    continue
         except MessageTooLarge:
             self._fail(Reason.OUTPUT_FLOOD)
         except (ChannelClosed, BadMessage):

@@ -14,6 +14,7 @@ import json
 import signal
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +154,11 @@ class Child:
         if self.report is not None:
             self.report.close()
 
+    def cpu_seconds(self) -> float | None:
+        """Its CPU time so far, as the warm parent measures it (None: not measurable now)."""
+        value = self.connection.request({"op": "cpu", "pid": self.pid}, quiet=True).get("cpu")
+        return float(value) if type(value) in (int, float) else None
+
     def exit_status(self, timeout: float = 1.0) -> dict[str, Any] | None:
         reply = self.connection.request({"op": "status", "pid": self.pid, "timeout": timeout}, quiet=True)
         status = reply.get("status") if reply else None
@@ -161,6 +167,33 @@ class Child:
     def death_reason(self) -> Reason:
         """Why the child's connection closed, from its exit status (as the warm parent saw it)."""
         return death_reason(self.exit_status())
+
+
+class CpuBudget:
+    """A time limit of ``seconds`` judged in the child's CPU time (a child slowed down by
+    others is not blamed for it), with a wall-clock backstop at ``factor`` times it (and never
+    past ``hard_end``, a :func:`time.monotonic` time). Where the CPU time cannot be measured,
+    the wall clock alone judges."""
+
+    def __init__(self, child: Child, seconds: float, factor: float, hard_end: float | None = None) -> None:
+        now = time.monotonic()
+        self.child, self.seconds = child, seconds
+        self.backstop = now + seconds * max(1.0, factor)
+        if hard_end is not None:
+            self.backstop = min(self.backstop, hard_end)
+        self.start = child.cpu_seconds()
+        self.check_at = min(now + seconds, self.backstop)
+
+    def wait(self) -> float | None:
+        """Wall seconds to wait before looking again; None once the budget is spent."""
+        now = time.monotonic()
+        if now < self.check_at:
+            return self.check_at - now
+        used = self.child.cpu_seconds() if self.start is not None and now < self.backstop else None
+        if used is None or used - self.start >= self.seconds:
+            return None
+        self.check_at = min(now + max(self.seconds - (used - self.start), 0.05), self.backstop)
+        return self.check_at - now
 
 
 def death_reason(status: dict[str, Any] | None) -> Reason:

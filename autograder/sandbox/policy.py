@@ -79,6 +79,8 @@ class Limits:
     file_bytes: int = 16 * MiB  # largest file it may write
     disk_bytes: int = 64 * MiB  # size of its private /tmp
     open_files: int = 256
+    cpu_share: float = 1.0  # CPUs all of a child's processes together may use (where it has a CPU cgroup)
+    wall_factor: float = 3.0  # time limits are judged in CPU time; the wall clock stops a child at this multiple
     output_bytes: int = 1 * MiB  # stdout + stderr text
     reply_bytes: int = 4 * MiB  # one JSON reply of a loaded answer program
     notebook_bytes: int = 32 * MiB  # all outputs of one executed notebook (figures included)
@@ -103,16 +105,23 @@ class Part(StrEnum):
     NETNS = "netns"
     MOUNTNS = "mountns"
     PIDNS = "pidns"
+    PIDNS_PER_CHILD = "pidns-per-child"
     USERNS = "userns"
     UID = "uid"
     SECCOMP = "seccomp"
     LANDLOCK = "landlock"
+    LANDLOCK_SCOPE = "landlock-scope"
     MEMCG = "memcg"
+    CPUCG = "cpucg"
+    PIDSCG = "pidscg"
     RLIMITS = "rlimits"
 
 
 #: The parts that put the instructor-only files out of a child's reach.
 FILE_HIDING = frozenset({Part.MOUNTNS, Part.LANDLOCK})
+#: The parts of which any one keeps students apart: a child can then signal, trace or outlive
+#: none but its own processes — not another child, not the warm parent, not a grading process.
+SEPARATING = frozenset({Part.PIDNS_PER_CHILD, Part.UID, Part.LANDLOCK_SCOPE})
 
 
 @dataclass(frozen=True)
@@ -149,6 +158,11 @@ class Level:
     def hides_files(self) -> bool:
         """Whether this level puts the instructor-only files out of a child's reach by itself."""
         return bool(self.parts & FILE_HIDING)
+
+    @property
+    def separates_students(self) -> bool:
+        """Whether one child can harm no other, nor the sandbox (see :data:`SEPARATING`)."""
+        return bool(self.parts & SEPARATING)
 
 
 @dataclass(frozen=True)
@@ -213,11 +227,9 @@ class Policy:
     limits: Limits
     #: How each part of a level is reached, in written order (:meth:`level`).
     level_rules: tuple[PartRule, ...]
-    #: Hidden from every child behind an empty read-only tmpfs (besides the course and repo roots).
-    hidden_system_dirs: tuple[str, ...]
-    #: The machine's shared temp folders: each child has private ones (a tmpfs in its mount
-    #: namespace, else a folder of its own below ``/tmp``), never the shared ones.
-    shared_tmp_dirs: tuple[str, ...]
+    #: All a child may read (and execute) besides its private folders, devices and ``/proc``:
+    #: its file view (:mod:`autograder.sandbox._view`, which fills in the placeholders).
+    read_only: tuple[str, ...]
     #: Private to each child in its mount namespace (the first is its cwd, HOME and TMPDIR).
     child_tmpfs: tuple[Tmpfs, ...]
     #: Namespaces each child enters besides the mount namespace, first set that works here:
@@ -238,9 +250,14 @@ class Policy:
     #: grader's files, not their metadata, and as their owner that child could change their
     #: modes, owners, times and extended attributes. No student answer needs these calls.
     seccomp_denied_shared_uid: tuple[str, ...]
-    #: How a child's memory is limited, best first: a memory cgroup of its own where one can be
-    #: created (the cgroup versions listed, in order), else the address-space rlimit alone (last).
-    memory_mechanisms: tuple[str, ...]
+    #: The controllers each child gets a cgroup of, where one can be made
+    #: (:mod:`autograder.sandbox._cgroup`): memory, CPU share, processes, CPU time.
+    child_cgroups: tuple[str, ...]
+    #: Signals the warm parent ignores (a child that could reach it must not stop the run).
+    ignored_signals: tuple[str, ...]
+    #: Each child's ``oom_score_adj``: the kernel's out-of-memory killer takes a child first,
+    #: never the warm parent or a grading process.
+    oom_score_adj: int
     uids: UidBlocks = field(default_factory=UidBlocks)
 
     def level(self, details: Mapping[str, Any]) -> Level:
@@ -256,8 +273,7 @@ class Policy:
         return cls(
             limits=Limits(**data["limits"]),
             level_rules=tuple(PartRule(Part(r["part"]), r["meaning"], tuple(r["needs"])) for r in data["level_rules"]),
-            hidden_system_dirs=tuple(data["hidden_system_dirs"]),
-            shared_tmp_dirs=tuple(data["shared_tmp_dirs"]),
+            read_only=tuple(data["read_only"]),
             child_tmpfs=tuple(Tmpfs(**t) for t in data["child_tmpfs"]),
             child_namespaces=_tuples(data["child_namespaces"]),
             rlimits=tuple(Rlimit(**r) for r in data["rlimits"]),
@@ -265,7 +281,9 @@ class Policy:
             devices=tuple(data["devices"]),
             seccomp_denied={k: tuple(v) for k, v in data["seccomp_denied"].items()},
             seccomp_denied_shared_uid=tuple(data["seccomp_denied_shared_uid"]),
-            memory_mechanisms=tuple(data["memory_mechanisms"]),
+            child_cgroups=tuple(data["child_cgroups"]),
+            ignored_signals=tuple(data["ignored_signals"]),
+            oom_score_adj=int(data["oom_score_adj"]),
             uids=UidBlocks(**data["uids"]),
         )
 
@@ -280,17 +298,26 @@ def build(limits: Limits = Limits()) -> Policy:
         limits=limits,
         level_rules=(
             PartRule(Part.NETNS, "no network", ("network_namespace",)),
-            PartRule(Part.MOUNTNS, "the course's files hidden by a mount namespace", ("mount_namespace", "hidden_paths")),
-            PartRule(Part.PIDNS, "no process outside the sandbox visible or outliving it", ("pid_namespace",)),
+            PartRule(Part.MOUNTNS, "a mount namespace whose root holds the file allow-list alone",
+                     ("mount_namespace", "file_view")),
+            PartRule(Part.PIDNS, "no process of the sandbox visible from outside or outliving it", ("pid_namespace",)),
+            PartRule(Part.PIDNS_PER_CHILD, "a PID namespace per child: it sees, signals and outlives none but "
+                     "its own processes", ("child_pid_namespace",)),
             PartRule(Part.USERNS, "the namespaces made inside a user namespace", ("user_namespace",)),
             PartRule(Part.UID, "an unprivileged uid of its own per child", ("uid_drop",)),
             PartRule(Part.SECCOMP, "system calls that touch the sandbox's walls refused", ("seccomp",)),
-            PartRule(Part.LANDLOCK, "a file allow-list: the course's files out of reach", ("landlock",)),
+            PartRule(Part.LANDLOCK, "a Landlock file allow-list: nothing else readable, only its own folders "
+                     "writable", ("landlock",)),
+            PartRule(Part.LANDLOCK_SCOPE, "Landlock scoping: no signal to, nor abstract socket of, any process "
+                     "but its own", ("landlock_scope",)),
             PartRule(Part.MEMCG, "a memory cgroup per child", ("memory_cgroup",)),
+            PartRule(Part.CPUCG, f"a CPU cgroup per child: at most {limits.cpu_share:g} CPU for all its processes",
+                     ("cpu_cgroup",)),
+            PartRule(Part.PIDSCG, "a processes cgroup per child", ("pids_cgroup",)),
             PartRule(Part.RLIMITS, "resource limits: memory, CPU time, processes, files"),
         ),
-        hidden_system_dirs=("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool"),
-        shared_tmp_dirs=("/tmp", "/var/tmp", "/dev/shm"),
+        read_only=("{executable}", "{libraries}", "{stdlib}", "{venv}", "{lrlab}",
+                   "/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group"),
         child_tmpfs=(Tmpfs("/tmp", limits.disk_bytes, False), Tmpfs("/dev/shm", MiB, True),
                      Tmpfs("/var/tmp", MiB, True)),
         child_namespaces=(("net", "ipc"), ("ipc",)),
@@ -329,7 +356,9 @@ def build(limits: Limits = Limits()) -> Policy:
         seccomp_denied_shared_uid=("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown",
                                    "fchownat", "utime", "utimes", "futimesat", "utimensat", "setxattr",
                                    "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"),
-        memory_mechanisms=("cgroup2", "cgroup1", "rlimit_as"),
+        child_cgroups=("memory", "cpu", "cpuacct", "pids"),
+        ignored_signals=("SIGINT", "SIGTERM", "SIGHUP"),
+        oom_score_adj=1000,
     )
 
 
