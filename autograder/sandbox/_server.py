@@ -448,8 +448,9 @@ def _vm_size() -> int:
 
 
 def main() -> None:
-    ctrl = socket.socket(fileno=int(sys.argv[2]))
-    door = socket.socket(fileno=int(sys.argv[3])) if len(sys.argv) > 3 else None
+    """``python -m autograder.sandbox CONTROL_FD [DOOR_FD]`` (see :mod:`autograder.sandbox.lifecycle`)."""
+    ctrl = socket.socket(fileno=int(sys.argv[1]))
+    door = socket.socket(fileno=int(sys.argv[2])) if len(sys.argv) > 2 else None
     server = Server(ctrl, Config.from_plain(json.loads(ctrl.recv(1 << 20))), door)
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -465,7 +466,3 @@ def main() -> None:
                           "pid": os.getpid()}).encode())
     server.serve()
     os._exit(0)  # skip interpreter finalisation (seconds with torch loaded); pid 1 exiting ends the namespace
-
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,8 @@
 """The warm parent's own set-up, before it serves: :data:`STEPS`, in order.
 
 1. its folders of per-child cgroups (memory, CPU, processes), where it can
-   (:mod:`autograder.sandbox._cgroup`);
+   (:mod:`autograder.sandbox._cgroup`), and whether the scheduler shares the CPU fairly
+   between sessions (autogroup);
 2. new network and mount namespaces the first way that works here
    (:mod:`autograder.sandbox._namespaces`: directly as root, a user namespace carrying both
    otherwise), and a new PID namespace whose init it becomes (a thin shim process stays
@@ -213,6 +214,16 @@ def file_allow_list(server: Server) -> None:
     server.readable = [*(server.view.trees if own_view else server.view.readable()), "/proc"]
 
 
+def cpu_share(server: Server) -> None:
+    """Whether the scheduler gives each session a fair share of the CPU (autogroup): each
+    child starts one and may not start another (seccomp), so however many processes it forks
+    they share one child's share — where it has no CPU cgroup, its only limit."""
+    try:
+        server.details["autogroup"] = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        server.details["autogroup"] = False
+
+
 def signals(server: Server) -> None:
     """Step 6: the policy's ``ignored_signals`` change nothing here (children restore them)."""
     for name in server.policy.ignored_signals:
@@ -244,5 +255,5 @@ def descriptors(server: Server) -> None:
 
 
 #: The warm parent's set-up, in order.
-STEPS: tuple[Callable[[Server], None], ...] = (child_cgroups, namespaces, preload, file_view, file_allow_list, signals,
-                                               descriptors)
+STEPS: tuple[Callable[[Server], None], ...] = (child_cgroups, cpu_share, namespaces, preload, file_view,
+                                               file_allow_list, signals, descriptors)

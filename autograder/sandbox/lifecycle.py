@@ -71,11 +71,10 @@ class ServerProcess:
             # matplotlib's font cache: reuse the caller's (or the repo's) instead of rebuilding it.
             "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", str(REPO_ROOT / ".cache" / "matplotlib")),
             "IPYTHONDIR": os.path.join(self.tmp, "ipython"),
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", "PYTHONPATH": str(REPO_ROOT),
         }
-        bootstrap = "import sys; sys.path.insert(0, sys.argv[1]); from autograder.sandbox._server import main; main()"
         self.proc: subprocess.Popen = subprocess.Popen(
-            [sys.executable, "-c", bootstrap, str(REPO_ROOT), str(theirs.fileno()), str(door_theirs.fileno())],
+            [sys.executable, "-m", "autograder.sandbox", str(theirs.fileno()), str(door_theirs.fileno())],
             pass_fds=[theirs.fileno(), door_theirs.fileno()], env=env, cwd=self.tmp, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )

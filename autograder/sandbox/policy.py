@@ -112,6 +112,7 @@ class Part(StrEnum):
     LANDLOCK = "landlock"
     LANDLOCK_SCOPE = "landlock-scope"
     MEMCG = "memcg"
+    AUTOGROUP = "autogroup"
     CPUCG = "cpucg"
     PIDSCG = "pidscg"
     RLIMITS = "rlimits"
@@ -311,6 +312,8 @@ def build(limits: Limits = Limits()) -> Policy:
             PartRule(Part.LANDLOCK_SCOPE, "Landlock scoping: no signal to, nor abstract socket of, any process "
                      "but its own", ("landlock_scope",)),
             PartRule(Part.MEMCG, "a memory cgroup per child", ("memory_cgroup",)),
+            PartRule(Part.AUTOGROUP, "a fair CPU share per child: its processes form one scheduling group "
+                     "(its session; it may not start another)", ("autogroup", "seccomp")),
             PartRule(Part.CPUCG, f"a CPU cgroup per child: at most {limits.cpu_share:g} CPU for all its processes",
                      ("cpu_cgroup",)),
             PartRule(Part.PIDSCG, "a processes cgroup per child", ("pids_cgroup",)),
@@ -348,6 +351,9 @@ def build(limits: Limits = Limits()) -> Policy:
             "kexec": ("kexec_load", "kexec_file_load", "reboot"),
             "modules": ("init_module", "finit_module", "delete_module"),
             "personality": ("personality",),
+            # A new session would be a new scheduling group (autogroup): a child's processes
+            # share one, however many it forks.
+            "sessions": ("setsid",),
             "userfaultfd": ("userfaultfd",),
             "accounting": ("acct", "swapon", "swapoff", "quotactl", "settimeofday", "clock_settime", "adjtimex",
                            "clock_adjtime", "sethostname", "setdomainname", "syslog", "iopl", "ioperm",
