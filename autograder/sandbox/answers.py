@@ -7,7 +7,10 @@
 ``call``/``call_many``/``get``/``op``) over JSON lines, answers encoded exactly like
 :class:`~autograder.checks.LocalStudent` (warnings silenced). Every reply is parsed with
 ``json`` only, size-capped and checked to be plain data (else ``StudentError(["TypeError",
-...])``). A child that times out, crashes, runs out of memory or floods its output is killed
+...])``). Loading has ``wall_seconds`` and each request ``call_seconds`` of the child's CPU
+time (:class:`~autograder.sandbox.connection.CpuBudget`: another child's load does not count
+against it; the wall clock stops it at ``wall_factor`` times the limit, the child's whole life
+at ``wall_factor`` times ``wall_seconds``). A child that times out, crashes, runs out of memory or floods its output is killed
 with all its processes, and the request raises :class:`~autograder.protocol.StudentUnavailable`
 with a :class:`~autograder.reasons.Reason` (``TIMEOUT``, ``KERNEL_DIED``, ``MEMORY`` —
 MemoryError, or a SIGKILL not sent by us: the OOM killer — or ``OUTPUT_FLOOD``); later

@@ -3,45 +3,54 @@ nsjail or bubblewrap config).
 
 :func:`build` makes the policy of a sandbox from its :class:`Limits`; the sandbox sends it to
 its warm parent (:mod:`autograder.sandbox._server`), which sets itself up and every child by
-it (:mod:`autograder.sandbox._enter`: the private tmpfs sizes, the rlimits, the environment,
-the namespaces, the seccomp filter and the devices all come from here) and names the level
-it reached from its :attr:`Policy.level_rules` (:class:`Level`). :data:`POLICY` is the default, as
-``python -m autograder grade --help`` prints it (:func:`describe`).
+it (:mod:`autograder.sandbox._enter`: the file view, the private tmpfs sizes, the rlimits,
+the cgroups, the environment, the namespaces, the seccomp filter and the devices all come
+from here) and names the level it reached from its :attr:`Policy.level_rules`
+(:class:`Level`). :data:`POLICY` is the default, as ``python -m autograder grade --help``
+prints it (:func:`describe`).
 
 Which path the warm parent takes depends on where it runs; it tries them in this order and
-reports the one it reached (``Sandbox.isolation``, every outcome's ``isolation``, the report):
+reports the one it reached (``Sandbox.isolation``, every outcome's ``isolation``, the report).
+On this project's machines (Linux 6.18, Landlock ABI 7, cgroups v1, autogroup on, no
+``newuidmap``) the levels are:
 
 =================  ==========================================  ==================================================
-path               where                                       level reached (plus ``seccomp``, ``memcg``,
-                                                               ``landlock`` where had)
+path               where                                       level reached
 =================  ==========================================  ==================================================
-``root``           root with CAP_SYS_ADMIN                     ``netns+mountns+pidns+uid+rlimits``
-``userns-root``    root without CAP_SYS_ADMIN (a default       ``netns+mountns+pidns+userns+uid+rlimits``: a user
-                   Docker or Kubernetes container)             namespace mapping every uid to itself, written by a
-                                                               helper left in the parent namespace (CAP_SETUID)
-``userns``         any other user, user namespaces allowed     ``netns+mountns+pidns+userns+rlimits``: the user
-                                                               is root of its own namespace, children share its uid
-``none``           user namespaces blocked (Docker's default   ``uid+rlimits`` as root, ``rlimits`` otherwise
-                   seccomp profile refuses ``unshare``)
+``root``           root with CAP_SYS_ADMIN                     ``netns+mountns+pidns+pidns-per-child+uid+seccomp+
+                                                               landlock+landlock-scope+memcg+autogroup+cpucg+
+                                                               pidscg+rlimits``
+``userns-root``    root without CAP_SYS_ADMIN (a default       the same ``+userns``: a user namespace mapping every
+                   Docker or Kubernetes container)             uid to itself, written by a helper left in the
+                                                               parent namespace (CAP_SETUID); cgroups where the
+                                                               container's cgroupfs is writable
+``userns``         any other user, user namespaces allowed     ``netns+mountns+pidns+pidns-per-child+userns+
+                                                               seccomp+landlock+landlock-scope+autogroup+rlimits``:
+                                                               the user is root of its own namespace, children
+                                                               share its uid (only its own uid can be mapped
+                                                               without /etc/subuid and ``newuidmap``), no cgroup
+``none``           user namespaces blocked (Docker's default   ``uid+seccomp+landlock+landlock-scope+autogroup+
+                   seccomp profile refuses ``unshare``)        rlimits`` as root (and its cgroups where they can
+                                                               be made), the same without ``uid`` otherwise
 =================  ==========================================  ==================================================
 
-What each level hides from a child's code (the instructor-only files: the repository's
-``autograder/`` tree with the held-out curve bank and the tuning data, ``source/``, the
-gradebook, every student's ``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``,
-the exchange):
+**What a child reads** (the instructor-only files — the repository's ``autograder/`` tree
+with the held-out curve bank and the tuning data, ``source/``, the gradebook, every student's
+``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``, the exchange — and every
+other copy of the course on the machine): an allow-list, :attr:`Policy.read_only` (the
+interpreter and the libraries it loaded, the standard library, the venv, ``lrlab``, a few
+files of ``/etc``), its own ``/proc``, :attr:`Policy.devices` and its private folders —
+nothing else (:mod:`autograder.sandbox._view`):
 
-* ``mountns``: the course root, the repo root, :attr:`Policy.hidden_system_dirs` and the
-  ``hide`` paths are empty read-only tmpfs in the child's mount namespace (only the
-  interpreter, venv, ``lrlab`` and ``keep`` bound back, read-only); :attr:`Policy.child_tmpfs`
-  are its own.
+* ``mountns``: the warm parent's root is built from an empty tmpfs holding the allow-list
+  alone (bound in read-only) and every child starts from it, with :attr:`Policy.child_tmpfs`
+  its own; the rest of the machine is not reachable by any path.
 * ``landlock`` (Linux >= 5.13, :mod:`autograder.sandbox._landlock`, at every path where the
-  kernel allows it): the same paths are out of the child's reach by an allow-list — read
-  and execute the rest (of ``/dev`` only :attr:`Policy.devices`), write only its own temp
-  folder(s) and the devices. Opening, listing, writing, creating, removing or truncating
-  anything else fails with ``PermissionError``; only ``stat`` still works on a hidden path
-  (existence, size, times: no content). Modes, owners and times are not Landlock's: a
-  child that shares the grader's uid without a mount namespace may not change any
-  (:attr:`Policy.seccomp_denied_shared_uid`).
+  kernel allows it): the same allow-list enforced by the kernel — read and execute it, write
+  only its own temp folder(s) and the devices. Anything else fails with ``PermissionError``;
+  only ``stat`` still works on a path outside (existence, size, times: no content). Modes,
+  owners and times are not Landlock's: a child that shares the grader's uid without a mount
+  namespace may not change any (:attr:`Policy.seccomp_denied_shared_uid`).
 * neither (path ``none`` on a kernel without Landlock): nothing is hidden. As root each child
   has a uid of its own and reads what the permission bits give every user; otherwise it runs
   under the grader's own uid and reads and WRITES all the grader can. So grading refuses to
@@ -50,11 +59,26 @@ the exchange):
   (:func:`autograder.sandbox.exposure.exposed_paths`) or the instructor passes
   ``--allow-weak-isolation``.
 
-Every path then applies the same per-child set-up where the kernel allows it: own session,
-the namespaces of :attr:`Policy.child_namespaces`, own mount namespace with the private tmpfs,
-the rlimits, own uid where the path has uids to give (:attr:`Policy.uids`), no capabilities,
-``no_new_privs``, the seccomp filter, the memory limit (:attr:`Policy.memory_mechanisms`), the
-Landlock file allow-list and :attr:`Policy.environment` as its whole environment.
+**One student can never harm another** where the level has any one of :data:`SEPARATING`
+(:attr:`Level.separates_students`): ``pidns-per-child`` (each child is pid 1 of a PID namespace
+of its own: it sees, signals and outlives none but its own processes, all of which die with
+it), ``uid`` (each child a uid of its own; the warm parent kills every process of a child's
+uid once it ends) or ``landlock-scope`` (Landlock ABI >= 6: no signal to, nor abstract socket
+of, any process outside the child's own domain). Everywhere the warm parent ignores
+:attr:`Policy.ignored_signals`, kills any process that leaves a child's tree (it is their
+subreaper) and Landlock keeps a child from tracing any process outside it. A level without any
+of the three is refused by default, like a level that hides no file (``--allow-weak-isolation``
+accepts the risk). Fairness: a child's processes together get a CPU cgroup's share
+(``cpucg``, :attr:`Limits.cpu_share`) where one can be made, else, with the scheduler's
+autogroup, one session's share (``autogroup``: a child may not start a new session); every
+time limit is judged in the child's own CPU time, with a wall-clock backstop at
+:attr:`Limits.wall_factor` times it, so a child slowed down by another is not blamed for it.
+
+Every path then applies the same per-child set-up where the kernel allows it: its cgroups,
+own session, the namespaces of :attr:`Policy.child_namespaces`, own mount namespace with the
+private tmpfs and its own ``/proc``, the rlimits, :attr:`Policy.oom_score_adj`, own uid where
+the path has uids to give (:attr:`Policy.uids`), no capabilities, ``no_new_privs``, the
+seccomp filter, the Landlock domain and :attr:`Policy.environment` as its whole environment.
 """
 from __future__ import annotations
 
@@ -389,7 +413,11 @@ def describe(policy: Policy = POLICY) -> str:
     paths = "\n".join(f"  {name:<12} {who}" for name, who in NAMESPACE_PATHS)
     return (f"isolation parts (a level is written part+part+...):\n{parts}\n"
             f"namespace paths, the first that works here:\n{paths}\n"
-            f"each child: private tmpfs {tmpfs}; rlimits {rlimits}; "
-            f"{lim.wall_seconds:g} s to load, {lim.call_seconds:g} s per call; "
-            f"devices {' '.join(policy.devices)}; {sum(map(len, policy.seccomp_denied.values()))} "
-            f"system calls refused; environment {', '.join(policy.environment)} only.")
+            f"each child reads only {' '.join(policy.read_only)}, its /proc, devices {' '.join(policy.devices)} "
+            f"and its private tmpfs {tmpfs}; rlimits {rlimits}; cgroups {', '.join(policy.child_cgroups)} "
+            f"where they can be made (at most {lim.cpu_share:g} CPU); {lim.wall_seconds:g} s to load, "
+            f"{lim.call_seconds:g} s per call, in CPU time (the wall clock stops it at {lim.wall_factor:g}x); "
+            f"{sum(map(len, policy.seccomp_denied.values()))} system calls refused; environment "
+            f"{', '.join(policy.environment)} only. A level keeps students apart with any of "
+            f"{', '.join(sorted(SEPARATING))}; grade refuses a level without (and one that hides no file) "
+            f"unless --allow-weak-isolation.")
