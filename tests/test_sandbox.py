@@ -618,6 +618,42 @@ print(sorted(os.WTERMSIG(s) if os.WIFSIGNALED(s) else 0 for s in (os.waitpid(p, 
         assert result.failure is Reason.MEMORY, result.message
 
 
+def test_cpu_and_pids_cgroups_limit_each_child(sandbox: Sandbox) -> None:
+    """Where CPU and processes cgroups can be made (v1 here), a child's processes together get
+    at most ``cpu_share`` CPUs and ``max_processes`` processes: three busy loops for 1.5 s use
+    at most 1.5 s of CPU time between them (about 3 s on two free cores without the quota)."""
+    level = sandbox.isolation.level
+    if Part.CPUCG not in level or Part.PIDSCG not in level or sandbox.isolation.details["memory"] != "cgroup1":
+        pytest.skip(f"no v1 CPU and processes cgroups here: {sandbox.isolation.describe()}")
+    source = '''
+import os, time
+def cgroups():
+    return open("/proc/self/cgroup").read().splitlines()
+def burn(n, seconds):
+    pids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                pass
+            os._exit(0)
+        pids.append(pid)
+    used = 0.0
+    for pid in pids:
+        usage = os.wait4(pid, 0)[2]
+        used += usage.ru_utime + usage.ru_stime
+    return used
+'''
+    limits = replace(LIMITS, call_seconds=10)
+    with Sandbox(sandbox.course_root, limits, preload=()) as roomy, worker(roomy, source) as student:
+        paths = {line.split(":")[1]: line.split(":", 2)[2].lstrip("/") for line in student.call("cgroups")}
+        cgroup = Path("/sys/fs/cgroup")
+        assert int((cgroup / "cpu" / paths["cpu"] / "cpu.cfs_quota_us").read_text()) == int(100_000 * limits.cpu_share)
+        assert int((cgroup / "pids" / paths["pids"] / "pids.max").read_text()) == limits.max_processes
+        assert student.call("burn", 3, 1.5) <= 1.5 * limits.cpu_share * 1.2
+
+
 def test_uid_blocks_are_unique_across_grading_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Concurrent graders never share a uid block (a shared one would let one grader's final
     sweep kill another's children); a block is free again once its holder is gone."""
