@@ -610,3 +610,19 @@ def test_report_lists_only_what_the_grader_flagged():
     flagged = Outcome(A, "bob", "graded", flags=["t passed in the kernel but failed in the scorer"])
     assert tampering(honest) == [] and tampering(flagged) == flagged.flags
     assert _total_seconds(honest) == 1.6 and _total_seconds(Outcome(A, "c", "failed", seconds={"a": 1.0})) == 1.0
+
+
+def test_report_says_what_a_weak_level_left_undone():
+    """Graded with --allow-weak-isolation: the report says the files were not hidden, or the
+    students not kept apart; a full level says nothing."""
+    from autograder.outcome import Outcome
+    from autograder.report import _weak_isolation
+
+    full = Outcome(A, "ann", "graded", isolation="netns+mountns+pidns+pidns-per-child+uid+seccomp+landlock+rlimits")
+    assert _weak_isolation([full]) == []
+    shared = Outcome(A, "bob", "graded", isolation="netns+mountns+pidns+userns+seccomp+landlock+rlimits")
+    bare = Outcome(A, "cid", "graded", isolation="seccomp+rlimits")
+    lines = _weak_isolation([full, shared, bare])
+    assert [line.split(":")[0] for line in lines] == ["netns+mountns+pidns+userns+seccomp+landlock+rlimits",
+                                                       "seccomp+rlimits", "seccomp+rlimits"]
+    assert "not kept apart" in lines[0] and any("not hidden" in line for line in lines[1:])
