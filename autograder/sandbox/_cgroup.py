@@ -193,6 +193,17 @@ class ChildCgroups:
         self.hierarchies = []
 
 
+def remove_leftovers(server_pid: int) -> None:
+    """Remove the folders of a warm parent that is gone (``server_pid``, as its owner knows it)
+    and could not remove them itself (killed, or failed to start): called by its owner, whose
+    cgroups it had inherited. Folders that still hold processes stay."""
+    for _, folder in set(_own_cgroups().values()):
+        base = folder / f"lrlab-sandbox-{server_pid}"
+        for child in base.glob("child-*"):
+            _rmdir(child)
+        _rmdir(base)
+
+
 def _write(dir_fd: int, path: str, value: str, required: bool = True) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC, dir_fd=dir_fd)

@@ -59,6 +59,7 @@ class Server:
         self.cgroups: _cgroup.ChildCgroups | None = None
         self.pidns_fd = -1  # our own PID namespace, to return to after forking a child into its own
         self.spawned = 0  # children forked so far (names their cgroups)
+        self.cgroup_names: dict[int, str] = {}  # pid -> cgroup name, until the child is reaped
         self.view: _view.View | None = None  # the children's file view (:mod:`_view`)
         # What a child may read (Landlock, :mod:`_landlock`); None: no Landlock here.
         self.readable: list[str] | None = None
@@ -102,6 +103,7 @@ class Server:
         if cgroups is not None:
             cgroups.close()
         self.children[pid] = {"uid": uid, "status": None, "owner": owner, "name": name}
+        self.cgroup_names[pid] = name
         error = _setup_result(ready_r)
         if error:
             self.kill(pid)
@@ -144,8 +146,9 @@ class Server:
                     "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                 }
-                if self.cgroups is not None:
-                    self.cgroups.remove(child["name"])
+            name = self.cgroup_names.pop(pid, None)  # also of a child forgotten before it was reaped
+            if name is not None and self.cgroups is not None:
+                self.cgroups.remove(name)
 
     def kill_strays(self) -> None:
         """SIGKILL every child of ours that is none we forked: a process that left a child's

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import REPO_ROOT
+from autograder.sandbox import _cgroup
 from autograder.sandbox.policy import THREADS_AND_PLOTS, Policy
 
 
@@ -99,7 +100,8 @@ class ServerProcess:
 
     def stop(self, asked: bool) -> None:
         """Wait for the warm parent to end (``asked``: it was asked to shut down; else it is
-        killed after 10 s), then remove its temp folder and free its uid block."""
+        killed after 10 s), then remove its temp folder and what it left of its cgroups, and
+        free its uid block."""
         for sock in (self.control, self.door):
             try:
                 sock.close()
@@ -110,6 +112,7 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        _cgroup.remove_leftovers(self.pid)  # if it could not (killed, or failed to start)
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
