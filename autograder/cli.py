@@ -22,9 +22,9 @@ when it holds ``nbgrader_config.py``, else the folder this package lives in. A r
 cannot be honoured (unknown assignment or student, nothing graded yet, no exchange) prints
 one clear line and exits with status 2 without changing anything. A ``grade`` run that the
 grading environment stops (``grader_error``: the sandbox cannot isolate, reaches less
-than ``--require-isolation``, or would leave the instructor's files within reach of student
-code without ``--allow-weak-isolation``: ``autograder/sandbox/policy.py``) prints one line
-and exits with status 3.
+than ``--require-isolation``, or — without ``--allow-weak-isolation`` — would leave the
+instructor's files within reach of student code or would not keep students apart:
+``autograder/sandbox/policy.py``) prints one line and exits with status 3.
 """
 from __future__ import annotations
 
@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                         f"netns+mountns+pidns (parts: {' '.join(Part)}; below)")
     p.add_argument("--allow-weak-isolation", action="store_true",
                    help="grade even where neither a mount namespace nor Landlock hides the instructor's files "
-                        "from student code and their permission bits do not either (you accept the risk)")
+                        "from student code and their permission bits do not either, or where nothing keeps "
+                        "one student's code from signalling, tracing or outliving another's (no PID namespace "
+                        "per child, no uid per child, no Landlock scoping): you accept the risk")
 
     p = verbs.add_parser("feedback", help="execute what is not yet executed, then per-student HTML in feedback/")
     p.add_argument("assignment")

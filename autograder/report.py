@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import io
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from autograder import store
 from autograder.course import Course, CourseError
 from autograder.outcome import Outcome
+from autograder.sandbox.policy import Level
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -40,6 +42,22 @@ def tampering(outcome: Outcome) -> list[str]:
     return list(outcome.flags)
 
 
+def _weak_isolation(outcomes: Iterable[Outcome]) -> list[str]:
+    """What the levels reached leave undone (graded with ``--allow-weak-isolation``); a level
+    this grader cannot read (a record from elsewhere) says nothing."""
+    levels = set()
+    for written in {o.isolation for o in outcomes if o.isolation}:
+        try:
+            levels.add(Level.parse(written))
+        except ValueError:
+            continue
+    weak = [f"{level}: the instructor's files were not hidden from student code" for level in levels
+            if not level.hides_files]
+    weak += [f"{level}: students were not kept apart (one's code could signal, trace or outlive another's)"
+             for level in levels if not level.separates_students]
+    return sorted(weak)
+
+
 def build(course: Course, assignment: str, outcomes: dict[str, Outcome]) -> str:
     """The page: ``templates/report.html.j2`` filled with the figures and tables below."""
     import jinja2
@@ -54,6 +72,7 @@ def build(course: Course, assignment: str, outcomes: dict[str, Outcome]) -> str:
     context: dict = {
         "assignment": assignment, "total": len(outcomes), "graded": len(graded), "failed": len(failed),
         "isolation": ", ".join(sorted({o.isolation for o in outcomes.values() if o.isolation})),
+        "weak_isolation": _weak_isolation(outcomes.values()),
         "mean": sum(o.score for o in graded) / len(graded) if graded else None, "max_score": f"{max_score:g}",
     }
 

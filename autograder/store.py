@@ -19,6 +19,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Any
 
 from autograder.outcome import Outcome
 
@@ -120,21 +121,25 @@ def assignments_with_outcomes(root: Path) -> list[str]:
 
 
 def submission_hash(submission_dir: Path, assignment: str) -> str:
-    """sha256 of the submitted notebook ``<assignment>.ipynb``'s bytes.
+    """sha256 of the submitted notebook ``<assignment>.ipynb``'s bytes. Never raises.
 
     When that notebook is missing (renamed, or a non-notebook upload) the hash covers every
     other file's name and bytes instead, so any change to the folder triggers a regrade.
     ``timestamp.txt`` and ``submission_secret.txt`` are nbgrader's bookkeeping, not the work.
+    Files are read in chunks, and only up to :data:`HASHED_BYTES`: a larger one (no notebook is
+    that large: validation refuses it) is hashed by its size, inode and modification time,
+    which change whenever it is replaced. A file that cannot be read is hashed by the error,
+    so the submission is graded (and validation says what is wrong) instead of stopping the run.
     """
     folder = Path(submission_dir)
     notebook = folder / f"{assignment}.ipynb"
     digest = hashlib.sha256()
     if _is_regular(notebook):
-        digest.update(notebook.read_bytes())
+        _hash_file(digest, notebook)
         return digest.hexdigest()
     digest.update(b"no-notebook\0")
-    for dirpath, dirnames, filenames in os.walk(folder):  # never follows symlinks
-        dirnames.sort()
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=lambda err: digest.update(_error_bytes(err))):
+        dirnames.sort()  # never follows symlinks
         for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
             path = Path(dirpath) / name
             rel = str(path.relative_to(folder))
@@ -142,10 +147,45 @@ def submission_hash(submission_dir: Path, assignment: str) -> str:
                 continue
             digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
             if _is_regular(path):
-                digest.update(path.read_bytes() + b"\0")
+                _hash_file(digest, path)
+                digest.update(b"\0")
             elif path.is_symlink():  # a link is hashed by where it points, never read through
-                digest.update(b"link:" + os.fsencode(os.readlink(path)) + b"\0")
+                try:
+                    digest.update(b"link:" + os.fsencode(os.readlink(path)) + b"\0")
+                except OSError as err:
+                    digest.update(_error_bytes(err))
     return digest.hexdigest()
+
+
+#: The most of one file :func:`submission_hash` reads (a submitted notebook may be 20 MB).
+HASHED_BYTES = 64 << 20
+_CHUNK = 1 << 20
+
+
+def _hash_file(digest: Any, path: Path) -> None:
+    """Add a regular file's bytes to ``digest`` chunk by chunk, without following a symlink;
+    a file larger than :data:`HASHED_BYTES` by its size, inode and time; an unreadable one
+    by the error."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as err:
+        digest.update(_error_bytes(err))
+        return
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > HASHED_BYTES:
+            digest.update(f"unread:{info.st_mode}:{info.st_size}:{info.st_ino}:{info.st_mtime_ns}".encode())
+            return
+        while chunk := os.read(fd, _CHUNK):
+            digest.update(chunk)
+    except OSError as err:
+        digest.update(_error_bytes(err))
+    finally:
+        os.close(fd)
+
+
+def _error_bytes(err: OSError) -> bytes:
+    return f"error:{err.errno}:{err.strerror}\0".encode()
 
 
 def _is_regular(path: Path) -> bool:

@@ -1,7 +1,7 @@
 """Grade part of ps1's golden class in whatever environment this process runs in (a test helper).
 
 ``python tests/isolation_grade.py OUT.json [--block-userns] [--block-landlock] [--only demo|attacks|all|weak]
-[--require-isolation LEVEL] [--allow-weak-isolation]``
+[--with-walls] [--require-isolation LEVEL] [--allow-weak-isolation]``
 
 Used by ``tests/test_isolation_paths.py``, which starts it as an unprivileged user, as root
 without CAP_SYS_ADMIN, or with user namespaces blocked. It builds a course copy in a fresh
@@ -15,6 +15,11 @@ namespace-creating ``clone`` (``clone3`` entirely), as Docker's default profile 
 a process without CAP_SYS_ADMIN: every process the grader starts inherits it.
 ``--block-landlock`` likewise makes the Landlock calls fail with ENOSYS (a kernel without
 Landlock, or a container profile that does not allow it).
+
+``--with-walls`` adds the attacks on the sandbox's own walls (``WALL_ATTACKS`` of
+``tests/test_redteam.py``: a scrubbed tripwire record, a leftover that kills every process
+it sees, signals to the sandbox, busy loops), as ``wall-<attack>``, graded alongside the rest
+by the same two workers.
 
 ``--only weak`` grades three ps2_diagnosing_curves submissions instead: ``weak-bank_lookup``
 (``diagnose`` looks the held-out runs up in the repository's curve bank),
@@ -81,6 +86,20 @@ def weak_class(root: Path) -> dict[str, bytes]:
                                          subst))).encode() for name in WEAK}
 
 
+def wall_class(root: Path) -> dict[str, bytes]:
+    """The ``--with-walls`` submissions (see the module doc)."""
+    import nbformat
+
+    from autograder import submissions
+    from tests import test_redteam as redteam
+
+    release = submissions.release_notebook(ASSIGNMENT, root)
+    checks = redteam.load_checks(ASSIGNMENT)
+    return {f"wall-{name}": nbformat.writes(submissions.fill(release, redteam.redteam_answers(
+        ASSIGNMENT, name, base=base, cell=checks[target].answer_cells[0]))).encode()
+        for name, base, _zero, _execute, target in redteam.WALL_ATTACKS[ASSIGNMENT]}
+
+
 def course_state(root: Path) -> dict[str, list]:
     """sha256 and mode of every course file the grader does not write; which files hold the marker."""
     import hashlib
@@ -104,6 +123,7 @@ def main() -> int:
     parser.add_argument("--block-userns", action="store_true")
     parser.add_argument("--block-landlock", action="store_true")
     parser.add_argument("--only", choices=("demo", "attacks", "all", "weak"), default="demo")
+    parser.add_argument("--with-walls", action="store_true")
     parser.add_argument("--require-isolation", default="")
     parser.add_argument("--allow-weak-isolation", action="store_true")
     args = parser.parse_args()
@@ -127,6 +147,8 @@ def main() -> int:
             plan = golden._submissions(root, ASSIGNMENT)
             prefixes = {"demo": ("demo_",), "attacks": ("attack-",), "all": ("demo_", "attack-")}[args.only]
             chosen = {s: c for s, c in plan.items() if s.startswith(prefixes) and s != "demo_slow"}
+            if args.with_walls:
+                chosen.update(wall_class(root))
         for student, content in chosen.items():
             demo.write_submission(course, assignment, student, content)
         argv = ["--course", str(root), "grade", assignment, "--workers", "2", "--no-progress"]

@@ -101,3 +101,16 @@ def test_correct_earns_full_marks_and_wrong_fewer(name: str) -> None:
         scores[variant] = sum(c.score for c in report.checks)
     assert scores["correct"] == sum(c.points for c in declared.checks)
     assert scores[wrong] < scores["correct"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_what_the_harness_wires_exists_and_a_check_forbids(name: str) -> None:
+    """The tripwire's names (classes or functions, :mod:`autograder.harness.tripwire`) are
+    names of their module that some check of the assignment forbids: the scorer expects each
+    one's probe hit, and a name that does not exist could never send one."""
+    declared = assignments.get(name)
+    forbidden = set().union(*(check.forbidden for check in declared.checks))
+    for module, wired in declared.harness.tripwires.items():
+        loaded = importlib.import_module(module)
+        assert all(callable(getattr(loaded, n, None)) for n in wired), (module, sorted(wired))
+        assert wired <= forbidden, (module, sorted(wired - forbidden))

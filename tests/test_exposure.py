@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import Course
-from autograder.sandbox.exposure import exposed_paths, reachable_by_others, refusal
+from autograder.sandbox.exposure import apart_refusal, exposed_paths, reachable_by_others, refusal
 from autograder.sandbox.policy import Level
 
 OWN_UID = Level.parse("uid+seccomp+memcg+rlimits")  # path none as root: each child has a uid of its own
@@ -42,6 +42,19 @@ def test_levels_that_hide_files() -> None:
     assert Level.parse("netns+mountns+pidns+uid+seccomp+rlimits").hides_files
     assert Level.parse("uid+seccomp+landlock+rlimits").hides_files
     assert not OWN_UID.hides_files and not GRADERS_UID.hides_files
+
+
+def test_levels_that_keep_students_apart() -> None:
+    """A PID namespace per child, a uid per child or Landlock's scoping: any one keeps a child
+    from signalling, tracing or outliving another child or the sandbox (the warm parent kills
+    any process that leaves a child's tree in every case)."""
+    for level in ("netns+mountns+pidns+pidns-per-child+userns+seccomp+landlock+rlimits", "uid+seccomp+rlimits",
+                  "seccomp+landlock+landlock-scope+rlimits"):
+        assert Level.parse(level).separates_students, level
+    weak = Level.parse("netns+mountns+pidns+userns+seccomp+landlock+memcg+rlimits")  # children share a PID namespace
+    assert not weak.separates_students and not GRADERS_UID.separates_students
+    line = apart_refusal(weak)
+    assert "\n" not in line and "does not keep students apart" in line and "--allow-weak-isolation" in line
 
 
 def test_levels_are_written_in_one_order_and_parsed_strictly() -> None:

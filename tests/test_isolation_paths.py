@@ -18,27 +18,26 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import stat
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from autograder.reasons import UNUSABLE
-from autograder.sandbox._landlock import abi_version
+from autograder.sandbox._landlock import SCOPE_ABI, abi_version
 from autograder.sandbox.exposure import reachable_by_others
+from tests.levels import CAPLESS, NOBODY, ROOT_ONLY, run_helper, userns_allowed
+from tests.test_redteam import WALL_ATTACKS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = json.loads((ROOT / "tests" / "golden" / "grading.json").read_text())["ps1_schedulers"]["outcomes"]
-NOBODY = 65534
-CAPLESS = ["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"]
-ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+ASSIGNMENT = "ps1_schedulers"
+GOLDEN = json.loads((ROOT / "tests" / "golden" / "grading.json").read_text())[ASSIGNMENT]["outcomes"]
 LANDLOCK = abi_version()[0] > 0
+LANDLOCK_SCOPE = abi_version()[0] >= SCOPE_ABI
+#: Parts this machine may or may not give (cgroups where they can be made, autogroup).
+MACHINE_PARTS = {"memcg", "cpucg", "pidscg", "autogroup"}
 NEEDS_LANDLOCK = pytest.mark.skipif(not LANDLOCK, reason=f"no Landlock here: {abi_version()[1]}")
 BANK = ROOT / "autograder" / "assignments" / "ps2_diagnosing_curves" / "bank.json"
 
@@ -49,99 +48,58 @@ def _scores(record: dict) -> dict:
             else record["scores"]}
 
 
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON", "MPL", "XDG"))}
-    env.update(HOME=str(home), TMPDIR=str(home), MPLCONFIGDIR=str(home / "mpl"), IPYTHONDIR=str(home / "ipython"),
-               JUPYTER_CONFIG_DIR=str(home / "jupyter"), JUPYTER_DATA_DIR=str(home / "jupyter-data"),
-               JUPYTER_RUNTIME_DIR=str(home / "jupyter-runtime"), JUPYTER_PLATFORM_DIRS="1",
-               PYTHONDONTWRITEBYTECODE="1")
-    return env
-
-
 def _grade(prefix: list[str], *args: str, uid: int | None = None) -> tuple[dict, str]:
-    """Run the helper behind ``prefix`` (as ``uid``: its own home, the checkout reachable)."""
-    home = Path(tempfile.mkdtemp(prefix="lrlab-iso-home-"))
-    try:
-        out = home / "result.json"
-        command = [sys.executable, str(ROOT / "tests" / "isolation_grade.py"), str(out), *args]
-        if uid is not None:
-            os.chown(home, uid, uid)
-            command = _as_user(uid, command)
-        proc = subprocess.run(prefix + command, env=_env(home), capture_output=True, text=True, timeout=1500)
-        assert proc.returncode == 0 and out.is_file(), proc.stderr[-4000:]
-        return json.loads(out.read_text()), proc.stderr
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def _blocked_ancestor(path: Path, uid: int) -> Path | None:
-    """The outermost folder above ``path`` that ``uid`` may not traverse (say /root)."""
-    for parent in reversed(path.parents):
-        info = parent.stat()
-        if not info.st_mode & stat.S_IXOTH and info.st_uid != uid:
-            return parent
-    return None
-
-
-def _as_user(uid: int, command: list[str]) -> list[str]:
-    """``command`` as ``uid`` in a private mount namespace where the interpreter and the
-    checkout are reachable: a folder it may not traverse (the interpreter under /root, say)
-    is covered by an empty tmpfs with only those paths bound back — nothing is copied."""
-    needed = {p: _blocked_ancestor(p, uid) for p in {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), ROOT}}
-    needed = {p: b for p, b in needed.items() if b is not None}
-    stage = f"/tmp/lrlab-iso-stage-{os.getpid()}"
-    lines = ["set -e"]
-    for i, path in enumerate(needed):  # reach them all before anything is covered
-        lines += [f"mkdir -p {stage}-{i}", f"mount --bind '{path}' {stage}-{i}"]
-    for blocked in sorted(set(needed.values())):
-        lines.append(f"mount -t tmpfs -o mode=755 tmpfs '{blocked}'")
-    for i, path in enumerate(needed):
-        lines += [f"mkdir -p '{path}'", f"mount --move {stage}-{i} '{path}'", f"rmdir {stage}-{i}"]
-    lines.append(f'exec setpriv --reuid={uid} --regid={uid} --clear-groups "$@"')
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines), "sh", *command]
-
-
-def _userns_allowed(uid: int) -> bool:
-    probe = ["unshare", "--user", "--map-root-user", "--net", "true"]
-    if os.geteuid() == 0:
-        probe = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *probe]
-    return subprocess.run(probe, capture_output=True).returncode == 0
+    """Grade with tests/isolation_grade.py behind ``prefix`` (as ``uid``)."""
+    return run_helper("isolation_grade.py", prefix, *args, uid=uid)
 
 
 def _assert_level(result: dict, level: str, landlock: bool = LANDLOCK) -> None:
-    """One level for every outcome: ``level``, plus ``landlock`` where this kernel has it
-    (unless blocked) and ``memcg`` where a memory cgroup could be made
-    (:mod:`autograder.sandbox._cgroup`; the sandbox tests check it where it is)."""
+    """One level for every outcome: ``level``, plus ``landlock`` (and its scoping) where this
+    kernel has it (unless blocked); the cgroups and the scheduler's groups where this machine
+    gives them (:mod:`autograder.sandbox._cgroup`; the sandbox tests check them where they are)."""
     assert len(result["isolation"]) == 1, result["isolation"]
-    expected = level.replace("+rlimits", "+landlock+rlimits") if landlock else level
-    assert result["isolation"][0].replace("+memcg", "") == expected
+    expected = set(level.split("+"))
+    if landlock:
+        expected |= {"landlock", *(["landlock-scope"] if LANDLOCK_SCOPE else [])}
+    assert set(result["isolation"][0].split("+")) - MACHINE_PARTS == expected, result["isolation"]
 
 
 def _assert_golden_scores(result: dict) -> None:
+    """Every submission scores as in root's golden record; an attack on the sandbox's walls
+    (``wall-``) as its honest answers do, but for the checks it must lose."""
     assert set(result["outcomes"]) == set(result["submitted"])
+    walls = {f"wall-{name}": zero for name, _base, zero, _execute, _target in WALL_ATTACKS[ASSIGNMENT]}
     for student, record in result["outcomes"].items():
-        assert _scores(record) == _scores(GOLDEN[student]), student
         assert not any(f.startswith("grader error") for f in record["flags"]), (student, record["flags"])
+        if student not in walls:
+            assert _scores(record) == _scores(GOLDEN[student]), student
+            continue
+        honest = _scores(GOLDEN["sample-correct"])
+        honest["scores"].update({check: 0.0 for check in walls[student]})
+        assert _scores(record) == honest, (student, record)
 
 
 def test_unprivileged_user_grades_like_root() -> None:
-    """The demo class and every red-team attack as an unprivileged user: the same scores as
-    root's golden record (the red team gains nothing), in a user namespace where allowed."""
+    """The demo class, every red-team attack and the attacks on the sandbox's walls as an
+    unprivileged user: the same scores as root's golden record (the red team gains nothing,
+    no other student loses anything), in a user namespace where allowed."""
     uid = NOBODY if os.geteuid() == 0 else None
-    result, _ = _grade([], "--only", "all", uid=uid)
-    assert any(s.startswith("attack-") for s in result["submitted"]) and "demo_correct" in result["submitted"]
+    result, _ = _grade([], "--only", "all", "--with-walls", uid=uid)
+    submitted = result["submitted"]
+    assert "demo_correct" in submitted and all(any(s.startswith(kind) for s in submitted) for kind in ("attack-", "wall-"))
     _assert_golden_scores(result)
-    _assert_level(result, "netns+mountns+pidns+userns+seccomp+rlimits" if _userns_allowed(uid or os.getuid())
-                  else "seccomp+rlimits")
+    _assert_level(result, "netns+mountns+pidns+pidns-per-child+userns+seccomp+rlimits"
+                  if userns_allowed(uid or os.getuid()) else "seccomp+rlimits")
 
 
 @ROOT_ONLY
 def test_root_without_cap_sys_admin_grades_like_root() -> None:
-    """A default container's root: user namespaces carry the isolation, every uid mapped."""
+    """A default container's root: user namespaces carry the isolation, every uid mapped; the
+    attacks on the sandbox's walls cost no other student anything."""
     assert subprocess.run([*CAPLESS, "unshare", "--net", "true"], capture_output=True).returncode != 0
-    result, _ = _grade(CAPLESS, "--only", "demo")
+    result, _ = _grade(CAPLESS, "--only", "demo", "--with-walls")
     _assert_golden_scores(result)
-    _assert_level(result, "netns+mountns+pidns+userns+uid+seccomp+rlimits")
+    _assert_level(result, "netns+mountns+pidns+pidns-per-child+userns+uid+seccomp+rlimits")
 
 
 @ROOT_ONLY

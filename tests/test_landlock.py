@@ -1,5 +1,6 @@
-"""The children's Landlock allow-list (:mod:`autograder.sandbox._landlock`), on its own: what a
-restricted process may still read and write, in a forked process of the test."""
+"""The children's Landlock domain (:mod:`autograder.sandbox._landlock`) and the allow-list it
+is given without a mount namespace (:meth:`autograder.sandbox._view.View.readable`), on their
+own: what a restricted process may still read, write and signal, in a forked process of the test."""
 from __future__ import annotations
 
 import os
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox._landlock import abi_version, readable_roots, restrict
+from autograder.sandbox._landlock import SCOPE_ABI, abi_version, restrict
+from autograder.sandbox._view import View
 from autograder.sandbox.policy import POLICY
 
 ABI, WHY = abi_version()
@@ -29,15 +31,17 @@ def tree() -> Iterator[Path]:
         shutil.rmtree(base)
 
 
-def test_readable_roots_are_the_complement_of_the_hidden_paths(tree: Path) -> None:
-    """Every folder with something hidden below it is split into its entries; what holds
-    nothing hidden is one root; kept paths come back; symbolic links are left out."""
+def _view(tree: Path) -> View:
+    """The tree allowed, its ``hidden`` folder out of it, ``hidden/kept`` back in."""
+    return View((str(tree), str(tree / "hidden" / "kept")), (), (str(tree / "hidden"),))
+
+
+def test_the_readable_roots_are_the_allowed_trees_without_the_hidden_paths(tree: Path) -> None:
+    """A tree with something hidden below it is split into its entries; what holds nothing
+    hidden is one root; an allowed path inside a hidden one comes back; links are left out."""
     (tree / "link").symlink_to(tree / "hidden")
-    roots = readable_roots([tree / "hidden"], [tree / "hidden" / "kept"])
-    assert "/" not in roots and str(tree) not in roots and str(tree / "link") not in roots
-    assert {str(tree / "public"), str(tree / "private"), str(tree / "hidden" / "kept")} <= set(roots)
-    assert sorted(r for r in roots if r.startswith(f"{tree}/")) == [
-        str(tree / "hidden" / "kept"), str(tree / "private"), str(tree / "public")]
+    roots = _view(tree).readable()
+    assert roots == [str(tree / "private"), str(tree / "public"), str(tree / "hidden" / "kept")]
 
 
 def _in_child(fn: Callable[[], list[str]]) -> list[str]:
@@ -69,10 +73,10 @@ def _try(what: str, fn: Callable[[], object]) -> str:
 
 @pytest.mark.skipif(not ABI, reason=f"no Landlock here: {WHY}")
 def test_a_restricted_process_reads_the_allowed_writes_its_own_and_nothing_else(tree: Path) -> None:
-    roots = readable_roots([tree / "hidden"], [tree / "hidden" / "kept"])
+    roots = _view(tree).readable() + ["/etc/hostname"]
 
     def probe() -> list[str]:
-        restrict(roots, [str(tree / "private")], POLICY.devices)
+        restrict(ABI, roots, [str(tree / "private")], POLICY.devices, list_all=False)
         return [
             _try("read public", lambda: (tree / "public/deep/a.txt").read_text()),
             _try("read kept", lambda: (tree / "hidden/kept/k.txt").read_text()),
@@ -88,6 +92,8 @@ def test_a_restricted_process_reads_the_allowed_writes_its_own_and_nothing_else(
             _try("write private", lambda: (tree / "private/mine.txt").write_text("mine")),
             _try("write /dev/null", lambda: Path("/dev/null").write_text("x")),
             _try("read /etc/hostname", lambda: Path("/etc/hostname").read_text()),
+            _try("read /etc/hosts", lambda: Path("/etc/hosts").read_text()),
+            _try("list /", lambda: os.listdir("/")),
         ]
 
     lines = _in_child(probe)
@@ -96,6 +102,45 @@ def test_a_restricted_process_reads_the_allowed_writes_its_own_and_nothing_else(
                      "create public: PermissionError", "write kept: PermissionError",
                      "truncate public: PermissionError", "rename public: PermissionError",
                      "remove public: PermissionError", "write private: ok", "write /dev/null: ok",
-                     "read /etc/hostname: ok"], lines
+                     "read /etc/hostname: ok", "read /etc/hosts: PermissionError", "list /: PermissionError"], lines
     assert (tree / "public/deep/a.txt").read_text() == "public/deep/a.txt"
     assert (tree / "private/mine.txt").read_text() == "mine"
+
+
+@pytest.mark.skipif(ABI < SCOPE_ABI, reason=f"Landlock ABI {ABI} has no scoping (needs {SCOPE_ABI})")
+def test_a_restricted_process_signals_and_connects_only_within_its_domain(tree: Path) -> None:
+    """Scoping: no signal to a process outside the domain (here: the test's own process, the
+    same user), no abstract unix socket made outside it, no TCP; its own children it may
+    signal (they share the domain)."""
+    import signal
+    import socket
+
+    outside = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    outside.bind(f"\0lrlab-landlock-{os.getpid()}")
+    outside.listen()
+    parent = os.getpid()
+
+    def probe() -> list[str]:
+        restrict(ABI, [], [str(tree / "private")], POLICY.devices, list_all=False)
+        child = os.fork()
+        if child == 0:
+            import time
+
+            time.sleep(30)
+            os._exit(0)
+        lines = [
+            _try("signal outside", lambda: os.kill(parent, 0)),
+            _try("abstract socket outside", lambda: socket.socket(socket.AF_UNIX).connect(
+                f"\0lrlab-landlock-{parent}")),
+            _try("tcp", lambda: socket.create_connection(("127.0.0.1", 9), timeout=1)),
+            _try("signal own child", lambda: os.kill(child, signal.SIGKILL)),
+        ]
+        os.waitpid(child, 0)
+        return lines
+
+    try:
+        lines = _in_child(probe)
+    finally:
+        outside.close()
+    assert lines == ["signal outside: PermissionError", "abstract socket outside: PermissionError",
+                     "tcp: PermissionError", "signal own child: ok"], lines

@@ -26,6 +26,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import cli, export, feedback, grade, store
 from autograder.course import Course, CourseError
+from autograder.grading.validate import read_submission
 from autograder.outcome import CheckScore, Outcome
 from autograder.reasons import Reason, not_graded
 
@@ -134,8 +135,12 @@ def fake_grade_one(job, student: str) -> dict:
     if not path.is_file():
         outcome.reason, outcome.detail = "not_a_notebook", f"Expected {assignment}.ipynb."
         return _asdict(outcome)
+    data, reason, detail = read_submission(path)  # the real grader's size-capped reader
+    if data is None:
+        outcome.reason, outcome.detail = str(reason), detail
+        return _asdict(outcome)
     try:
-        nb = nbformat.reads(path.read_text(), as_version=4)
+        nb = nbformat.reads(data.decode(), as_version=4)
     except Exception:
         outcome.reason, outcome.detail = "not_a_notebook", "The file is not valid JSON."
         return _asdict(outcome)
@@ -159,7 +164,7 @@ def fake_grade_one(job, student: str) -> dict:
         outcome.flags.append("test_square passed in the kernel but failed in the scorer (suspected tampering)")
     # An executed notebook as a careless task might leave it: hidden block and a traceback
     # through a check module. Feedback must show none of it.
-    executed = nbformat.reads(path.read_text(), as_version=4)
+    executed = nbformat.reads(data.decode(), as_version=4)
     test_cell = executed.cells[2]
     test_cell.source += f"\n### BEGIN HIDDEN TESTS\nassert square(3) == 9  # {SOURCE_MARKER}\n### END HIDDEN TESTS"
     test_cell.outputs = [
@@ -510,6 +515,57 @@ def test_store_is_atomic_and_hash_tracks_content(tmp_path):
     assert store.submission_hash(sub, A) != h1
 
 
+def test_a_huge_sparse_submission_is_its_own_outcome_and_the_run_goes_on(course):
+    """A sparse 100 GB notebook in submitted/ (a few kB on disk): the run hashes it without
+    reading it whole, that submission fails as too large, everyone else is graded; an
+    unreadable one is likewise its own outcome. A rerun finds both current."""
+    expected = small_class(course)
+    huge = course.path("submitted", "mallory", A)
+    huge.mkdir(parents=True)
+    (huge / "timestamp.txt").write_text(TS)
+    with open(huge / f"{A}.ipynb", "wb") as fh:
+        fh.truncate(100 << 30)
+    locked = submit(course, "oscar", answer_nb(course, "return x * x"))
+    (locked / f"{A}.ipynb").chmod(0)
+    summary = run_grade(course)
+    outcomes = store.read_all(course.root, A)
+    assert summary.total == 8 and set(outcomes) == {*expected, "mallory", "oscar"}
+    assert outcomes["mallory"].reason == Reason.INVALID_NOTEBOOK and "larger than" in outcomes["mallory"].detail
+    assert outcomes["alice"].status == "graded" and outcomes["alice"].score == 2.0
+    if os.geteuid() != 0:  # root reads a file whatever its mode
+        assert outcomes["oscar"].reason == Reason.NOT_A_NOTEBOOK
+    assert run_grade(course).current == 7  # all but frank's grader crash, which is retried
+
+
+def test_submission_hash_reads_in_chunks_and_never_raises(tmp_path, monkeypatch):
+    """Files up to the limit are hashed by their bytes (read in chunks, never whole), larger
+    or unreadable ones by their metadata or the error."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    notebook = sub / f"{A}.ipynb"
+    notebook.write_bytes(b"x" * (3 << 20))
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(store.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    import hashlib
+
+    assert store.submission_hash(sub, A) == hashlib.sha256(b"x" * (3 << 20)).hexdigest()
+    assert reads and max(reads) <= 1 << 20
+    monkeypatch.setattr(store, "HASHED_BYTES", 1 << 20)
+    big = store.submission_hash(sub, A)
+    assert big != hashlib.sha256(b"x" * (3 << 20)).hexdigest() and big == store.submission_hash(sub, A)
+    notebook.write_bytes(b"y" * (3 << 20))
+    assert store.submission_hash(sub, A) != big  # replaced: another inode or time
+    notebook.unlink()
+    (sub / "folder").mkdir()
+    (sub / "folder" / "a.txt").write_text("a")
+    (sub / "folder").chmod(0)
+    try:
+        assert len(store.submission_hash(sub, A)) == 64
+    finally:
+        (sub / "folder").chmod(0o755)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_demo_from_a_clean_copy(demo_class):
@@ -554,3 +610,19 @@ def test_report_lists_only_what_the_grader_flagged():
     flagged = Outcome(A, "bob", "graded", flags=["t passed in the kernel but failed in the scorer"])
     assert tampering(honest) == [] and tampering(flagged) == flagged.flags
     assert _total_seconds(honest) == 1.6 and _total_seconds(Outcome(A, "c", "failed", seconds={"a": 1.0})) == 1.0
+
+
+def test_report_says_what_a_weak_level_left_undone():
+    """Graded with --allow-weak-isolation: the report says the files were not hidden, or the
+    students not kept apart; a full level says nothing."""
+    from autograder.outcome import Outcome
+    from autograder.report import _weak_isolation
+
+    full = Outcome(A, "ann", "graded", isolation="netns+mountns+pidns+pidns-per-child+uid+seccomp+landlock+rlimits")
+    assert _weak_isolation([full]) == []
+    shared = Outcome(A, "bob", "graded", isolation="netns+mountns+pidns+userns+seccomp+landlock+rlimits")
+    bare = Outcome(A, "cid", "graded", isolation="seccomp+rlimits")
+    lines = _weak_isolation([full, shared, bare])
+    assert [line.split(":")[0] for line in lines] == ["netns+mountns+pidns+userns+seccomp+landlock+rlimits",
+                                                       "seccomp+rlimits", "seccomp+rlimits"]
+    assert "not kept apart" in lines[0] and any("not hidden" in line for line in lines[1:])

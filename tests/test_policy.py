@@ -88,9 +88,9 @@ def test_the_policy_travels_as_plain_data() -> None:
 
 
 def test_the_level_comes_from_the_policys_rules() -> None:
-    reached = {"network_namespace": True, "mount_namespace": True, "hidden_paths": True, "seccomp": True}
+    reached = {"network_namespace": True, "mount_namespace": True, "file_view": True, "seccomp": True}
     assert str(POLICY.level(reached)) == "netns+mountns+seccomp+rlimits"
-    assert str(POLICY.level({**reached, "hidden_paths": False})) == "netns+seccomp+rlimits"  # masks failed
+    assert str(POLICY.level({**reached, "file_view": False})) == "netns+seccomp+rlimits"  # no view of its own
     rules = POLICY.level_rules
     stricter = dataclasses.replace(POLICY, level_rules=(*rules[:1], PartRule(Part.MOUNTNS, "m", ("never",)), *rules[2:]))
     assert Part.MOUNTNS not in stricter.level(reached)
@@ -136,6 +136,8 @@ def test_a_changed_policy_changes_what_a_child_gets(tmp_path: Path) -> None:
     assert got["nofile"] == [99, 99]
     if Part.MOUNTNS in level and os.path.isdir("/dev/shm"):
         assert got["shm_bytes"] == 3 << 20
-    if Part.LANDLOCK in level:  # a device the policy leaves out is out of reach
+    if Part.MOUNTNS in level:  # a device the policy leaves out is not in the child's view
+        assert (got["zero"], got["urandom"]) == ("FileNotFoundError", "opened")
+    elif Part.LANDLOCK in level:  # nor within its reach
         assert (got["zero"], got["urandom"]) == ("PermissionError", "opened")
     assert isinstance(level, Level)

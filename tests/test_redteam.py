@@ -282,6 +282,27 @@ def _sandbox_processes(uids: range | None) -> list[int]:
     return pids
 
 
+#: What the wall attacks name their processes (``prctl(PR_SET_NAME)``), to be found from outside.
+WALL_PROCESS_NAMES = ("lrlab-killer", "lrlab-busy")
+
+
+def _named_processes(names: tuple[str, ...], wait: float = 5.0) -> list[int]:
+    """The live processes of this machine named one of ``names`` (after up to ``wait`` s for
+    them to go)."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() in names:
+                    found.append(int(entry))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def grade(grader, course, assignment, student, answers=None, notebook=None, raw=None, execute=False) -> Outcome:
     if notebook is None and raw is None:
         notebook = fill(release_notebook(assignment, course.root), answers or {})
@@ -419,6 +440,21 @@ ATTACKS = {
         ("exit_at_call", "correct", ("test_range_test",), False, "test_range_test"),
     ],
 }
+# Attacks on the sandbox's own walls (issue 26), graded like ATTACKS but outside the golden
+# record; tests/test_levels_redteam.py runs them at every privilege level.
+WALL_ATTACKS = {
+    # The tripwire's in-process record scrubbed after a run-time use: the hit reached the
+    # trusted side already.
+    PS1: [("scrub_tripwire", "correct", ("test_step_decay",), False, "test_step_decay"),
+          # Another student's processes and the sandbox itself, attacked while the answers
+          # load: a leftover killing every process it sees; SIGINT/SIGTERM/SIGHUP to pid 1, the
+          # parent and kill -1; 62 busy loops in sessions of their own.
+          ("wall_killer", "correct", (), False, "test_step_decay"),
+          ("wall_signals", "correct", (), False, "test_step_decay"),
+          ("wall_busy", "correct", (), False, "test_step_decay")],
+    # lrlab's range test reached by a name built at run time: the wire covers functions too.
+    PS3: [("lrlab_at_run_time", "correct", ("test_range_test",), False, "test_range_test")],
+}
 # Whole-submission failures: (fixture, expected reasons)
 FATAL = {
     "exit_at_load": ("kernel_died",),
@@ -431,7 +467,7 @@ FATAL = {
 
 def _attack_params():
     out = []
-    for assignment, attacks in ATTACKS.items():
+    for assignment, attacks in [*ATTACKS.items(), *WALL_ATTACKS.items()]:
         for name, base, zero, execute, target in attacks:
             reason = _available(assignment)
             marks = [pytest.mark.skipif(bool(reason), reason=str(reason))]
@@ -487,7 +523,15 @@ def test_attack(grader, course, snapshot, listener, assignment, name, base_varia
         assert os.environ["LRLAB_REDTEAM_SECRET"] == course.canary  # the secret WAS in our environment
     if name == "disarm_tripwire":
         assert "the forbidden-scheduler tripwire was disarmed in the worker (suspected tampering)" in out.flags
-    if name in ("wrong_forbidden_at_run_time", "wrong_forbidden_scheduler"):
+    if name.startswith("wall_"):
+        assert {g: c.score for g, c in checks.items()} == base and out.flags == [], out.flags
+        assert _named_processes(WALL_PROCESS_NAMES) == [], "a process started by the attacker survived it"
+    if name == "scrub_tripwire":
+        assert "forbidden API at run time in test_step_decay: StepLR" in out.flags, out.flags
+    if name == "lrlab_at_run_time":
+        assert any(f.startswith("forbidden API at run time in test_range_test:") and "lr_range_test" in f
+                   for f in out.flags), out.flags
+    if name in ("wrong_forbidden_at_run_time", "wrong_forbidden_scheduler", "scrub_tripwire", "lrlab_at_run_time"):
         others = {g: c.score for g, c in checks.items() if g not in zero}
         assert others == {g: v for g, v in base.items() if g not in zero}, "only the own checks are voided"
     if execute:

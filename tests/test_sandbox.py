@@ -99,10 +99,12 @@ def test_isolation_is_reported(sandbox: Sandbox) -> None:
     assert (Part.SECCOMP in level) is report.details["seccomp"] is True, report.describe()  # pyseccomp is pinned
     if os.geteuid() == 0 and _has_cap_sys_admin():  # real root: CI and this machine
         assert report.details["namespace_path"] == "root"
-        assert parts[:5] == ["netns", "mountns", "pidns", "uid", "seccomp"], report.describe()
+        assert parts[:6] == ["netns", "mountns", "pidns", "pidns-per-child", "uid", "seccomp"], report.describe()
     elif os.geteuid() == 0 and report.details["user_namespace"]:  # root without CAP_SYS_ADMIN
         assert report.details["namespace_path"] == "userns-root"
-        assert parts[:6] == ["netns", "mountns", "pidns", "userns", "uid", "seccomp"], report.describe()
+        assert parts[:7] == ["netns", "mountns", "pidns", "pidns-per-child", "userns", "uid", "seccomp"], \
+            report.describe()
+    assert level.separates_students, report.describe()
 
 
 def test_honest_answers_match_local_student(sandbox: Sandbox) -> None:
@@ -153,7 +155,6 @@ def test_load_errors_are_reported_and_loading_continues(sandbox: Sandbox) -> Non
         ("import ctypes; ctypes.string_at(0)", Reason.KERNEL_DIED),
         ("return bytearray(10**12)", Reason.MEMORY),
         ("print('x' * 10**7)", Reason.OUTPUT_FLOOD),
-        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", Reason.MEMORY),  # like the OOM killer
     ],
 )
 def test_hostile_calls_make_the_student_unavailable(sandbox: Sandbox, body: str, reason: Reason) -> None:
@@ -169,6 +170,25 @@ def test_hostile_calls_make_the_student_unavailable(sandbox: Sandbox, body: str,
         _wait_until(lambda: not _live_processes(student.uid))
 
 
+def test_a_sigkill_we_did_not_send_reads_as_memory(sandbox: Sandbox) -> None:
+    """The kernel's out-of-memory killer ends a child with SIGKILL. A child that is pid 1 of
+    its own PID namespace cannot send itself one (the kernel ignores it); elsewhere it can,
+    and that reads as the OOM killer's."""
+    from autograder.sandbox.connection import death_reason
+
+    assert death_reason({"signal": 9, "code": None}) is Reason.MEMORY
+    assert death_reason({"signal": 24, "code": None}) is Reason.TIMEOUT  # SIGXCPU: its CPU rlimit
+    student = worker(sandbox, "def f():\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+                              "    return os.getpid()\n")
+    with student:
+        if Part.PIDNS_PER_CHILD in sandbox.isolation.level:
+            assert student.call("f") == 1
+        else:
+            with pytest.raises(StudentUnavailable) as err:
+                student.call("f")
+            assert err.value.reason is Reason.MEMORY
+
+
 def test_timeout_kills_the_whole_group_and_escaped_sessions(sandbox: Sandbox) -> None:
     _require_uid_per_child(sandbox)
     source = '''
@@ -179,7 +199,10 @@ def spawn():
         pid = os.fork()
         if pid == 0:
             if i == 2:
-                os.setsid()  # tries to leave the process group
+                try:
+                    os.setsid()  # tries to leave the process group (refused: seccomp)
+                except OSError:
+                    pass
             time.sleep(1000)
             os._exit(0)
         pids.append(pid)
@@ -194,7 +217,8 @@ def hang():
     t0 = time.monotonic()
     with pytest.raises(StudentUnavailable) as err:
         student.call("hang")
-    assert err.value.reason == "timeout" and time.monotonic() - t0 < LIMITS.call_seconds + 2
+    # Asleep, it uses no CPU time: the wall-clock backstop ends it.
+    assert err.value.reason == "timeout" and time.monotonic() - t0 < LIMITS.call_seconds * LIMITS.wall_factor + 2
     _wait_until(lambda: not _live_processes(uid))
 
 
@@ -353,19 +377,17 @@ def test_hidden_paths_are_unreadable_and_unwritable(roomy_sandbox: Sandbox, cour
                                                             "OSError"), path
         for directory in (course, ROOT / "autograder", ROOT / "source", ROOT / "submitted"):
             assert student.call("listing", str(directory)) in ([], "FileNotFoundError", "PermissionError")
-        # The repo root is an empty tmpfs with only the kept paths bound back; Landlock also
-        # refuses to list it (only what lies in the kept paths is readable) — unless the clone
-        # lives under /tmp: then it is a folder of the child's own private /tmp, holding the
-        # kept paths bound back and nothing else.
+        # In the child's own view the repo root holds the allowed paths and nothing else (also
+        # when the clone lives under /tmp: a folder of the child's own private /tmp, with the
+        # kept paths bound back); with Landlock alone it cannot even be listed.
         kept = sorted(p for p in (".venv", "lrlab") if (ROOT / p).exists())
-        landlock = Part.LANDLOCK in roomy_sandbox.isolation.level
-        private = [Path(os.path.realpath(t.point)) for t in POLICY.child_tmpfs]
-        in_private_tmp = any(folder in ROOT.resolve().parents for folder in private)
-        assert student.call("listing", str(ROOT)) == ("PermissionError" if landlock and not in_private_tmp else kept)
+        details = roomy_sandbox.isolation.details
+        own_view = details["file_view"]
+        assert student.call("listing", str(ROOT)) == (kept if own_view else "PermissionError")
         assert student.call("imports") == ["lrlab", "ModuleNotFoundError", "ModuleNotFoundError",
                                            "ModuleNotFoundError"]
         assert student.call("parent_memory") in ("PermissionError", "FileNotFoundError")
-        assert student.call("open_fds") == [0, 1, 2, 3, 4]  # 4: listdir's own fd
+        assert student.call("open_fds") == [0, 1, 2, 3, 4, 5]  # 4: the report descriptor, 5: listdir's own
     assert (course / "gradebook.db").read_text() == SECRET
     assert (course / "submitted/alice/ps1/secret.txt").read_text() == SECRET
 
@@ -562,19 +584,18 @@ def test_memory_cgroup_limits_each_child(sandbox: Sandbox) -> None:
         pytest.skip(f"no memory cgroup here: {details.get('memory_cgroup_error')}")
     assert Part.MEMCG in sandbox.isolation.level
     source = '''
-def limit():
-    line = [l for l in open("/proc/self/cgroup").read().splitlines() if l.split(":")[1] in ("memory", "")][0]
-    path = line.split(":", 2)[2]
-    for name in ("memory.limit_in_bytes", "memory.max"):
-        for mount in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup"):
-            try:
-                return [path.rsplit("/", 1)[1], int(open(mount + path + "/" + name).read())]
-            except OSError:
-                pass
+def cgroups():
+    return open("/proc/self/cgroup").read().splitlines()
 '''
-    with worker(sandbox, source) as student:
-        name, limit = student.call("limit")
-        assert name.startswith("child-") and limit == group_limit(LIMITS.memory_bytes)
+    with worker(sandbox, source) as student:  # its cgroups, read from here (its view has no /sys)
+        paths = {line.split(":")[1]: line.split(":", 2)[2] for line in student.call("cgroups")}
+        limits = {}
+        for version, controller, file in (("cgroup1", "memory", "memory.limit_in_bytes"), ("cgroup2", "", "memory.max")):
+            if details["memory"] == version:
+                root = Path("/sys/fs/cgroup") / ("memory" if controller else "")
+                limits["memory"] = int((root / paths[controller].lstrip("/") / file).read_text().split()[0])
+        assert paths["memory" if details["memory"] == "cgroup1" else ""].rsplit("/", 1)[1].startswith("child-")
+        assert limits["memory"] == group_limit(LIMITS.memory_bytes)
     part = int(LIMITS.memory_bytes * 0.6)  # 4 x 0.6 = 2.4 times the rlimit, 1.6 times the cgroup's
     cell = f"""
 import os, time
@@ -595,6 +616,42 @@ print(sorted(os.WTERMSIG(s) if os.WIFSIGNALED(s) else 0 for s in (os.waitpid(p, 
         assert "9" in text.strip("[]\n").split(", "), text
     else:
         assert result.failure is Reason.MEMORY, result.message
+
+
+def test_cpu_and_pids_cgroups_limit_each_child(sandbox: Sandbox) -> None:
+    """Where CPU and processes cgroups can be made (v1 here), a child's processes together get
+    at most ``cpu_share`` CPUs and ``max_processes`` processes: three busy loops for 1.5 s use
+    at most 1.5 s of CPU time between them (about 3 s on two free cores without the quota)."""
+    level = sandbox.isolation.level
+    if Part.CPUCG not in level or Part.PIDSCG not in level or sandbox.isolation.details["memory"] != "cgroup1":
+        pytest.skip(f"no v1 CPU and processes cgroups here: {sandbox.isolation.describe()}")
+    source = '''
+import os, time
+def cgroups():
+    return open("/proc/self/cgroup").read().splitlines()
+def burn(n, seconds):
+    pids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                pass
+            os._exit(0)
+        pids.append(pid)
+    used = 0.0
+    for pid in pids:
+        usage = os.wait4(pid, 0)[2]
+        used += usage.ru_utime + usage.ru_stime
+    return used
+'''
+    limits = replace(LIMITS, call_seconds=10)
+    with Sandbox(sandbox.course_root, limits, preload=()) as roomy, worker(roomy, source) as student:
+        paths = {line.split(":")[1]: line.split(":", 2)[2].lstrip("/") for line in student.call("cgroups")}
+        cgroup = Path("/sys/fs/cgroup")
+        assert int((cgroup / "cpu" / paths["cpu"] / "cpu.cfs_quota_us").read_text()) == int(100_000 * limits.cpu_share)
+        assert int((cgroup / "pids" / paths["pids"] / "pids.max").read_text()) == limits.max_processes
+        assert student.call("burn", 3, 1.5) <= 1.5 * limits.cpu_share * 1.2
 
 
 def test_uid_blocks_are_unique_across_grading_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -742,10 +799,18 @@ def test_execute_notebook_contains_failures(sandbox: Sandbox, source: str, statu
     nbformat.validate(result.notebook)
 
 
+BURN = "import time\nt0 = time.process_time()\nwhile time.process_time() - t0 < {}:\n    pass"
+
+
 def test_total_timeout(sandbox: Sandbox) -> None:
+    """Judged in the child's CPU time: two cells of 0.8 s exceed 1.2 s; a cell asleep uses none
+    (the wall clock stops it at the backstop, ``wall_factor`` times the limit)."""
+    result = sandbox.execute_notebook(_notebook(BURN.format(0.8), BURN.format(0.8), "1"), cell_timeout=5,
+                                      total_timeout=1.2)
+    assert result.failure is Reason.TIMEOUT and result.stopped_at == 2
     result = sandbox.execute_notebook(_notebook("import time\ntime.sleep(0.8)", "time.sleep(0.8)", "1"),
                                       cell_timeout=5, total_timeout=1.2)
-    assert result.failure is Reason.TIMEOUT and result.stopped_at == 2
+    assert result.ok and result.seconds < 1.2 * LIMITS.wall_factor
 
 
 # --------------------------------------------------------------------------- tripwire without torch
@@ -810,7 +875,7 @@ def test_a_door_shares_the_warm_parent_and_a_closed_connection_kills_its_childre
     _require_uid_per_child(sandbox)
     other = sandbox.door().open(timeout=60)
     assert other.isolation.level == sandbox.isolation.level and other.server_pid is None
-    student = other.load([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n"
+    student = other.load([("a", "import contextlib, os, time\nif os.fork() == 0:\n    with contextlib.suppress(OSError):\n        os.setsid()\n    time.sleep(1000)\n"
                                   "def f(x):\n    return x * 2\n")])
     assert student.call("f", 21) == 42
     uid = student.uid
@@ -825,7 +890,7 @@ def test_a_door_shares_the_warm_parent_and_a_closed_connection_kills_its_childre
 def test_nothing_survives_close(sandbox: Sandbox) -> None:
     """Runs last: closes the module's sandbox."""
     _require_uid_per_child(sandbox)
-    student = sandbox.load([("a", "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(1000)\n")])
+    student = sandbox.load([("a", "import contextlib, os, time\nif os.fork() == 0:\n    with contextlib.suppress(OSError):\n        os.setsid()\n    time.sleep(1000)\n")])
     uid, server = student.uid, sandbox.server_pid
     assert len(_live_processes(uid)) == 2
     sandbox.close()

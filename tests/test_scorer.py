@@ -9,6 +9,7 @@ from autograder.assignments import Assignment
 from autograder.checks import Check, CheckResult, LocalStudent, StudentUnavailable, close
 from autograder.checks.reference import run_program
 from autograder.grading.scorer import VOID_PREFIX, score_report
+from autograder.harness import Harness
 from autograder.reasons import Reason
 from autograder.sandbox import Level, Part
 
@@ -36,7 +37,9 @@ GOOD = {"f_answer": "def f(x):\n    return 2 * x", "g_answer": "def g(x):\n    r
 
 
 def demo(checks: dict = CHECKS) -> Assignment:
-    return Assignment(name="ps_demo", checks=tuple(checks.values()))
+    """The demo assignment; its harness wires StepLR, which its checks forbid."""
+    return Assignment(name="ps_demo", checks=tuple(checks.values()),
+                      harness=Harness(tripwires={"torch.optim.lr_scheduler": {"StepLR"}}))
 
 
 def score(nb, student, box, checks: dict = CHECKS):

@@ -11,10 +11,14 @@ Nothing from the submission is imported or unpickled.
 Forbidden names (e.g. PyTorch's own schedulers inside a hand-written schedule) void only
 the check whose OWN answer cells use one (``Check.own``), found twice: statically in the
 source before anything runs, and at run time by the child's tripwire
-(:mod:`autograder.harness.tripwire`), which records the answer cells on the call stack
-whenever a forbidden class's code runs, so a name built at run time is caught too. After
-each check the scorer collects that record (with a probe proving the wire is still armed;
-a disarmed wire voids every check that forbids something and is flagged as tampering).
+(:mod:`autograder.harness.tripwire`), which reports the answer cells on the call stack
+whenever a forbidden class's or function's code runs, so a name built at run time is caught
+too. Every hit reaches this side over the child's report descriptor as it happens (what the
+child keeps in its own memory is ignored: it could scrub it). After each check the scorer
+asks the child to exercise the wire with a fresh nonce and looks for that probe's hit of
+every forbidden name the assignment's harness wires; a missing one means a disarmed wire,
+which voids every check that forbids something and is flagged as tampering. A forbidden
+name no harness wires is found in the source only.
 When the child becomes unavailable (timeout, crash, memory) the scorer loads the program
 into a fresh one once and carries on with the next check, so a function that loops forever
 costs only the checks that call it; if the fresh child also dies, the remaining checks
@@ -34,6 +38,7 @@ from nbformat import NotebookNode
 from autograder.assignments import Assignment
 from autograder.checks import Check, CheckResult, forbidden_uses
 from autograder.grading.program import answer_program, answer_sources
+from autograder.harness.tripwire import PROBE_PREFIX, Hits
 from autograder.outcome import CheckScore
 from autograder.protocol import Student, StudentError, StudentUnavailable
 from autograder.reasons import Reason, check_not_graded
@@ -43,7 +48,10 @@ class LoadedStudent(Student, Protocol):
     """A loaded answer program the checks can question (a sandboxed child in production)."""
 
     load_errors: Mapping[str, str]  # answer cell -> "ValueError: ..." for cells that raised
-    arms_tripwire: bool  # the forbidden-class tripwire was armed before the program ran
+    arms_tripwire: bool  # the tripwire was armed before the program ran
+
+    def tripwire_hits(self) -> Hits:
+        """What the tripwire reported so far, as read on the trusted side (when it arms one)."""
 
     def close(self) -> None: ...
 
@@ -111,37 +119,42 @@ def static_forbidden(check: Check, sources: Mapping[str, str]) -> list[str]:
 
 @dataclass
 class RuntimeUses:
-    """What the child's tripwire recorded, collected after every check (see the docstring)."""
+    """What the child's tripwire reported, collected after every check (see the docstring)."""
 
-    uses: set[tuple[str, str]] = field(default_factory=set)  # (answer cell, class name)
+    uses: set[tuple[str, str]] = field(default_factory=set)  # (answer cell, forbidden name)
     disarmed: bool = False
 
-    def collect(self, student: LoadedStudent) -> bool:
-        """Add the child's record; False when the child died on the way.
+    def collect(self, student: LoadedStudent, required: frozenset[str]) -> bool:
+        """Ask the child to exercise its wire with a fresh nonce, then take what its report
+        descriptor carried; False when the child died on the way.
 
-        No report, a failed probe or a child that dies while reporting all count as
-        disarmed: honest code never touches the wire, so only tampering gets there.
+        The record is the one read on the trusted side (a hit cannot be taken back by the
+        child); the child's own reply is advisory and ignored. No reply, a missing probe hit
+        for any ``required`` name, a malformed report or a child that dies while reporting
+        all count as disarmed: honest code never touches the wire, so only tampering gets there.
         """
         nonce = secrets.token_hex(8)
+        alive = True
         try:
-            report = student.op("tripwire_report", nonce=nonce)
+            student.op("tripwire_report", nonce=nonce)
         except StudentUnavailable:
-            self.disarmed = True
-            return False
+            alive = False
         except (KeyError, StudentError):
             self.disarmed = True
-            return True
-        uses = report.get("uses") if isinstance(report, dict) else None
-        if not isinstance(uses, list) or report.get("armed") is not True:
+        hits = self.absorb(student)
+        probe = PROBE_PREFIX + nonce
+        if not alive or hits.malformed or not all((probe, name) in hits.uses for name in required):
             self.disarmed = True
-            return True
-        for use in uses:
-            if isinstance(use, list) and len(use) == 2 and all(type(x) is str for x in use):
-                self.uses.add((use[0][:200], use[1][:200]))
-        return True
+        return alive
+
+    def absorb(self, student: LoadedStudent) -> Hits:
+        """Keep every hit the child reported so far (also from a child that died: a hit counts)."""
+        hits = student.tripwire_hits()
+        self.uses |= {(cell[:200], name[:200]) for cell, name in hits.uses if not cell.startswith(PROBE_PREFIX)}
+        return hits
 
     def names(self, check: Check) -> list[str]:
-        """Forbidden classes that ran from the check's own answer cells."""
+        """Forbidden names that ran from the check's own answer cells."""
         return sorted({name for cell, name in self.uses if cell in check.own and name in check.forbidden})
 
 
@@ -179,7 +192,8 @@ def score_report(
 
     # 2. Dynamic: every remaining check against a sandboxed child; a child that arms the
     #    tripwire is asked after each check which forbidden classes ran from which cells.
-    watch = any(check.forbidden for check in to_run)
+    forbidden = frozenset().union(*(check.forbidden for check in to_run))
+    wired = forbidden & frozenset().union(*assignment.harness.tripwires.values())  # probed at run time
     runtime = RuntimeUses()
     loaded: LoadedStudent | None = None
     lives = 1 + max(0, restarts)
@@ -203,6 +217,8 @@ def score_report(
                 result = assignment.evaluate(check.grade_id, loaded, student_id)
             except StudentUnavailable as gone:
                 report.unavailable.append(gone.reason)
+                if forbidden and loaded.arms_tripwire:
+                    runtime.absorb(loaded)
                 _close(loaded)
                 loaded = None
                 results[check.grade_id] = _unavailable(check, gone.reason)
@@ -218,7 +234,7 @@ def score_report(
                 " ".join(str(m) for m in result.messages)[:2000],
                 basics_ok=bool(result.basics_ok),
             )
-            if watch and loaded.arms_tripwire and not runtime.collect(loaded):
+            if forbidden and loaded.arms_tripwire and not runtime.collect(loaded, wired):
                 _close(loaded)
                 loaded = None
     finally:

@@ -38,7 +38,7 @@ from autograder.grading.trusted import TrustedAssignment
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
 from autograder.sandbox import Level, Limits, Sandbox, SandboxBroken, SandboxDoor
-from autograder.sandbox.exposure import exposed_paths, refusal, repo_private_paths
+from autograder.sandbox.exposure import apart_refusal, exposed_paths, refusal, repo_private_paths
 
 SandboxFactory = Callable[[str], Any]
 
@@ -46,8 +46,9 @@ SandboxFactory = Callable[[str], Any]
 @dataclass(frozen=True)
 class IsolationDemand:
     """What a run asks of the sandbox before any student code runs in it: at least the parts of
-    ``required`` (``--require-isolation``), and the instructor-only files out of a child's
-    reach unless ``allow_weak`` (``--allow-weak-isolation``)."""
+    ``required`` (``--require-isolation``), and, unless ``allow_weak``
+    (``--allow-weak-isolation``), the instructor-only files out of a child's reach and the
+    students kept apart (:attr:`Level.separates_students`)."""
 
     required: Level = Level()
     allow_weak: bool = False
@@ -107,9 +108,9 @@ class Grader:
 
     def sandbox(self, root: str) -> Any:
         """The warm sandbox of this course root; one that cannot start, isolates less than
-        the run requires, or leaves an instructor-only file within a child's reach
-        (:mod:`autograder.sandbox.exposure`; unless the run allows weak isolation) is the
-        environment's failure (``grader_error``), never the student's."""
+        the run requires, or leaves an instructor-only file or another student within a
+        child's reach (:mod:`autograder.sandbox.exposure`; unless the run allows weak
+        isolation) is the environment's failure (``grader_error``), never the student's."""
         if root not in self._sandboxes:
             try:
                 self._sandboxes[root] = self._factory(root)
@@ -128,6 +129,8 @@ class Grader:
             exposed = exposed_paths(level, [*repo_private_paths(REPO_ROOT), *course.instructor_paths()])
             if exposed:
                 raise GradingFailed(Reason.GRADER_ERROR, flags=(f"grader error: {refusal(level, exposed)}",))
+            if not level.separates_students:
+                raise GradingFailed(Reason.GRADER_ERROR, flags=(f"grader error: {apart_refusal(level)}",))
         return sandbox
 
     def warm(self, name: str) -> Assignment:

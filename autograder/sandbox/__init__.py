@@ -3,7 +3,7 @@
 API (trusted side; importing this package does not import torch)::
 
     with Sandbox(course_root, Limits()) as sandbox:          # once per grading process (5-30 s)
-        str(sandbox.isolation.level)                          # "netns+mountns+pidns+uid+seccomp+landlock+memcg+rlimits"
+        str(sandbox.isolation.level)                          # "netns+mountns+pidns+pidns-per-child+uid+…+rlimits"
         with sandbox.load(answer_program(trusted_nb, answers)) as student:    # tens of ms
             student.load_errors                               # {label: "ValueError: ..."}
             student.call("cosine_annealing", 17, 50, 0.1, 0.001)   # -> plain data
@@ -26,23 +26,29 @@ One module per job:
 * :mod:`~autograder.sandbox.exposure` — whether a level leaves the instructor's files within
   a child's reach;
 * the warm parent's side: :mod:`~autograder.sandbox._server` (its set-up and requests),
-  :mod:`~autograder.sandbox._enter` (a child's set-up, step by step from the policy),
-  :mod:`~autograder.sandbox._child` (what runs inside a child), and the kernel interfaces
-  (``_namespaces``, ``_landlock``, ``_seccomp``, ``_cgroup``, ``_uids``, ``_linux``).
+  :mod:`~autograder.sandbox._warm` (its own set-up), :mod:`~autograder.sandbox._enter` (a
+  child's set-up, step by step from the policy), :mod:`~autograder.sandbox._view` (the file
+  view: an allow-list), :mod:`~autograder.sandbox._child` (what runs inside a child), and the
+  kernel interfaces (``_namespaces``, ``_landlock``, ``_seccomp``, ``_cgroup``, ``_uids``,
+  ``_linux``); :mod:`~autograder.sandbox.hits` reads what a child's tripwire reports.
 
 The warm parent enters new network, mount and PID namespaces the way this environment allows
 (directly as root, through a user namespace otherwise), imports numpy, matplotlib (inline),
 IPython, the ``preload`` modules (``preload=()``: no torch, for tests of the sandbox itself)
 and the harness modules it is given — never an assignment's checks (verified: it refuses to
-start otherwise) — drops matplotlib's cached fonts so that it holds no descriptor besides
-stdio and its control sockets (also verified), and then hides ``course_root``, the repo root
-(so ``autograder/``, ``source/``, ``tests/``, ``gradebook.db``, ``submitted/``, ``.git`` …),
-``hide`` paths and the policy's private system folders behind empty tmpfs, binding back only
-the interpreter, the venv, ``lrlab`` and ``keep`` paths, read-only. It is pid 1 of its own
-PID namespace where allowed, so nothing it started can outlive it, even if the grading
-process is SIGKILLed. ``isolation`` says what was actually reached; ``alive`` turns False if
-the warm parent died (make a new Sandbox). ``close()`` (or ``with``) kills everything.
-Each child's set-up is the policy's (see :mod:`autograder.sandbox.policy`).
+start otherwise) — arms their tripwires, drops matplotlib's cached fonts so that it holds no
+descriptor besides stdio, its control sockets and its cgroup folders (also verified), and
+then makes its root the children's file view: an allow-list (the interpreter, its libraries,
+the venv, ``lrlab``, ``keep`` paths) bound into an empty tmpfs, so ``course_root``, the repo
+root (``autograder/``, ``source/``, ``tests/``, ``gradebook.db``, ``submitted/``, ``.git`` …),
+``hide`` paths and everything else of the machine are out of every child's sight. It is pid 1
+of its own PID namespace where allowed, so nothing it started can outlive it, even if the
+grading process is SIGKILLed; each child is pid 1 of a PID namespace of its own inside it.
+Time limits are judged in a child's CPU time (with a wall-clock backstop), and an answer
+child's tripwire hits reach the trusted side as they happen. ``isolation`` says what was
+actually reached; ``alive`` turns False if the warm parent died (make a new Sandbox).
+``close()`` (or ``with``) kills everything. Each child's set-up is the policy's (see
+:mod:`autograder.sandbox.policy`).
 """
 from autograder.protocol import StudentError, StudentUnavailable
 from autograder.sandbox.answers import SandboxedStudent

@@ -2,8 +2,8 @@
 
 Two loops, both speaking JSON lines on the child's socket:
 
-* :func:`serve_answers` arms the tripwires of its harness (:mod:`autograder.harness.tripwire`),
-  executes an answer program in a fresh namespace, then answers
+* :func:`serve_answers` points the tripwire (:mod:`autograder.harness.tripwire`, armed by the
+  warm parent) at its report descriptor, executes an answer program in a fresh namespace, then answers
   ``has``/``call``/``call_many``/``get``/``op`` requests the way
   :class:`autograder.checks.LocalStudent` does (``to_plain`` + JSON, :mod:`autograder.protocol`);
 * :func:`serve_notebook` executes notebook cells with IPython's ``InteractiveShell`` and
@@ -97,8 +97,9 @@ def _compile(source: str, label: str) -> Any:
         return compile(translated, f"<{label}>", "exec")
 
 
-def serve_answers(chan: Channel, limits: Limits, harness: Harness) -> None:
-    """Load the program, then answer requests until the trusted side hangs up."""
+def serve_answers(chan: Channel, limits: Limits, harness: Harness, report_fd: int | None) -> None:
+    """Load the program, then answer requests until the trusted side hangs up; the tripwire
+    (armed by the warm parent) reports its hits to ``report_fd``."""
     reply_cap = limits.reply_bytes
 
     def unavailable(reason: str) -> None:
@@ -113,9 +114,10 @@ def serve_answers(chan: Channel, limits: Limits, harness: Harness) -> None:
 
     start = chan.recv(None, 1 << 30)
     program = start["program"]
-    # Before any student code: forbidden classes record which answer cells run them, and the
-    # operations are bound here, so rebinding the harness module's names changes nothing.
-    tripwire.arm(harness.tripwires)
+    # Before any student code: every hit of the tripwire goes to the trusted side as it
+    # happens, and the operations are bound here, so rebinding the harness module's names
+    # changes nothing.
+    tripwire.report_to(report_fd)
     operations = dict(harness.operations)
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     if SHELL is not None:

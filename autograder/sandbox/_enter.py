@@ -4,11 +4,13 @@ Every step reads what it does from the warm parent's :class:`~autograder.sandbox
 (and what the warm parent reached: its mount namespace, its uids, its Landlock list, its
 seccomp filter, its memory cgroups). A step that fails stops the set-up: the child reports
 why on its set-up pipe and exits, no student code runs, and the grading environment is at
-fault (``grader_error``). Adding a wall (a PID namespace per child, a CPU or processes
-cgroup, …) is one more step here and, where it is a setting, one more field of the policy.
+fault (``grader_error``). Adding a wall is one more step here and, where it is a setting,
+one more field of the policy. The PID namespace of its own it was forked into already
+(:func:`autograder.sandbox._server._fork_into_pid_namespace`), as pid 1.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import resource
 import signal
@@ -26,10 +28,13 @@ from autograder.sandbox import _linux as L
 if TYPE_CHECKING:
     from autograder.sandbox._server import Server
 
-#: A child's descriptor for reporting its set-up (closed before the student's code runs).
-SETUP_FD = 4
 #: The child's protocol socket.
 PROTOCOL_FD = 3
+#: An answer child's report descriptor: write only, its tripwire's hits go to the trusted side
+#: (:mod:`autograder.sandbox.hits`).
+REPORT_FD = 4
+#: A child's descriptor for reporting its set-up (closed before the student's code runs).
+SETUP_FD = 5
 SETUP_OK = b"\0isolated"
 
 
@@ -39,13 +44,23 @@ class ChildSetup:
 
     kind: str  # "answers" or "notebook" (what it runs once set up)
     fd: int  # its protocol socket, as received from the trusted side
+    report_fd: int | None  # its report descriptor's socket (answer children), as received
     parent_vm: int  # the warm parent's address space at the fork (the AS rlimit adds to it)
     uid: int
     gid: int
+    name: str  # "child-<n>": its cgroups' name
+    cgroups: _cgroup.Prepared | None  # made for it by the warm parent (where it can)
     tmp: str = ""  # its private temp folder: cwd, HOME, TMPDIR
 
 
 Step = Callable[["Server", ChildSetup], None]
+
+
+def cgroups(server: Server, child: ChildSetup) -> None:
+    """Into its own cgroups (memory, CPU share, processes) first, while it may still move itself."""
+    if child.cgroups is not None:
+        child.cgroups.join()
+        child.cgroups.close()
 
 
 def session(server: Server, child: ChildSetup) -> None:
@@ -72,7 +87,8 @@ def namespaces(server: Server, child: ChildSetup) -> None:
 
 def private_folders(server: Server, child: ChildSetup) -> None:
     """In a mount namespace of its own: :attr:`Policy.child_tmpfs`, each an empty tmpfs with the
-    kept paths below it bound back read-only; the first is its temp folder. Without a mount
+    kept paths below it bound back read-only; the first is its temp folder; and, in a PID
+    namespace of its own, a ``/proc`` that shows its own processes alone. Without a mount
     namespace: a folder of its own in the warm parent's folder of children's temp folders."""
     if not server.details.get("mount_namespace"):
         child.tmp = tempfile.mkdtemp(prefix="lrlab-child-", dir=server.children_tmp())
@@ -92,6 +108,8 @@ def private_folders(server: Server, child: ChildSetup) -> None:
             _private_tmpfs(server, real, flags, f"mode=0700,size={tmpfs.size_bytes}{owner}")
         if first:
             child.tmp = tmpfs.point
+    if server.details.get("child_pid_namespace"):
+        L.mount("proc", "/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC)
 
 
 def _private_tmpfs(server: Server, point: str, flags: int, options: str) -> None:
@@ -117,14 +135,23 @@ def _private_tmpfs(server: Server, point: str, flags: int, options: str) -> None
 
 
 def descriptors(server: Server, child: ChildSetup) -> None:
-    """Only the protocol socket survives, as fd 3 (and the set-up report's pipe, closed before
-    anything of the student's runs); stdin, stdout and stderr are ``/dev/null``."""
+    """Only the protocol socket survives, as fd 3, and an answer child's report descriptor as
+    fd 4, which it may write but not read (and the set-up report's pipe, closed before anything
+    of the student's runs); stdin, stdout and stderr are ``/dev/null``."""
     for sock in (server.ctrl, server.door, *server.conns.values()):
         if sock is not None:
             sock.detach()  # closed below by number, never later by a socket object
-    os.dup2(child.fd, PROTOCOL_FD)
+    received = [(child.fd, PROTOCOL_FD), *([(child.report_fd, REPORT_FD)] if child.report_fd is not None else [])]
+    high = [(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1000), target) for fd, target in received]  # clear of 3-5
+    for fd, target in high:
+        os.dup2(fd, target)
     server.setup_fd = os.dup2(server.setup_fd, SETUP_FD, inheritable=False)
     os.closerange(SETUP_FD + 1, 1 << 16)
+    if child.report_fd is not None:
+        socket.socket(fileno=REPORT_FD).detach()  # a socket: /proc/self/fd/4 cannot be reopened
+        report = socket.socket(fileno=os.dup(REPORT_FD))
+        report.shutdown(socket.SHUT_RD)  # nothing to read back from the trusted side
+        report.close()
     null = os.open("/dev/null", os.O_RDWR)
     for target in (0, 1, 2):
         os.dup2(null, target)
@@ -148,22 +175,29 @@ def environment(server: Server, child: ChildSetup) -> None:
     sys.path[:] = [p for p in sys.path if p != server.config.repo_root]
 
 
-def memory_cgroup(server: Server, child: ChildSetup) -> None:
-    """Its own memory cgroup where the warm parent could make them (while it may still write there)."""
-    if server.cgroups is not None:
-        server.cgroups.enter(os.getpid(), _cgroup.group_limit(server.policy.limits.memory_bytes))
+def out_of_memory_first(server: Server, child: ChildSetup) -> None:
+    """The kernel's out-of-memory killer takes it before the warm parent or a grading process.
+    (Its own /proc files are its own only while it is dumpable: briefly, before any student code.)"""
+    L.prctl(L.PR_SET_DUMPABLE, 1)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write(str(server.policy.oom_score_adj))
+    finally:
+        L.prctl(L.PR_SET_DUMPABLE, 0)
 
 
 def file_allow_list(server: Server, child: ChildSetup) -> None:
     """From here on, files only where the Landlock allow-list says (where the kernel has it):
-    read what the warm parent listed, everything in its private folders."""
+    read what the warm parent listed, everything in its private folders; no signal to, nor
+    abstract socket of, any process outside its own domain (where the kernel scopes)."""
     if server.readable is None:
         return
     if server.details.get("mount_namespace"):
         private = sorted({os.path.realpath(t.point) for t in server.policy.child_tmpfs})
     else:
         private = [child.tmp]
-    _landlock.restrict(server.readable, private, server.policy.devices)
+    _landlock.restrict(server.landlock_abi, server.readable, private, server.policy.devices,
+                       list_all=bool(server.details.get("file_view")))
 
 
 def identity(server: Server, child: ChildSetup) -> None:
@@ -195,8 +229,8 @@ def last_details(server: Server, child: ChildSetup) -> None:
 
 
 #: A child's set-up, in order.
-STEPS: tuple[Step, ...] = (session, namespaces, private_folders, descriptors, rlimits, environment, memory_cgroup,
-                           file_allow_list, identity, system_calls, last_details)
+STEPS: tuple[Step, ...] = (cgroups, session, namespaces, private_folders, descriptors, rlimits, out_of_memory_first,
+                           environment, file_allow_list, identity, system_calls, last_details)
 
 
 def enter(server: Server, child: ChildSetup) -> None:
@@ -210,6 +244,7 @@ def enter(server: Server, child: ChildSetup) -> None:
     os.write(SETUP_FD, SETUP_OK)
     os.close(SETUP_FD)  # from here on, the student's code
     if child.kind == "answers":
-        _child.serve_answers(chan, server.policy.limits, server.harness)
+        _child.serve_answers(chan, server.policy.limits, server.harness,
+                             REPORT_FD if child.report_fd is not None else None)
     else:
         _child.serve_notebook(chan, server.policy.limits)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.harness import Harness
-from autograder.sandbox import _cgroup, _enter, _seccomp, _warm
+from autograder.sandbox import _cgroup, _enter, _seccomp, _view, _warm
 from autograder.sandbox import _linux as L
 from autograder.sandbox._enter import ChildSetup
 from autograder.sandbox.lifecycle import Config
@@ -56,9 +56,14 @@ class Server:
         self._children_tmp: str | None = None
         self.harness = Harness()  # what the children offer (set by _warm.preload)
         self.seccomp: _seccomp.Filter | None = None
-        self.cgroups: _cgroup.MemoryCgroups | None = None
+        self.cgroups: _cgroup.ChildCgroups | None = None
+        self.pidns_fd = -1  # our own PID namespace, to return to after forking a child into its own
+        self.spawned = 0  # children forked so far (names their cgroups)
+        self.cgroup_names: dict[int, str] = {}  # pid -> cgroup name, until the child is reaped
+        self.view: _view.View | None = None  # the children's file view (:mod:`_view`)
         # What a child may read (Landlock, :mod:`_landlock`); None: no Landlock here.
         self.readable: list[str] | None = None
+        self.landlock_abi = 0
 
     def level(self) -> str:
         """The level reached, written out (see :class:`~autograder.sandbox.policy.Level`)."""
@@ -66,14 +71,22 @@ class Server:
 
     # ------------------------------------------------------------------ children
 
-    def spawn(self, kind: str, fd: int, owner: int) -> int:
-        """Fork a child for connection ``owner``; return its pid once it is isolated, or raise
+    def spawn(self, kind: str, fds: list[int], owner: int) -> int:
+        """Fork a child for connection ``owner`` with its protocol socket (and report
+        descriptor: ``fds``); return its pid once it is isolated, or raise
         :class:`ChildSetupFailed` (nothing of the student's ran: the environment is at fault,
         not the submission)."""
         uid = self.allocate_uid() if self.drop_uid else os.getuid()
-        child = ChildSetup(kind, fd, _vm_size(), uid, uid if self.drop_uid else os.getgid())
+        self.spawned += 1
+        name = f"child-{self.spawned}"
+        try:
+            cgroups = self.cgroups.prepare(name, self.child_limits) if self.cgroups else None
+        except OSError as exc:
+            raise ChildSetupFailed(f"sandbox child setup failed: its cgroups: {exc}") from None
+        child = ChildSetup(kind, fds[0], fds[1] if len(fds) > 1 else None, _vm_size(), uid,
+                           uid if self.drop_uid else os.getgid(), name, cgroups)
         ready_r, ready_w = os.pipe()
-        pid = os.fork()
+        pid = _fork_into_pid_namespace(self.pidns_fd) if self.details.get("child_pid_namespace") else os.fork()
         if pid == 0:  # ---------------- child: never returns
             os.close(ready_r)
             self.setup_fd = fcntl.fcntl(ready_w, fcntl.F_DUPFD_CLOEXEC, 1000)  # clear of fds 3 and 4
@@ -87,7 +100,10 @@ class Server:
                     os._exit(70)
             os._exit(0)
         os.close(ready_w)
-        self.children[pid] = {"uid": uid, "status": None, "owner": owner}
+        if cgroups is not None:
+            cgroups.close()
+        self.children[pid] = {"uid": uid, "status": None, "owner": owner, "name": name}
+        self.cgroup_names[pid] = name
         error = _setup_result(ready_r)
         if error:
             self.kill(pid)
@@ -124,13 +140,43 @@ class Server:
                 return
             if pid == 0:
                 return
-            if pid in self.children:
-                self.children[pid]["status"] = {
+            child = self.children.get(pid)
+            if child is not None:
+                child["status"] = {
                     "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                 }
-            if self.cgroups is not None:
-                self.cgroups.remove(pid)
+            name = self.cgroup_names.pop(pid, None)  # also of a child forgotten before it was reaped
+            if name is not None and self.cgroups is not None:
+                self.cgroups.remove(name)
+
+    def kill_strays(self) -> None:
+        """SIGKILL every child of ours that is none we forked: a process that left a child's
+        tree (its parent died) is handed to us, the subreaper, and must not live on."""
+        known = set(self.children)
+        for pid in _own_children():
+            if pid not in known:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    def cpu_seconds(self, pid: int) -> float | None:
+        """A child's CPU time so far: all its processes' where it has a CPU-accounting cgroup,
+        else its own and its reaped children's."""
+        child = self.children.get(pid)
+        if child is None or child["status"] is not None:
+            return None
+        if self.cgroups is not None:
+            seconds = self.cgroups.cpu_seconds(child["name"])
+            if seconds is not None:
+                return seconds
+        return _proc_cpu_seconds(pid)
+
+    @property
+    def child_limits(self) -> _cgroup.ChildLimits:
+        lim = self.policy.limits
+        return _cgroup.ChildLimits(lim.memory_bytes, lim.cpu_share, lim.max_processes)
 
     def kill(self, pid: int) -> None:
         """SIGKILL the child's process group now; its uid is swept (all its processes) soon after."""
@@ -153,6 +199,7 @@ class Server:
             if all(c["status"] is not None for c in self.children.values() if c["uid"] in self.pending_sweeps):
                 break
             time.sleep(0.001)
+        self.kill_strays()
         for uid in list(self.pending_sweeps):
             while time.monotonic() < deadline:
                 self.reap()
@@ -174,6 +221,7 @@ class Server:
         """
         while True:
             self.reap()
+            self.kill_strays()
             self.sweep()
             listening = [self.ctrl, *([self.door] if self.door else []), *self.conns.values()]
             ready, _, _ = select.select(listening, [], [], 0.05 if self.pending_sweeps else 0.5)
@@ -211,7 +259,7 @@ class Server:
         op = req.get("op")
         if op == "spawn":
             try:
-                pid = self.spawn(req["kind"], fds[0], owner)
+                pid = self.spawn(req["kind"], fds, owner)
             except ChildSetupFailed as exc:
                 return {"error": str(exc)}
             return {"pid": pid, "uid": self.children[pid]["uid"]}
@@ -227,6 +275,8 @@ class Server:
                     break
                 time.sleep(0.002)
             return {"status": child.get("status")}
+        if op == "cpu":
+            return {"cpu": self.cpu_seconds(req["pid"])}
         if op == "forget":
             self.kill(req["pid"])
             self.children.pop(req["pid"], None)
@@ -318,6 +368,42 @@ def kill_uid(uid: int) -> None:
         pass
 
 
+def _fork_into_pid_namespace(own: int) -> int:
+    """Fork a child that is pid 1 of a PID namespace of its own (nested in ours, named by the
+    descriptor ``own``): when it dies, the kernel kills every process left in it."""
+    L.unshare(L.CLONE_NEWPID)
+    try:
+        pid = os.fork()
+    except BaseException:
+        L.setns(own, L.CLONE_NEWPID)
+        raise
+    if pid:
+        L.setns(own, L.CLONE_NEWPID)  # later forks (helpers, children) are ours again
+    return pid
+
+
+def _own_children() -> list[int]:
+    """The pids of this process's children (of every thread)."""
+    found = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/children") as fh:
+                found += [int(pid) for pid in fh.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _proc_cpu_seconds(pid: int) -> float | None:
+    """utime + stime + cutime + cstime of ``pid`` (its own and its reaped children's)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def _live_processes(uid: int) -> list[int]:
     """Pids of processes (not zombies) whose real uid is ``uid``."""
     found = []
@@ -365,8 +451,9 @@ def _vm_size() -> int:
 
 
 def main() -> None:
-    ctrl = socket.socket(fileno=int(sys.argv[2]))
-    door = socket.socket(fileno=int(sys.argv[3])) if len(sys.argv) > 3 else None
+    """``python -m autograder.sandbox CONTROL_FD [DOOR_FD]`` (see :mod:`autograder.sandbox.lifecycle`)."""
+    ctrl = socket.socket(fileno=int(sys.argv[1]))
+    door = socket.socket(fileno=int(sys.argv[2])) if len(sys.argv) > 2 else None
     server = Server(ctrl, Config.from_plain(json.loads(ctrl.recv(1 << 20))), door)
     try:
         L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -382,7 +469,3 @@ def main() -> None:
                           "pid": os.getpid()}).encode())
     server.serve()
     os._exit(0)  # skip interpreter finalisation (seconds with torch loaded); pid 1 exiting ends the namespace
-
-
-if __name__ == "__main__":
-    main()

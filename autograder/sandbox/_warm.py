@@ -1,21 +1,26 @@
 """The warm parent's own set-up, before it serves: :data:`STEPS`, in order.
 
-1. its folder of per-child memory cgroups, where it can (:mod:`autograder.sandbox._cgroup`);
+1. its folders of per-child cgroups (memory, CPU, processes), where it can
+   (:mod:`autograder.sandbox._cgroup`), and whether the scheduler shares the CPU fairly
+   between sessions (autogroup);
 2. new network and mount namespaces the first way that works here
    (:mod:`autograder.sandbox._namespaces`: directly as root, a user namespace carrying both
    otherwise), and a new PID namespace whose init it becomes (a thin shim process stays
    outside and waits): when it dies for any reason — even when the grading process is
-   SIGKILLed — the kernel kills every process it ever started;
+   SIGKILLed — the kernel kills every process it ever started; then whether each child can
+   have a PID namespace of its own, nested in it;
 3. numpy, matplotlib (inline backend), IPython (one prepared shell), the harness modules it
    was given and the configured modules — by default torch and ``lrlab`` — never an
-   assignment's checks (verified); the seccomp filter, built once;
-4. the course's private paths hidden in its mount namespace: the course root, the repo root
-   and the policy's system folders become empty tmpfs, with only the interpreter, the venv and
-   ``lrlab`` bound back read-only;
+   assignment's checks (verified); every harness's tripwires armed; the seccomp filter, built
+   once;
+4. the children's file view, an allow-list (:mod:`autograder.sandbox._view`): in its mount
+   namespace it becomes this process's root, so the course, the repository and everything
+   else of the machine are gone from every child's sight;
 5. where the kernel has Landlock, what its children may read, listed once
-   (:mod:`autograder.sandbox._landlock`: the same paths hidden, with or without a mount
+   (:mod:`autograder.sandbox._landlock`: the same allow-list, with or without a mount
    namespace);
-6. a check that it holds no descriptor a child would clobber.
+6. the signals a child might send it, ignored;
+7. a check that it holds no descriptor a child would clobber.
 
 Each step records what it reached in ``server.details``; :meth:`Policy.level
 <autograder.sandbox.policy.Policy.level>` names the level from them.
@@ -23,7 +28,6 @@ Each step records what it reached in ``server.details``; :meth:`Policy.level
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import pkgutil
 import signal
@@ -33,8 +37,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.harness import load, merged
-from autograder.sandbox import _cgroup, _landlock, _namespaces, _seccomp
+from autograder.harness import load, merged, tripwire
+from autograder.sandbox import _cgroup, _landlock, _namespaces, _seccomp, _view
 from autograder.sandbox import _linux as L
 
 if TYPE_CHECKING:
@@ -46,14 +50,15 @@ PUBLIC_MODULES = ("autograder", "autograder.protocol", "autograder.reasons", "au
 PUBLIC_PACKAGES = ("autograder.harness", "autograder.sandbox")
 
 
-def memory_cgroups(server: Server) -> None:
-    """Per-child memory cgroups where one can be made (:attr:`Policy.memory_mechanisms`)."""
-    mechanisms = server.policy.memory_mechanisms
-    server.cgroups, why = _cgroup.MemoryCgroups.create(mechanisms[:-1])
-    server.details["memory"] = server.cgroups.version if server.cgroups else mechanisms[-1]
-    server.details["memory_cgroup"] = server.cgroups is not None
-    if why:
-        server.details["memory_cgroup_error"] = why[:300]
+def child_cgroups(server: Server) -> None:
+    """Per-child cgroups where they can be made (:attr:`Policy.child_cgroups`)."""
+    server.cgroups, errors = _cgroup.ChildCgroups.create(server.policy.child_cgroups)
+    made = server.cgroups.names
+    d = server.details
+    d.update(memory_cgroup="memory" in made, cpu_cgroup="cpu" in made, pids_cgroup="pids" in made)
+    d["memory"] = next((h.version for h in server.cgroups.hierarchies if "memory" in h.names), "rlimit_as")
+    for name, why in errors.items():
+        d[f"{name}_cgroup_error"] = why
 
 
 def namespaces(server: Server) -> None:
@@ -66,6 +71,15 @@ def namespaces(server: Server) -> None:
         d["pid_namespace"] = True
     except OSError as exc:
         d["pid_namespace_error"] = str(exc)
+    d["child_pid_namespace"] = False
+    if d["pid_namespace"]:  # then each child can have one of its own, nested in ours
+        try:
+            server.pidns_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            L.unshare(L.CLONE_NEWPID)
+            L.setns(server.pidns_fd, L.CLONE_NEWPID)
+            d["child_pid_namespace"] = True
+        except OSError as exc:
+            d["child_pid_namespace_error"] = str(exc)
     if d["mount_namespace"]:
         try:
             L.mount(None, "/", None, L.MS_REC | L.MS_PRIVATE)
@@ -139,6 +153,9 @@ def preload(server: Server) -> None:
             except Exception as exc:  # noqa: BLE001
                 server.details[f"preload_error:{name}.{info.name}"] = f"{type(exc).__name__}: {exc}"[:200]
     _child.release_fonts()  # in case a preloaded module drew text (see check_descriptors)
+    # Every assignment's tripwires, once, after the warm-up used a scheduler and before any
+    # child exists: each child reports its hits (autograder.harness.tripwire).
+    tripwire.arm(server.harness.tripwires)
     # Loaded by every child; the metadata calls too for children that run as the grader with
     # the grader's view of the files.
     shared_uid = not server.drop_uid and not server.details.get("mount_namespace")
@@ -164,94 +181,53 @@ def hidden_modules(loaded: Iterable[str], harness: Iterable[str]) -> list[str]:
                   and not any(m == p or m.startswith(p + ".") for p in PUBLIC_PACKAGES))
 
 
-def hidden_paths(server: Server) -> list[Path]:
-    """What no child may see: the ``hide`` paths (course root, repo root, ...) and the
-    policy's ``hidden_system_dirs``, resolved, those that exist."""
-    hide = [Path(p) for p in (*server.config.hide, *server.policy.hidden_system_dirs)]
-    return [p.resolve() for p in hide if p.exists()]
-
-
-def keep_paths(server: Server) -> list[Path]:
-    """What children must see (read-only) although it lies under a hidden path:
-    the interpreter, the venv, ``lrlab`` and the ``keep`` paths."""
-    keep: list[Path] = []
-    for p in [sys.prefix, sys.base_prefix, *server.config.keep]:
-        rp = Path(p).resolve()
-        if rp.exists() and rp not in keep:
-            keep.append(rp)
-    spec = importlib.util.find_spec("lrlab")  # without importing it (nor torch)
-    for path in (spec.submodule_search_locations or []) if spec else []:
-        if Path(path).resolve() not in keep:
-            keep.append(Path(path).resolve())
-    return keep
-
-
-def hide(server: Server) -> None:
-    """Step 4 (see the module doc); without a mount namespace, the folder of the children's
-    own temp folders instead."""
+def file_view(server: Server) -> None:
+    """Step 4: the children's file view (:mod:`autograder.sandbox._view`): made this process's
+    root in its mount namespace, else only planned (Landlock allows the same paths, step 5; the
+    children's own temp folders are then folders of theirs in the machine's /tmp)."""
     d = server.details
-    d["hidden_paths"] = False
-    server.kept = keep_paths(server)
+    d["file_view"] = False
+    server.view = _view.plan(server.policy.read_only, server.config.keep, server.config.hide)
+    server.kept = [Path(tree) for tree in server.view.trees]
     if not d["mount_namespace"]:
         server.children_tmp()  # made here, once: children only make their own folder in it
         return
-    keep = server.kept
-    # Masks inside other masks are covered already.
-    masks = sorted(set(hidden_paths(server)), key=lambda p: len(p.parts))
-    top: list[Path] = []
-    for m in masks:
-        if not any(m != t and t in m.parents for t in top) and m not in top:
-            top.append(m)
-    keep_fds = {k: os.open(k, os.O_PATH) for k in keep}
-    hidden = []
-    try:
-        for m in top:
-            if m.is_dir():
-                L.mount("tmpfs", str(m), "tmpfs", L.MS_NOSUID | L.MS_NODEV, "mode=0755,size=64k")
-            else:
-                L.mount("/dev/null", str(m), None, L.MS_BIND)
-            hidden.append(str(m))
-        for k, fd in keep_fds.items():
-            if not any(m in k.parents or m == k for m in top):
-                continue
-            if k.is_dir() or not k.exists():
-                os.makedirs(k, mode=0o755, exist_ok=True)
-            L.mount(f"/proc/self/fd/{fd}", str(k), None, L.MS_BIND | L.MS_REC)
-            try:
-                L.mount(None, str(k), None, L.MS_REMOUNT | L.MS_BIND | L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV)
-            except OSError:
-                pass
-        for m in top:
-            if m.is_dir():
-                try:
-                    L.mount(None, str(m), None, L.MS_REMOUNT | L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV, "mode=0755")
-                except OSError:
-                    pass
-    finally:
-        for fd in keep_fds.values():
-            os.close(fd)
-    d["hidden_paths"] = True
-    d["hidden"] = ", ".join(hidden)
-    # A fresh /proc that shows the children only their own processes.
-    try:
-        L.mount("proc", "/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC, "hidepid=2")
-        d["proc_hidepid"] = True
-    except OSError:
-        d["proc_hidepid"] = False
+    points = [os.path.realpath(t.point) for t in server.policy.child_tmpfs]
+    _view.build_root(server.view, server.policy.devices, points)
+    d["file_view"] = True
+    d["hidden"] = ", ".join(server.view.hidden)
 
 
 def file_allow_list(server: Server) -> None:
-    """List once what every child may read under Landlock: all but the hidden paths, the shared
-    temp folders and ``/dev`` (a child needs only the policy's ``devices`` there; fewer rules,
-    a faster start), the kept paths back in."""
+    """Step 5: where the kernel has Landlock, what every child may read under it: the view's
+    paths and ``/proc`` (its own, with a PID namespace per child); in a view of its own, the
+    trees as bound, else the view's paths with the hidden ones cut out."""
     abi, why = _landlock.abi_version()
     server.details["landlock"] = abi > 0
+    server.details["landlock_scope"] = abi >= _landlock.SCOPE_ABI
     if not abi:
         server.details["landlock_error"] = why
         return
     server.details["landlock_abi"] = abi
-    shared = [Path(p).resolve() for p in (*server.policy.shared_tmp_dirs, "/dev") if os.path.exists(p)]
-    server.readable = _landlock.readable_roots(hidden_paths(server) + shared, server.kept)
+    server.landlock_abi = abi
+    own_view = server.details["file_view"]
+    server.readable = [*(server.view.trees if own_view else server.view.readable()), "/proc"]
+
+
+def cpu_share(server: Server) -> None:
+    """Whether the scheduler gives each session a fair share of the CPU (autogroup): each
+    child starts one and may not start another (seccomp), so however many processes it forks
+    they share one child's share — where it has no CPU cgroup, its only limit."""
+    try:
+        server.details["autogroup"] = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        server.details["autogroup"] = False
+
+
+def signals(server: Server) -> None:
+    """Step 6: the policy's ``ignored_signals`` change nothing here (children restore them)."""
+    for name in server.policy.ignored_signals:
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 def descriptors(server: Server) -> None:
@@ -263,9 +239,11 @@ def descriptors(server: Server) -> None:
     the protocol socket included — and the child would die for no visible reason.
     """
     stray = {}
+    own = {0, 1, 2, server.ctrl.fileno(), server.door.fileno() if server.door else -1, server.pidns_fd,
+           *(server.cgroups.fds if server.cgroups else ())}
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd in (0, 1, 2, server.ctrl.fileno(), server.door.fileno() if server.door else -1):
+        if fd in own:
             continue
         try:
             stray[fd] = os.readlink(f"/proc/self/fd/{fd}")
@@ -277,4 +255,5 @@ def descriptors(server: Server) -> None:
 
 
 #: The warm parent's set-up, in order.
-STEPS: tuple[Callable[[Server], None], ...] = (memory_cgroups, namespaces, preload, hide, file_allow_list, descriptors)
+STEPS: tuple[Callable[[Server], None], ...] = (child_cgroups, cpu_share, namespaces, preload, file_view,
+                                               file_allow_list, signals, descriptors)

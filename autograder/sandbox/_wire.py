@@ -9,7 +9,18 @@ import json
 import select
 import socket
 import time
-from typing import Any
+from typing import Any, Protocol
+
+
+class Drainable(Protocol):
+    """A socket read on the side while waiting for a message (it must never block); once
+    its peer has closed it (``eof``) it is no longer waited on."""
+
+    eof: bool
+
+    def fileno(self) -> int: ...
+
+    def drain(self) -> None: ...
 
 
 class ChannelClosed(Exception):
@@ -54,8 +65,9 @@ class Channel:
             except OSError:
                 pass
 
-    def recv(self, timeout: float | None, max_bytes: int) -> Any:
-        """The next message; ``timeout`` None waits forever."""
+    def recv(self, timeout: float | None, max_bytes: int, side: Drainable | None = None) -> Any:
+        """The next message; ``timeout`` None waits forever. ``side``: another of the child's
+        sockets to drain while waiting (its report descriptor, :mod:`autograder.sandbox.hits`)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             newline = self._buf.find(b"\n")
@@ -74,9 +86,14 @@ class Channel:
             if remaining is not None and remaining <= 0:
                 raise ChannelTimeout("no reply before the deadline")
             try:
-                ready, _, _ = select.select([self.sock], [], [], remaining)
+                waiting = [self.sock, *([side] if side is not None and not side.eof else [])]
+                ready, _, _ = select.select(waiting, [], [], remaining)
             except (OSError, ValueError) as exc:
                 raise ChannelClosed(str(exc)) from exc
+            if side is not None and side in ready:
+                side.drain()
+                if self.sock not in ready:
+                    continue
             if not ready:
                 raise ChannelTimeout("no reply before the deadline")
             try:

@@ -7,7 +7,10 @@
 ``call``/``call_many``/``get``/``op``) over JSON lines, answers encoded exactly like
 :class:`~autograder.checks.LocalStudent` (warnings silenced). Every reply is parsed with
 ``json`` only, size-capped and checked to be plain data (else ``StudentError(["TypeError",
-...])``). A child that times out, crashes, runs out of memory or floods its output is killed
+...])``). Loading has ``wall_seconds`` and each request ``call_seconds`` of the child's CPU
+time (:class:`~autograder.sandbox.connection.CpuBudget`: another child's load does not count
+against it; the wall clock stops it at ``wall_factor`` times the limit, the child's whole life
+at ``wall_factor`` times ``wall_seconds``). A child that times out, crashes, runs out of memory or floods its output is killed
 with all its processes, and the request raises :class:`~autograder.protocol.StudentUnavailable`
 with a :class:`~autograder.reasons.Reason` (``TIMEOUT``, ``KERNEL_DIED``, ``MEMORY`` —
 MemoryError, or a SIGKILL not sent by us: the OOM killer — or ``OUTPUT_FLOOD``); later
@@ -19,10 +22,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from autograder.harness.tripwire import Hits
 from autograder.protocol import Plain, StudentError, StudentUnavailable, error_from_wire, is_plain
 from autograder.reasons import Reason
 from autograder.sandbox._wire import BadMessage, ChannelClosed, ChannelTimeout, MessageTooLarge
-from autograder.sandbox.connection import Connection
+from autograder.sandbox.connection import Connection, CpuBudget
 from autograder.sandbox.policy import Limits
 
 #: The child's own words for why it stops (a protocol token, never shown to anyone).
@@ -34,17 +38,19 @@ KIND = "answers"
 class SandboxedStudent:
     """A :class:`~autograder.protocol.Student` whose answers come from a sandboxed child.
 
-    The child arms the forbidden-class tripwire before loading the program
-    (:mod:`autograder.harness.tripwire`), so the scorer may ask it for ``tripwire_report``.
+    The child's tripwire is armed before the program loads (:mod:`autograder.harness.tripwire`)
+    and reports every hit on the child's report descriptor as it happens: the scorer asks the
+    child for ``tripwire_report`` (which exercises the wire with its nonce), then reads what
+    arrived here, :meth:`tripwire_hits`.
     """
 
     arms_tripwire = True
 
     def __init__(self, connection: Connection, limits: Limits, program: list[tuple[str, str]]) -> None:
         self._limits = limits
-        self._child = connection.spawn(KIND)
+        self._child = connection.spawn(KIND, report=True)
         self._next_id = 0
-        self._deadline = time.monotonic() + limits.wall_seconds
+        self._deadline = time.monotonic() + limits.wall_seconds * limits.wall_factor  # its whole life
         self.load_errors: dict[str, str] = {}
         self.load_seconds = 0.0
         t0 = time.monotonic()
@@ -72,15 +78,22 @@ class SandboxedStudent:
         self._child.kill()
         raise StudentUnavailable(reason)
 
-    def _receive(self, timeout: float) -> dict[str, Any]:
+    def _receive(self, seconds: float) -> dict[str, Any]:
+        """The child's next reply within ``seconds`` of its CPU time (:class:`CpuBudget`)."""
         child = self._child
         if child.dead:
             raise StudentUnavailable(child.dead)
-        timeout = min(timeout, max(0.0, self._deadline - time.monotonic()))
+        budget = CpuBudget(child, seconds, self._limits.wall_factor, hard_end=self._deadline)
         try:
-            reply = child.chan.recv(timeout, self._limits.reply_bytes + 4096)
-        except ChannelTimeout:
-            self._fail(Reason.TIMEOUT)
+            while True:
+                wait = budget.wait()
+                if wait is None:
+                    self._fail(Reason.TIMEOUT)
+                try:
+                    reply = child.chan.recv(wait, self._limits.reply_bytes + 4096, side=child.report)
+                    break
+                except ChannelTimeout:
+                    continue
         except MessageTooLarge:
             self._fail(Reason.OUTPUT_FLOOD)
         except (ChannelClosed, BadMessage):
@@ -150,6 +163,14 @@ class SandboxedStudent:
         if reply.get("unknown_op") is True:
             raise KeyError(f"unknown harness operation {op_name!r}")
         return self._value(reply)
+
+    def tripwire_hits(self) -> Hits:
+        """Every hit the child's tripwire has reported so far, read on this side (kept after
+        the child is gone: a hit cannot be taken back)."""
+        report = self._child.report
+        assert report is not None  # answer children always have one
+        report.drain()
+        return report.hits
 
     # ---------------------------------------------------------------- lifetime
 

@@ -14,11 +14,13 @@ import json
 import signal
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.reasons import Reason
 from autograder.sandbox._wire import Channel, ChannelClosed
+from autograder.sandbox.hits import HitReader
 from autograder.sandbox.policy import Level
 
 
@@ -95,9 +97,10 @@ class Connection:
                     return {}
                 raise SandboxBroken(f"sandbox server failed: {exc}") from exc
 
-    def spawn(self, kind: str) -> Child:
-        """A new isolated child of ``kind`` ("answers" or "notebook")."""
-        return Child(self, kind)
+    def spawn(self, kind: str, report: bool = False) -> Child:
+        """A new isolated child of ``kind`` ("answers" or "notebook"); ``report``: with a
+        report descriptor (:mod:`autograder.sandbox.hits`)."""
+        return Child(self, kind, report)
 
     def close(self) -> None:
         """Kill every child spawned here, then hang up (the warm parent kills what is left)."""
@@ -115,21 +118,29 @@ class Connection:
 
 class Child:
     """One forked child as seen from the trusted side: its socket, its pid and uid (as the
-    warm parent sees them), and why it died once it did."""
+    warm parent sees them), and why it died once it did. ``report``: the trusted end of its
+    report descriptor (:mod:`autograder.sandbox.hits`), for a child that arms the tripwire."""
 
-    def __init__(self, connection: Connection, kind: str) -> None:
+    def __init__(self, connection: Connection, kind: str, report: bool = False) -> None:
         self.connection = connection
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) if report else None
         try:
-            reply = connection.request({"op": "spawn", "kind": kind}, fds=[theirs.fileno()])
+            fds = [theirs.fileno(), *([pair[1].fileno()] if pair else [])]
+            reply = connection.request({"op": "spawn", "kind": kind}, fds=fds)
         finally:
             theirs.close()
+            if pair:
+                pair[1].close()
         if "error" in reply:  # the child could not be isolated: no student code ran
             ours.close()
+            if pair:
+                pair[0].close()
             raise SandboxBroken(str(reply["error"])[:500])
         self.pid: int = int(reply["pid"])
         self.uid: int = int(reply["uid"])
         self.chan = Channel(ours)
+        self.report: HitReader | None = HitReader(pair[0].detach()) if pair else None
         self.dead: Reason | None = None
         self.killed_by_us = False
         connection.children[self.pid] = self
@@ -140,6 +151,13 @@ class Child:
             self.connection.request({"op": "forget", "pid": self.pid}, quiet=True)
             self.connection.children.pop(self.pid, None)
         self.chan.close()
+        if self.report is not None:
+            self.report.close()
+
+    def cpu_seconds(self) -> float | None:
+        """Its CPU time so far, as the warm parent measures it (None: not measurable now)."""
+        value = self.connection.request({"op": "cpu", "pid": self.pid}, quiet=True).get("cpu")
+        return float(value) if type(value) in (int, float) else None
 
     def exit_status(self, timeout: float = 1.0) -> dict[str, Any] | None:
         reply = self.connection.request({"op": "status", "pid": self.pid, "timeout": timeout}, quiet=True)
@@ -149,6 +167,33 @@ class Child:
     def death_reason(self) -> Reason:
         """Why the child's connection closed, from its exit status (as the warm parent saw it)."""
         return death_reason(self.exit_status())
+
+
+class CpuBudget:
+    """A time limit of ``seconds`` judged in the child's CPU time (a child slowed down by
+    others is not blamed for it), with a wall-clock backstop at ``factor`` times it (and never
+    past ``hard_end``, a :func:`time.monotonic` time). Where the CPU time cannot be measured,
+    the wall clock alone judges."""
+
+    def __init__(self, child: Child, seconds: float, factor: float, hard_end: float | None = None) -> None:
+        now = time.monotonic()
+        self.child, self.seconds = child, seconds
+        self.backstop = now + seconds * max(1.0, factor)
+        if hard_end is not None:
+            self.backstop = min(self.backstop, hard_end)
+        self.start = child.cpu_seconds()
+        self.check_at = min(now + seconds, self.backstop)
+
+    def wait(self) -> float | None:
+        """Wall seconds to wait before looking again; None once the budget is spent."""
+        now = time.monotonic()
+        if now < self.check_at:
+            return self.check_at - now
+        used = self.child.cpu_seconds() if self.start is not None and now < self.backstop else None
+        if used is None or used - self.start >= self.seconds:
+            return None
+        self.check_at = min(now + max(self.seconds - (used - self.start), 0.05), self.backstop)
+        return self.check_at - now
 
 
 def death_reason(status: dict[str, Any] | None) -> Reason:

@@ -1,4 +1,6 @@
-"""Whether a sandboxed child can reach the instructor-only files, at a level that hides none.
+"""What a level leaves within a sandboxed child's reach: the instructor-only files (at a level
+that hides none), and other students (at a level that does not keep them apart:
+:attr:`~autograder.sandbox.policy.Level.separates_students`, :func:`apart_refusal`).
 
 With a mount namespace or Landlock (:attr:`autograder.sandbox.policy.Level.hides_files`) no
 child reaches them. Without either, only the permission bits stand between a child and the files:
@@ -60,4 +62,13 @@ def refusal(level: Level, exposed: list[Path]) -> str:
     more = f" (+{len(exposed) - 1} more)" if len(exposed) > 1 else ""
     return (f"isolation {level} hides no file (no mount namespace, no Landlock): {who} {exposed[0]}{more}. "
             f"Fix: chmod o-rwx those paths, grade where user namespaces or Landlock work, "
+            f"or accept the risk with --allow-weak-isolation")
+
+
+def apart_refusal(level: Level) -> str:
+    """The one line that says why grading does not start at a level that does not keep
+    students apart, and the ways out."""
+    return (f"isolation {level} does not keep students apart (no PID namespace per child, no uid per child, "
+            f"no Landlock scoping): one student's code could signal, trace or outlive another's or the sandbox. "
+            f"Fix: grade as root, where user namespaces work, or on Linux >= 6.12 with Landlock, "
             f"or accept the risk with --allow-weak-isolation")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import REPO_ROOT
+from autograder.sandbox import _cgroup
 from autograder.sandbox.policy import THREADS_AND_PLOTS, Policy
 
 
@@ -71,11 +72,10 @@ class ServerProcess:
             # matplotlib's font cache: reuse the caller's (or the repo's) instead of rebuilding it.
             "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR", str(REPO_ROOT / ".cache" / "matplotlib")),
             "IPYTHONDIR": os.path.join(self.tmp, "ipython"),
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", "PYTHONPATH": str(REPO_ROOT),
         }
-        bootstrap = "import sys; sys.path.insert(0, sys.argv[1]); from autograder.sandbox._server import main; main()"
         self.proc: subprocess.Popen = subprocess.Popen(
-            [sys.executable, "-c", bootstrap, str(REPO_ROOT), str(theirs.fileno()), str(door_theirs.fileno())],
+            [sys.executable, "-m", "autograder.sandbox", str(theirs.fileno()), str(door_theirs.fileno())],
             pass_fds=[theirs.fileno(), door_theirs.fileno()], env=env, cwd=self.tmp, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -100,7 +100,8 @@ class ServerProcess:
 
     def stop(self, asked: bool) -> None:
         """Wait for the warm parent to end (``asked``: it was asked to shut down; else it is
-        killed after 10 s), then remove its temp folder and free its uid block."""
+        killed after 10 s), then remove its temp folder and what it left of its cgroups, and
+        free its uid block."""
         for sock in (self.control, self.door):
             try:
                 sock.close()
@@ -111,6 +112,7 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        _cgroup.remove_leftovers(self.pid)  # if it could not (killed, or failed to start)
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None

@@ -22,7 +22,7 @@ from typing import Any
 from autograder.protocol import is_plain
 from autograder.reasons import Reason
 from autograder.sandbox._wire import BadMessage, ChannelClosed, ChannelTimeout, MessageTooLarge
-from autograder.sandbox.connection import Child, Connection, death_reason
+from autograder.sandbox.connection import Child, Connection, CpuBudget, death_reason
 from autograder.sandbox.outputs import clean_outputs
 from autograder.sandbox.policy import Limits
 
@@ -84,7 +84,10 @@ class NotebookRun:
         self.child, self.limits = child, limits
         self.cell_timeout, self.total_timeout = cell_timeout, total_timeout
         self.t0 = time.monotonic()
-        self.deadline = self.t0 + total_timeout
+        # Both limits in the child's CPU time, with a wall-clock backstop (CpuBudget); the
+        # first cell's includes the child's start.
+        self.total = CpuBudget(child, total_timeout, limits.wall_factor)
+        self.cell = CpuBudget(child, cell_timeout + 5, limits.wall_factor, hard_end=self.total.backstop)
         self.nb = copy.deepcopy(nb)
         self.cells = {i: c for i, c in enumerate(self.nb.cells) if c.cell_type == "code"}
         for cell in self.cells.values():
@@ -95,7 +98,6 @@ class NotebookRun:
         self.stopped_at: int | None = None
         self.message = ""
         self.last_cell: int | None = None
-        self.greeted = False
         self.new_output = new_output
         self.budget = limits.notebook_bytes + 65536
 
@@ -108,13 +110,10 @@ class NotebookRun:
 
     def step(self) -> bool:
         """Handle the next message; False when the run is over."""
-        wait = min(self.deadline - time.monotonic(), self.cell_timeout + (0 if self.greeted else 5))
         try:
-            if wait <= 0:
-                raise ChannelTimeout("total")
-            msg = self.child.chan.recv(wait, self.budget)
-        except ChannelTimeout:
-            total = time.monotonic() >= self.deadline
+            msg = self._next_message()
+        except ChannelTimeout as spent:
+            total = str(spent) == "total"
             limit = self.total_timeout if total else self.cell_timeout
             return self.stop(Reason.TIMEOUT, f"execution exceeded the {'total' if total else 'cell'} time limit ({limit:g} s)")
         except MessageTooLarge:
@@ -130,10 +129,21 @@ class NotebookRun:
                 return handler(msg[kind])
         return self.on_cell(msg)
 
+    def _next_message(self) -> Any:
+        """The child's next message within the cell's and the whole run's budgets
+        (ChannelTimeout "cell" or "total" once one is spent)."""
+        while True:
+            total, cell = self.total.wait(), self.cell.wait()
+            if total is None or cell is None:
+                raise ChannelTimeout("total" if total is None else "cell")
+            try:
+                return self.child.chan.recv(min(total, cell), self.budget)
+            except ChannelTimeout:
+                continue
+
     # ---------------------------------------------------------------- handlers
 
     def on_hello(self, info: Any) -> bool:
-        self.greeted = True
         if type(info) is dict and is_plain(info):
             self.nb.metadata["language_info"] = info
         return True
@@ -161,6 +171,7 @@ class NotebookRun:
         if not self.pending or index != self.pending[0]:
             return self.stop(Reason.KERNEL_DIED, "out-of-order message from the kernel")
         self.last_cell = self.pending.pop(0)
+        self.cell = CpuBudget(self.child, self.cell_timeout, self.limits.wall_factor, hard_end=self.total.backstop)
         cell = self.cells[index]
         count = msg.get("execution_count")
         cell.execution_count = count if type(count) is int else None

@@ -3,45 +3,54 @@ nsjail or bubblewrap config).
 
 :func:`build` makes the policy of a sandbox from its :class:`Limits`; the sandbox sends it to
 its warm parent (:mod:`autograder.sandbox._server`), which sets itself up and every child by
-it (:mod:`autograder.sandbox._enter`: the private tmpfs sizes, the rlimits, the environment,
-the namespaces, the seccomp filter and the devices all come from here) and names the level
-it reached from its :attr:`Policy.level_rules` (:class:`Level`). :data:`POLICY` is the default, as
-``python -m autograder grade --help`` prints it (:func:`describe`).
+it (:mod:`autograder.sandbox._enter`: the file view, the private tmpfs sizes, the rlimits,
+the cgroups, the environment, the namespaces, the seccomp filter and the devices all come
+from here) and names the level it reached from its :attr:`Policy.level_rules`
+(:class:`Level`). :data:`POLICY` is the default, as ``python -m autograder grade --help``
+prints it (:func:`describe`).
 
 Which path the warm parent takes depends on where it runs; it tries them in this order and
-reports the one it reached (``Sandbox.isolation``, every outcome's ``isolation``, the report):
+reports the one it reached (``Sandbox.isolation``, every outcome's ``isolation``, the report).
+On this project's machines (Linux 6.18, Landlock ABI 7, cgroups v1, autogroup on, no
+``newuidmap``) the levels are:
 
 =================  ==========================================  ==================================================
-path               where                                       level reached (plus ``seccomp``, ``memcg``,
-                                                               ``landlock`` where had)
+path               where                                       level reached
 =================  ==========================================  ==================================================
-``root``           root with CAP_SYS_ADMIN                     ``netns+mountns+pidns+uid+rlimits``
-``userns-root``    root without CAP_SYS_ADMIN (a default       ``netns+mountns+pidns+userns+uid+rlimits``: a user
-                   Docker or Kubernetes container)             namespace mapping every uid to itself, written by a
-                                                               helper left in the parent namespace (CAP_SETUID)
-``userns``         any other user, user namespaces allowed     ``netns+mountns+pidns+userns+rlimits``: the user
-                                                               is root of its own namespace, children share its uid
-``none``           user namespaces blocked (Docker's default   ``uid+rlimits`` as root, ``rlimits`` otherwise
-                   seccomp profile refuses ``unshare``)
+``root``           root with CAP_SYS_ADMIN                     ``netns+mountns+pidns+pidns-per-child+uid+seccomp+
+                                                               landlock+landlock-scope+memcg+autogroup+cpucg+
+                                                               pidscg+rlimits``
+``userns-root``    root without CAP_SYS_ADMIN (a default       the same ``+userns``: a user namespace mapping every
+                   Docker or Kubernetes container)             uid to itself, written by a helper left in the
+                                                               parent namespace (CAP_SETUID); cgroups where the
+                                                               container's cgroupfs is writable
+``userns``         any other user, user namespaces allowed     ``netns+mountns+pidns+pidns-per-child+userns+
+                                                               seccomp+landlock+landlock-scope+autogroup+rlimits``:
+                                                               the user is root of its own namespace, children
+                                                               share its uid (only its own uid can be mapped
+                                                               without /etc/subuid and ``newuidmap``), no cgroup
+``none``           user namespaces blocked (Docker's default   ``uid+seccomp+landlock+landlock-scope+autogroup+
+                   seccomp profile refuses ``unshare``)        rlimits`` as root (and its cgroups where they can
+                                                               be made), the same without ``uid`` otherwise
 =================  ==========================================  ==================================================
 
-What each level hides from a child's code (the instructor-only files: the repository's
-``autograder/`` tree with the held-out curve bank and the tuning data, ``source/``, the
-gradebook, every student's ``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``,
-the exchange):
+**What a child reads** (the instructor-only files — the repository's ``autograder/`` tree
+with the held-out curve bank and the tuning data, ``source/``, the gradebook, every student's
+``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``, the exchange — and every
+other copy of the course on the machine): an allow-list, :attr:`Policy.read_only` (the
+interpreter and the libraries it loaded, the standard library, the venv, ``lrlab``, a few
+files of ``/etc``), its own ``/proc``, :attr:`Policy.devices` and its private folders —
+nothing else (:mod:`autograder.sandbox._view`):
 
-* ``mountns``: the course root, the repo root, :attr:`Policy.hidden_system_dirs` and the
-  ``hide`` paths are empty read-only tmpfs in the child's mount namespace (only the
-  interpreter, venv, ``lrlab`` and ``keep`` bound back, read-only); :attr:`Policy.child_tmpfs`
-  are its own.
+* ``mountns``: the warm parent's root is built from an empty tmpfs holding the allow-list
+  alone (bound in read-only) and every child starts from it, with :attr:`Policy.child_tmpfs`
+  its own; the rest of the machine is not reachable by any path.
 * ``landlock`` (Linux >= 5.13, :mod:`autograder.sandbox._landlock`, at every path where the
-  kernel allows it): the same paths are out of the child's reach by an allow-list — read
-  and execute the rest (of ``/dev`` only :attr:`Policy.devices`), write only its own temp
-  folder(s) and the devices. Opening, listing, writing, creating, removing or truncating
-  anything else fails with ``PermissionError``; only ``stat`` still works on a hidden path
-  (existence, size, times: no content). Modes, owners and times are not Landlock's: a
-  child that shares the grader's uid without a mount namespace may not change any
-  (:attr:`Policy.seccomp_denied_shared_uid`).
+  kernel allows it): the same allow-list enforced by the kernel — read and execute it, write
+  only its own temp folder(s) and the devices. Anything else fails with ``PermissionError``;
+  only ``stat`` still works on a path outside (existence, size, times: no content). Modes,
+  owners and times are not Landlock's: a child that shares the grader's uid without a mount
+  namespace may not change any (:attr:`Policy.seccomp_denied_shared_uid`).
 * neither (path ``none`` on a kernel without Landlock): nothing is hidden. As root each child
   has a uid of its own and reads what the permission bits give every user; otherwise it runs
   under the grader's own uid and reads and WRITES all the grader can. So grading refuses to
@@ -50,11 +59,26 @@ the exchange):
   (:func:`autograder.sandbox.exposure.exposed_paths`) or the instructor passes
   ``--allow-weak-isolation``.
 
-Every path then applies the same per-child set-up where the kernel allows it: own session,
-the namespaces of :attr:`Policy.child_namespaces`, own mount namespace with the private tmpfs,
-the rlimits, own uid where the path has uids to give (:attr:`Policy.uids`), no capabilities,
-``no_new_privs``, the seccomp filter, the memory limit (:attr:`Policy.memory_mechanisms`), the
-Landlock file allow-list and :attr:`Policy.environment` as its whole environment.
+**One student can never harm another** where the level has any one of :data:`SEPARATING`
+(:attr:`Level.separates_students`): ``pidns-per-child`` (each child is pid 1 of a PID namespace
+of its own: it sees, signals and outlives none but its own processes, all of which die with
+it), ``uid`` (each child a uid of its own; the warm parent kills every process of a child's
+uid once it ends) or ``landlock-scope`` (Landlock ABI >= 6: no signal to, nor abstract socket
+of, any process outside the child's own domain). Everywhere the warm parent ignores
+:attr:`Policy.ignored_signals`, kills any process that leaves a child's tree (it is their
+subreaper) and Landlock keeps a child from tracing any process outside it. A level without any
+of the three is refused by default, like a level that hides no file (``--allow-weak-isolation``
+accepts the risk). Fairness: a child's processes together get a CPU cgroup's share
+(``cpucg``, :attr:`Limits.cpu_share`) where one can be made, else, with the scheduler's
+autogroup, one session's share (``autogroup``: a child may not start a new session); every
+time limit is judged in the child's own CPU time, with a wall-clock backstop at
+:attr:`Limits.wall_factor` times it, so a child slowed down by another is not blamed for it.
+
+Every path then applies the same per-child set-up where the kernel allows it: its cgroups,
+own session, the namespaces of :attr:`Policy.child_namespaces`, own mount namespace with the
+private tmpfs and its own ``/proc``, the rlimits, :attr:`Policy.oom_score_adj`, own uid where
+the path has uids to give (:attr:`Policy.uids`), no capabilities, ``no_new_privs``, the
+seccomp filter, the Landlock domain and :attr:`Policy.environment` as its whole environment.
 """
 from __future__ import annotations
 
@@ -79,6 +103,8 @@ class Limits:
     file_bytes: int = 16 * MiB  # largest file it may write
     disk_bytes: int = 64 * MiB  # size of its private /tmp
     open_files: int = 256
+    cpu_share: float = 1.0  # CPUs all of a child's processes together may use (where it has a CPU cgroup)
+    wall_factor: float = 3.0  # time limits are judged in CPU time; the wall clock stops a child at this multiple
     output_bytes: int = 1 * MiB  # stdout + stderr text
     reply_bytes: int = 4 * MiB  # one JSON reply of a loaded answer program
     notebook_bytes: int = 32 * MiB  # all outputs of one executed notebook (figures included)
@@ -103,16 +129,24 @@ class Part(StrEnum):
     NETNS = "netns"
     MOUNTNS = "mountns"
     PIDNS = "pidns"
+    PIDNS_PER_CHILD = "pidns-per-child"
     USERNS = "userns"
     UID = "uid"
     SECCOMP = "seccomp"
     LANDLOCK = "landlock"
+    LANDLOCK_SCOPE = "landlock-scope"
     MEMCG = "memcg"
+    AUTOGROUP = "autogroup"
+    CPUCG = "cpucg"
+    PIDSCG = "pidscg"
     RLIMITS = "rlimits"
 
 
 #: The parts that put the instructor-only files out of a child's reach.
 FILE_HIDING = frozenset({Part.MOUNTNS, Part.LANDLOCK})
+#: The parts of which any one keeps students apart: a child can then signal, trace or outlive
+#: none but its own processes — not another child, not the warm parent, not a grading process.
+SEPARATING = frozenset({Part.PIDNS_PER_CHILD, Part.UID, Part.LANDLOCK_SCOPE})
 
 
 @dataclass(frozen=True)
@@ -149,6 +183,11 @@ class Level:
     def hides_files(self) -> bool:
         """Whether this level puts the instructor-only files out of a child's reach by itself."""
         return bool(self.parts & FILE_HIDING)
+
+    @property
+    def separates_students(self) -> bool:
+        """Whether one child can harm no other, nor the sandbox (see :data:`SEPARATING`)."""
+        return bool(self.parts & SEPARATING)
 
 
 @dataclass(frozen=True)
@@ -213,11 +252,9 @@ class Policy:
     limits: Limits
     #: How each part of a level is reached, in written order (:meth:`level`).
     level_rules: tuple[PartRule, ...]
-    #: Hidden from every child behind an empty read-only tmpfs (besides the course and repo roots).
-    hidden_system_dirs: tuple[str, ...]
-    #: The machine's shared temp folders: each child has private ones (a tmpfs in its mount
-    #: namespace, else a folder of its own below ``/tmp``), never the shared ones.
-    shared_tmp_dirs: tuple[str, ...]
+    #: All a child may read (and execute) besides its private folders, devices and ``/proc``:
+    #: its file view (:mod:`autograder.sandbox._view`, which fills in the placeholders).
+    read_only: tuple[str, ...]
     #: Private to each child in its mount namespace (the first is its cwd, HOME and TMPDIR).
     child_tmpfs: tuple[Tmpfs, ...]
     #: Namespaces each child enters besides the mount namespace, first set that works here:
@@ -238,9 +275,14 @@ class Policy:
     #: grader's files, not their metadata, and as their owner that child could change their
     #: modes, owners, times and extended attributes. No student answer needs these calls.
     seccomp_denied_shared_uid: tuple[str, ...]
-    #: How a child's memory is limited, best first: a memory cgroup of its own where one can be
-    #: created (the cgroup versions listed, in order), else the address-space rlimit alone (last).
-    memory_mechanisms: tuple[str, ...]
+    #: The controllers each child gets a cgroup of, where one can be made
+    #: (:mod:`autograder.sandbox._cgroup`): memory, CPU share, processes, CPU time.
+    child_cgroups: tuple[str, ...]
+    #: Signals the warm parent ignores (a child that could reach it must not stop the run).
+    ignored_signals: tuple[str, ...]
+    #: Each child's ``oom_score_adj``: the kernel's out-of-memory killer takes a child first,
+    #: never the warm parent or a grading process.
+    oom_score_adj: int
     uids: UidBlocks = field(default_factory=UidBlocks)
 
     def level(self, details: Mapping[str, Any]) -> Level:
@@ -256,8 +298,7 @@ class Policy:
         return cls(
             limits=Limits(**data["limits"]),
             level_rules=tuple(PartRule(Part(r["part"]), r["meaning"], tuple(r["needs"])) for r in data["level_rules"]),
-            hidden_system_dirs=tuple(data["hidden_system_dirs"]),
-            shared_tmp_dirs=tuple(data["shared_tmp_dirs"]),
+            read_only=tuple(data["read_only"]),
             child_tmpfs=tuple(Tmpfs(**t) for t in data["child_tmpfs"]),
             child_namespaces=_tuples(data["child_namespaces"]),
             rlimits=tuple(Rlimit(**r) for r in data["rlimits"]),
@@ -265,7 +306,9 @@ class Policy:
             devices=tuple(data["devices"]),
             seccomp_denied={k: tuple(v) for k, v in data["seccomp_denied"].items()},
             seccomp_denied_shared_uid=tuple(data["seccomp_denied_shared_uid"]),
-            memory_mechanisms=tuple(data["memory_mechanisms"]),
+            child_cgroups=tuple(data["child_cgroups"]),
+            ignored_signals=tuple(data["ignored_signals"]),
+            oom_score_adj=int(data["oom_score_adj"]),
             uids=UidBlocks(**data["uids"]),
         )
 
@@ -280,17 +323,28 @@ def build(limits: Limits = Limits()) -> Policy:
         limits=limits,
         level_rules=(
             PartRule(Part.NETNS, "no network", ("network_namespace",)),
-            PartRule(Part.MOUNTNS, "the course's files hidden by a mount namespace", ("mount_namespace", "hidden_paths")),
-            PartRule(Part.PIDNS, "no process outside the sandbox visible or outliving it", ("pid_namespace",)),
+            PartRule(Part.MOUNTNS, "a mount namespace whose root holds the file allow-list alone",
+                     ("mount_namespace", "file_view")),
+            PartRule(Part.PIDNS, "no process of the sandbox visible from outside or outliving it", ("pid_namespace",)),
+            PartRule(Part.PIDNS_PER_CHILD, "a PID namespace per child: it sees, signals and outlives none but "
+                     "its own processes", ("child_pid_namespace",)),
             PartRule(Part.USERNS, "the namespaces made inside a user namespace", ("user_namespace",)),
             PartRule(Part.UID, "an unprivileged uid of its own per child", ("uid_drop",)),
             PartRule(Part.SECCOMP, "system calls that touch the sandbox's walls refused", ("seccomp",)),
-            PartRule(Part.LANDLOCK, "a file allow-list: the course's files out of reach", ("landlock",)),
+            PartRule(Part.LANDLOCK, "a Landlock file allow-list: nothing else readable, only its own folders "
+                     "writable", ("landlock",)),
+            PartRule(Part.LANDLOCK_SCOPE, "Landlock scoping: no signal to, nor abstract socket of, any process "
+                     "but its own", ("landlock_scope",)),
             PartRule(Part.MEMCG, "a memory cgroup per child", ("memory_cgroup",)),
+            PartRule(Part.AUTOGROUP, "a fair CPU share per child: its processes form one scheduling group "
+                     "(its session; it may not start another)", ("autogroup", "seccomp")),
+            PartRule(Part.CPUCG, f"a CPU cgroup per child: at most {limits.cpu_share:g} CPU for all its processes",
+                     ("cpu_cgroup",)),
+            PartRule(Part.PIDSCG, "a processes cgroup per child", ("pids_cgroup",)),
             PartRule(Part.RLIMITS, "resource limits: memory, CPU time, processes, files"),
         ),
-        hidden_system_dirs=("/root", "/home", "/run", "/srv", "/mnt", "/media", "/var/tmp", "/var/mail", "/var/spool"),
-        shared_tmp_dirs=("/tmp", "/var/tmp", "/dev/shm"),
+        read_only=("{executable}", "{libraries}", "{stdlib}", "{venv}", "{lrlab}",
+                   "/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group"),
         child_tmpfs=(Tmpfs("/tmp", limits.disk_bytes, False), Tmpfs("/dev/shm", MiB, True),
                      Tmpfs("/var/tmp", MiB, True)),
         child_namespaces=(("net", "ipc"), ("ipc",)),
@@ -321,6 +375,9 @@ def build(limits: Limits = Limits()) -> Policy:
             "kexec": ("kexec_load", "kexec_file_load", "reboot"),
             "modules": ("init_module", "finit_module", "delete_module"),
             "personality": ("personality",),
+            # A new session would be a new scheduling group (autogroup): a child's processes
+            # share one, however many it forks.
+            "sessions": ("setsid",),
             "userfaultfd": ("userfaultfd",),
             "accounting": ("acct", "swapon", "swapoff", "quotactl", "settimeofday", "clock_settime", "adjtimex",
                            "clock_adjtime", "sethostname", "setdomainname", "syslog", "iopl", "ioperm",
@@ -329,7 +386,9 @@ def build(limits: Limits = Limits()) -> Policy:
         seccomp_denied_shared_uid=("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown",
                                    "fchownat", "utime", "utimes", "futimesat", "utimensat", "setxattr",
                                    "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"),
-        memory_mechanisms=("cgroup2", "cgroup1", "rlimit_as"),
+        child_cgroups=("memory", "cpu", "cpuacct", "pids"),
+        ignored_signals=("SIGINT", "SIGTERM", "SIGHUP"),
+        oom_score_adj=1000,
     )
 
 
@@ -354,7 +413,11 @@ def describe(policy: Policy = POLICY) -> str:
     paths = "\n".join(f"  {name:<12} {who}" for name, who in NAMESPACE_PATHS)
     return (f"isolation parts (a level is written part+part+...):\n{parts}\n"
             f"namespace paths, the first that works here:\n{paths}\n"
-            f"each child: private tmpfs {tmpfs}; rlimits {rlimits}; "
-            f"{lim.wall_seconds:g} s to load, {lim.call_seconds:g} s per call; "
-            f"devices {' '.join(policy.devices)}; {sum(map(len, policy.seccomp_denied.values()))} "
-            f"system calls refused; environment {', '.join(policy.environment)} only.")
+            f"each child reads only {' '.join(policy.read_only)}, its /proc, devices {' '.join(policy.devices)} "
+            f"and its private tmpfs {tmpfs}; rlimits {rlimits}; cgroups {', '.join(policy.child_cgroups)} "
+            f"where they can be made (at most {lim.cpu_share:g} CPU); {lim.wall_seconds:g} s to load, "
+            f"{lim.call_seconds:g} s per call, in CPU time (the wall clock stops it at {lim.wall_factor:g}x); "
+            f"{sum(map(len, policy.seccomp_denied.values()))} system calls refused; environment "
+            f"{', '.join(policy.environment)} only. A level keeps students apart with any of "
+            f"{', '.join(sorted(SEPARATING))}; grade refuses a level without (and one that hides no file) "
+            f"unless --allow-weak-isolation.")

@@ -70,4 +70,9 @@ def schedule_rates(namespace: Mapping[str, Any], total_steps: int) -> dict[str, 
     return {"rates": rates, "too_slow": False}
 
 
-HARNESS = Harness(operations={"ps3_range_tests": range_tests, "ps3_schedule_rates": schedule_rates})
+HARNESS = Harness(
+    operations={"ps3_range_tests": range_tests, "ps3_schedule_rates": schedule_rates},
+    # lrlab's own range test (the checks forbid these names; their properties steepest_lr and
+    # suggested_lr are RangeTestResult's): a use from an answer cell is seen at run time too.
+    tripwires={"lrlab.range_test": frozenset({"lr_range_test", "exponential_ramp", "RangeTestResult"})},
+)
