@@ -106,6 +106,7 @@ def assignment_module(name: str) -> str:
             name="{name}",
             checks=(Check("test_scaled_lr", 10, "scaled_lr: the linear scaling rule", check_scaled_lr,
                           ("scaled_lr_answer",)),),
+            case_seed=0,  # the hidden cases, the same for every student; change it for new ones
         )
         ''')
 

@@ -97,7 +97,33 @@ def test_correct_earns_full_marks_and_wrong_fewer(name: str) -> None:
     wrong = next(v for v in variants(name) if v.startswith("wrong"))
     scores = {}
     for variant in ("correct", wrong):
-        report = score_report(declared, release, fill(release, answers(name, variant)), "alice", InProcessSandbox())
+        report = score_report(declared, release, fill(release, answers(name, variant)), InProcessSandbox())
         scores[variant] = sum(c.score for c in report.checks)
     assert scores["correct"] == sum(c.points for c in declared.checks)
     assert scores[wrong] < scores["correct"]
+
+
+#: Student ids the same answers are handed in under (nbgrader's ids: any folder name).
+STUDENT_IDS = ("alice", "bob", "zoe-2031")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_same_answers_earn_the_same_score_whoever_hands_them_in(name: str, tmp_path, trusted_assignment) -> None:
+    """Every answer set, handed in under several student ids and graded by the grader's own
+    per-submission path (validate, normalize, the sealed scorer; the answers run in this
+    process): one score and one message per check, whoever the student is."""
+    import shutil
+
+    from autograder.grading.worker import Grader
+
+    shutil.copytree(ROOT / "release" / name, tmp_path / "release" / name)
+    for variant in variants(name):
+        for student in STUDENT_IDS:
+            folder = tmp_path / "submitted" / f"{student}" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(fill(release_notebook(name), answers(name, variant)), folder / f"{name}.ipynb")
+        with Grader(sandbox_factory=lambda root: InProcessSandbox()) as grader:
+            graded = [grader.grade(trusted_assignment(tmp_path, name), student) for student in STUDENT_IDS]
+        verdicts = {tuple((c.grade_id, c.score, c.message) for c in outcome.checks) for outcome in graded}
+        assert all(outcome.status == "graded" for outcome in graded), (variant, [o.detail for o in graded])
+        assert len(verdicts) == 1, (variant, verdicts)

@@ -35,7 +35,6 @@ SOURCE_NB = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 RELEASE_NB = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 PS1 = get(ASSIGNMENT)
 CHECKS = PS1.checks_by_id
-STUDENTS = ("alice", "bob", "carol")  # each seeds different hidden hyper-parameters
 
 # variant -> (checks that MUST lose points, checks that MAY lose points); every other check
 # must get full marks. "blank" is the release as handed out.
@@ -95,15 +94,15 @@ def _answers(variant: str) -> dict[str, str]:
     return answer_sources(_release()) if variant == "blank" else answers(ASSIGNMENT, variant)
 
 
-def score_report(variant: str, student: str) -> ScoreReport:
+def score_report(variant: str) -> ScoreReport:
     """The sealed scorer's report for an answer set: static and run-time voiding included."""
-    return scorer.score_report(PS1, _release(), fill(_release(), _answers(variant)), student, InProcessSandbox())
+    return scorer.score_report(PS1, _release(), fill(_release(), _answers(variant)), InProcessSandbox())
 
 
 @functools.lru_cache(maxsize=None)
-def score(variant: str, student: str) -> dict[str, float]:
+def score(variant: str) -> dict[str, float]:
     """Points per check as the sealed scorer computes them."""
-    report = score_report(variant, student)
+    report = score_report(variant)
     assert all(isinstance(c.message, str) for c in report.checks)
     return {c.grade_id: c.score for c in report.checks}
 
@@ -255,7 +254,7 @@ def test_checks_reject_non_numbers_and_nan() -> None:
         "cosine_annealing": lambda *a: "0.1",
     }
     for gid in ("test_step_decay", "test_exponential_decay", "test_cosine_annealing"):
-        result = PS1.evaluate(gid, LocalStudent(namespace, harness_ps1.HARNESS.operations), "x")
+        result = PS1.evaluate(gid, LocalStudent(namespace, harness_ps1.HARNESS.operations))
         assert result.fraction <= 0.25  # at most the ValueError share
         # the visible assert only asks for a float: nan is one (its ✓/✗ lines show it is wrong)
         assert result.basics_ok == (gid == "test_exponential_decay")
@@ -267,20 +266,18 @@ def test_checks_reject_non_numbers_and_nan() -> None:
 @pytest.mark.parametrize("variant", sorted(EXPECTED))
 def test_answer_set_scores_as_designed(variant: str) -> None:
     must_lose, may_lose = EXPECTED[variant]
-    for student in STUDENTS:
-        scores = score(variant, student)
-        for grade_id, points in scores.items():
-            full = CHECKS[grade_id].points
-            if grade_id in must_lose:
-                assert points < full, f"{variant}/{student}: {grade_id} should lose points"
-            elif grade_id not in may_lose:
-                assert points == full, f"{variant}/{student}: {grade_id} got {points}/{full}"
+    for grade_id, points in score(variant).items():
+        full = CHECKS[grade_id].points
+        if grade_id in must_lose:
+            assert points < full, f"{variant}: {grade_id} should lose points"
+        elif grade_id not in may_lose:
+            assert points == full, f"{variant}: {grade_id} got {points}/{full}"
     if variant == "blank":
-        assert sum(score(variant, STUDENTS[0]).values()) == 0
+        assert sum(score(variant).values()) == 0
 
 
 def test_messages_name_categories_not_values() -> None:
-    report = score_report("wrong_cosine_not_clamped", "alice")
+    report = score_report("wrong_cosine_not_clamped")
     message = next(c.message for c in report.checks if c.grade_id == "test_cosine_annealing")
     assert "holds at min_lr past total_steps" in message
     assert not re.search(r"\d\.\d{3,}", message)
@@ -291,7 +288,7 @@ def _check(report: ScoreReport, grade_id: str):
 
 
 def test_a_forbidden_scheduler_voids_only_the_check_whose_own_answer_uses_it() -> None:
-    report = score_report("wrong_forbidden_scheduler", "alice")
+    report = score_report("wrong_forbidden_scheduler")
     for grade_id, name in (("test_step_decay", "StepLR"), ("test_warmup_cosine_lr", "LambdaLR")):
         voided = _check(report, grade_id)
         assert voided.score == 0 and voided.message.startswith(scorer.VOID_PREFIX) and name in voided.message
@@ -300,7 +297,7 @@ def test_a_forbidden_scheduler_voids_only_the_check_whose_own_answer_uses_it() -
 
 
 def test_a_scheduler_named_at_run_time_trips_the_wire() -> None:
-    report = score_report("wrong_forbidden_at_run_time", "alice")
+    report = score_report("wrong_forbidden_at_run_time")
     voided = _check(report, "test_step_decay")
     assert voided.score == 0 and "StepLR (found while it ran)" in voided.message
     assert report.flags == ["forbidden API at run time in test_step_decay: StepLR"]
@@ -311,27 +308,27 @@ def test_the_tripwire_is_undone_and_honest_answers_never_trip_it() -> None:
     from torch.optim.lr_scheduler import StepLR
 
     original = vars(StepLR)["__init__"]
-    report = score_report("correct", "bob")
+    report = score_report("correct")
     assert vars(StepLR)["__init__"] is original and report.flags == []
 
 
 def test_part3_credits_each_property_on_its_own() -> None:
-    check = _check(score_report("partial_class_wrong_rates", "alice"), "test_warmup_cosine_lr")
+    check = _check(score_report("partial_class_wrong_rates"), "test_warmup_cosine_lr")
     assert 0.45 * 20 <= check.score < 0.6 * 20, check
     assert "first param group" in check.message and "no warnings" not in check.message
     assert "resumes" not in check.message and "param_group['lr']" not in check.message
 
 
 def test_a_failing_visible_case_costs_its_share_not_the_cell() -> None:
-    check = _check(score_report("partial_missing_value_error", "alice"), "test_step_decay")
+    check = _check(score_report("partial_missing_value_error"), "test_step_decay")
     assert 9 <= check.score < 10 and "raises ValueError" in check.message
 
 
 def test_applied_may_use_the_budget_and_a_failing_answer_cell_is_quoted() -> None:
-    assert score("correct_applied_uses_total_steps", "alice")["test_applied"] == 15
+    assert score("correct_applied_uses_total_steps")["test_applied"] == 15
     answers = {**_answers("correct"), "applied_answer": "APPLIED = {'warmup_steps': BUDGET_STEPS // 10}"}
     submitted = fill(_release(), answers)
-    report = scorer.score_report(PS1, _release(), submitted, "alice", InProcessSandbox())
+    report = scorer.score_report(PS1, _release(), submitted, InProcessSandbox())
     message = _check(report, "test_applied").message
     assert "Cell applied_answer raised NameError: name 'BUDGET_STEPS' is not defined" in message
 

@@ -39,9 +39,9 @@ def demo(checks: dict = CHECKS) -> Assignment:
     return Assignment(name="ps_demo", checks=tuple(checks.values()))
 
 
-def score(nb, student, box, checks: dict = CHECKS):
+def score(nb, box, checks: dict = CHECKS):
     """(per-check scores, flags) of one submission of the demo assignment."""
-    report = score_report(demo(checks), release_nb(), nb, student, box)
+    report = score_report(demo(checks), release_nb(), nb, box)
     return report.checks, report.flags
 
 
@@ -89,7 +89,7 @@ class DyingSandbox(TrustedFakeSandbox):
 
 def test_full_marks_and_program_shape():
     box = TrustedFakeSandbox()
-    checks, flags = score(submission(GOOD), "s1", box, CHECKS)
+    checks, flags = score(submission(GOOD), box, CHECKS)
     assert [(c.grade_id, c.score) for c in checks] == [("test_f", 2.0), ("test_g", 3.0)]
     assert flags == []
     # the trusted setup cells, then only the answer cells (no test cell ever enters the worker)
@@ -97,21 +97,27 @@ def test_full_marks_and_program_shape():
 
 
 def test_partial_and_wrong():
-    answers = {**GOOD, "f_answer": "def f(x):\n    return 2 * x if x > 0 else 0"}
-    checks, _ = score(submission(answers), "s1", TrustedFakeSandbox(), CHECKS)
+    # right on its first call only (the case the visible assert mirrors), whatever the cases
+    answers = {**GOOD, "f_answer": "calls = []\ndef f(x):\n    calls.append(x)\n    return 2 * x if len(calls) == 1 else 0"}
+    checks, _ = score(submission(answers), TrustedFakeSandbox(), CHECKS)
     assert 0 < checks[0].score < 2.0 and checks[1].score == 3.0
 
 
-def test_seeded_per_student():
+def test_cases_come_from_the_assignment_seed_never_the_student():
+    """Every submission gets the same cases (one partially right answer, one score); the
+    assignment's ``case_seed`` decides them, and another seed draws other cases."""
     answers = {**GOOD, "f_answer": "def f(x):\n    return 2 * x if x % 2 else 0"}
-    a = score(submission(answers), "alice", TrustedFakeSandbox(), CHECKS)[0][0].score
-    a2 = score(submission(answers), "alice", TrustedFakeSandbox(), CHECKS)[0][0].score
-    assert a == a2
+    first = score(submission(answers), TrustedFakeSandbox(), CHECKS)[0][0].score
+    again = score(submission(answers), TrustedFakeSandbox(), CHECKS)[0][0].score
+    assert first == again
+    reseeded = Assignment(name="ps_demo", checks=tuple(CHECKS.values()), case_seed=1)
+    assert reseeded.seed_for("test_f") != demo().seed_for("test_f") != demo().seed_for("test_g")
+    assert demo().seed_for("test_f") == Assignment(name="ps_demo", checks=tuple(CHECKS.values())).seed_for("test_f")
 
 
 def test_forbidden_voids_statically():
     answers = {**GOOD, "f_answer": "from torch.optim.lr_scheduler import StepLR\ndef f(x):\n    return 2 * x"}
-    checks, flags = score(submission(answers), "s1", TrustedFakeSandbox(), CHECKS)
+    checks, flags = score(submission(answers), TrustedFakeSandbox(), CHECKS)
     assert checks[0].score == 0 and checks[0].message.startswith(VOID_PREFIX) and "StepLR" in checks[0].message
     assert checks[1].score == 3.0
     assert flags == ["forbidden API in test_f: StepLR"]
@@ -119,7 +125,7 @@ def test_forbidden_voids_statically():
 
 def test_unavailable_costs_only_the_calling_check_then_rest():
     box = DyingSandbox(die_on=("f",))
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), box)
     f, g = report.checks
     assert f.score == 0 and f.reason is Reason.TIMEOUT and "time limit" in f.message
     assert g.score == 3.0  # a fresh worker answered the next check
@@ -129,14 +135,14 @@ def test_unavailable_costs_only_the_calling_check_then_rest():
 
 def test_unavailable_twice_zeroes_the_rest():
     box = DyingSandbox(die_on=("f", "g"))
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), box)
     assert [c.score for c in report.checks] == [0, 0]
     assert report.all_unavailable and report.unavailable == [Reason.TIMEOUT] * 2
 
 
 def test_dead_at_load():
     box = DyingSandbox(dead_at_load=Reason.MEMORY)
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), box)
     assert report.all_unavailable and all(c.reason is Reason.MEMORY and "more memory" in c.message for c in report.checks)
 
 
@@ -145,7 +151,7 @@ def test_check_bug_is_contained():
         raise TypeError("boom")
 
     checks = {**CHECKS, "test_g": Check("test_g", 3.0, "g", broken, answer_cells=("g_answer",))}
-    got, flags = score(submission(GOOD), "s1", TrustedFakeSandbox(), checks)
+    got, flags = score(submission(GOOD), TrustedFakeSandbox(), checks)
     assert got[1].score == 0 and "could not evaluate" in got[1].message
     assert flags == ["scorer error in test_g: TypeError"]
 
@@ -153,7 +159,7 @@ def test_check_bug_is_contained():
 def test_missing_answer_is_explained():
     nb = submission(GOOD)
     nb.cells.remove(cell_by(nb, "g_answer"))
-    checks, _ = score(nb, "s1", TrustedFakeSandbox(), CHECKS)
+    checks, _ = score(nb, TrustedFakeSandbox(), CHECKS)
     assert checks[1].score == 0 and "g_answer is missing" in checks[1].message
 
 
@@ -161,7 +167,7 @@ def test_extra_cells_never_reach_the_worker():
     nb = submission(GOOD)
     nb.cells.append(new_code_cell("import os; os.system('echo pwned')"))
     box = TrustedFakeSandbox()
-    score(nb, "s1", box, CHECKS)
+    score(nb, box, CHECKS)
     assert all("pwned" not in src for _, src in box.programs[0])
 
 
@@ -179,7 +185,7 @@ def test_a_name_built_at_run_time_trips_the_wire():
     """getattr(lr_scheduler, "Step" + "LR") is invisible to the static check; the tripwire,
     armed before the answers run, records which answer cell ran StepLR's code."""
     answers = {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}
-    report = score_report(demo(CHECKS), release_nb(), submission(answers), "s1", InProcessSandbox())
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), InProcessSandbox())
     f, g = report.checks
     assert f.score == 0 and f.message.startswith(VOID_PREFIX) and "StepLR (found while it ran)" in f.message
     assert g.score == 3.0
@@ -199,7 +205,7 @@ def test_a_forbidden_name_voids_only_the_check_whose_own_answer_uses_it():
     }
     static = {**GOOD, "f_answer": "from torch.optim.lr_scheduler import StepLR\ndef f(x):\n    return 2 * x"}
     for answers in (static, {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}):
-        got = score_report(demo(checks), release_nb(), submission(answers), "s1", InProcessSandbox()).checks
+        got = score_report(demo(checks), release_nb(), submission(answers), InProcessSandbox()).checks
         assert [(c.grade_id, c.score) for c in got] == [("test_f", 0.0), ("test_g", 3.0)]
 
 
@@ -214,7 +220,7 @@ def test_a_disarmed_wire_voids_every_check_that_forbids_and_is_flagged():
         "                setattr(_cls, _name, _fn.__closure__[_fn.__code__.co_freevars.index('value')].cell_contents)\n"
     )
     answers = {**GOOD, "f_answer": disarm + USES_STEPLR_AT_RUN_TIME}
-    report = score_report(demo(CHECKS), release_nb(), submission(answers), "s1", InProcessSandbox())
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), InProcessSandbox())
     f, g = report.checks
     assert f.score == 0 and "switched off" in f.message and not f.basics_ok
     assert g.score == 3.0  # forbids nothing: untouched
@@ -225,7 +231,7 @@ def test_honest_answers_leave_the_wire_quiet_and_undone():
     from torch.optim.lr_scheduler import StepLR
 
     original = vars(StepLR)["__init__"]
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", InProcessSandbox())
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), InProcessSandbox())
     assert [c.score for c in report.checks] == [2.0, 3.0] and report.flags == []
     assert vars(StepLR)["__init__"] is original
 

@@ -149,7 +149,6 @@ def score_report(
     assignment: Assignment,
     trusted_nb: NotebookNode,
     submitted_nb: NotebookNode,
-    student_id: str,
     sandbox: StudentLoader,
     *,
     restarts: int = 1,
@@ -200,7 +199,7 @@ def score_report(
                 results[check.grade_id] = _unavailable(check, dead_reason or report.unavailable[-1])
                 continue
             try:
-                result = assignment.evaluate(check.grade_id, loaded, student_id)
+                result = assignment.evaluate(check.grade_id, loaded)
             except StudentUnavailable as gone:
                 report.unavailable.append(gone.reason)
                 _close(loaded)

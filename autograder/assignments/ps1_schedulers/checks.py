@@ -1,7 +1,8 @@
 """Hidden checks for ps1_schedulers: learning-rate schedules, stability, a scheduler class.
 
-Every check draws its hyper-parameters from the ``rng`` it is given (seeded per student by
-:meth:`autograder.assignments.Assignment.seed_for`), asks the submission for whole trajectories in one round
+Every check draws its hyper-parameters from the ``rng`` it is given (seeded from the
+assignment's ``case_seed`` by :meth:`autograder.assignments.Assignment.seed_for`: the same
+cases for every student), asks the submission for whole trajectories in one round
 trip (``Student.call_many``) and compares them with references computed HERE: the closed
 forms of PyTorch's own schedulers (``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR``;
 ``tests/test_ps1.py`` steps PyTorch's classes against them) and the formula in the notebook
