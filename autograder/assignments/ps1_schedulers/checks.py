@@ -599,8 +599,8 @@ def _validate_applied(settings: Plain) -> tuple[dict | None, list[str]]:
 def retrain(optimizer: str, momentum: float, rates: tuple[float, ...]) -> tuple[float, bool]:
     """Train the digits MLP on the trusted side, step k at ``rates[k]``.
 
-    Returns (final validation loss, diverged) with lrlab's meaning of diverged (a loss that
-    became non-finite or rose past 100 × the initial one: its digits mean nothing). Same
+    Returns (final validation loss, diverged) with lrlab's meaning of diverged (a training or
+    validation loss above 100 or not finite: its digits mean nothing). Same
     seeds, data, model and loop as ``lrlab.run(...)`` in the notebook, so the student sees
     the number the grader computes.
     """
