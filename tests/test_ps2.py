@@ -52,6 +52,7 @@ EXPECT: dict[str, tuple[set[str], set[str]]] = {
     "partial": ({"test_diagnose_canonical", "test_figures"}, {HELD, "test_diagnose_robust"}),
     "partial_counts_only_training_swings": ({"test_diagnose_canonical"}, {HELD}),
     "partial_no_overfitting_rule": ({"test_diagnose_canonical"}, {HELD, "test_diagnose_robust"}),
+    "wrong_swing_without_fall": ({"test_diagnose_canonical"}, {HELD}),
 }
 
 
@@ -160,6 +161,21 @@ def test_a_steady_validation_climb_is_overfitting_not_oscillating() -> None:
     val = [0.31 + 0.047 * i for i in range(11)] + [0.78]
     assert diagnose(train, val) == "overfitting"
     assert diagnose([2.3, 1.0, 1.6, 0.7, 1.3, 0.6, 0.6, 0.55], [2.2, 1.1, 1.7, 0.8, 1.4, 0.7, 0.7, 0.65]) == "oscillating"
+
+
+def test_the_swing_rule_is_tested_on_its_own() -> None:
+    """A swing is a climb AND a fall, each more than 20 % of the curve's first value, counted over
+    both curves: a ``diagnose`` that counts a climb with no fall after it scored 90/90 before the
+    canonical curves tested the rule on its own. Now it loses every curve that jumps up once and
+    stays up (at least 3 points); the honest answer sets keep full marks."""
+    def total(variant: str) -> float:
+        ns = namespace(variant)
+        return sum(round(c.points * PS2.evaluate(g, student_of(ns)).fraction, 2) for g, c in PS2.checks_by_id.items())
+
+    assert total("wrong_swing_without_fall") <= AUTO_POINTS - 3
+    assert all(total(v) == AUTO_POINTS for v in submissions.variants(A) if v.startswith("correct"))
+    result = PS2.evaluate("test_diagnose_canonical", student_of(namespace("wrong_swing_without_fall")))
+    assert "too_slow→oscillating" in " ".join(result.messages) and "good→oscillating" in " ".join(result.messages)
 
 
 def test_canonical_cases_are_far_from_every_threshold() -> None:
