@@ -9,6 +9,7 @@ from autograder.assignments import Assignment
 from autograder.checks import Check, CheckResult, LocalStudent, StudentUnavailable, close
 from autograder.checks.reference import run_program
 from autograder.grading.scorer import VOID_PREFIX, score_report
+from autograder.protocol import CellTimedOut
 from autograder.reasons import Reason
 from autograder.sandbox import Level, Part
 
@@ -138,6 +139,39 @@ def test_unavailable_twice_zeroes_the_rest():
     report = score_report(demo(CHECKS), release_nb(), submission(GOOD), box)
     assert [c.score for c in report.checks] == [0, 0]
     assert report.all_unavailable and report.unavailable == [Reason.TIMEOUT] * 2
+
+
+def test_every_check_that_loses_its_child_costs_only_itself():
+    """Two checks whose calls time out, then an honest one: it gets a fresh child of its own."""
+    checks = {"test_f": CHECKS["test_f"], "test_f_again": Check("test_f_again", 1.0, "f again", check_f, ("f_answer",)),
+              "test_g": CHECKS["test_g"]}
+    report = score_report(demo(checks), release_nb(), submission(GOOD), DyingSandbox(die_on=("f",)))
+    assert [c.score for c in report.checks] == [0, 0, 3.0] and report.children_started == 3
+    assert not report.all_unavailable
+
+
+class SlowCellSandbox(TrustedFakeSandbox):
+    """Loading stops at every cell whose source says SLOW, as the real sandbox stops a cell
+    that runs past its limit."""
+
+    def load(self, program):
+        self.programs.append(program)
+        slow = next((label for label, source in program if "SLOW" in source), None)
+        if slow is not None:
+            raise CellTimedOut(slow, 30)
+        return LocalStudent(run_program(program))
+
+
+def test_a_cell_past_its_limit_costs_only_the_checks_that_need_it():
+    answers = {**GOOD, "f_answer": "SLOW = [x for x in range(10**12)]\ndef f(x):\n    return 2 * x"}
+    box = SlowCellSandbox()
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), box)
+    f, g = report.checks
+    assert f.score == 0 and "Cell f_answer raised TimeoutError: it ran longer than 30 s" in f.message
+    assert g.score == 3.0 and f.reason is None and not report.all_unavailable
+    assert [[label for label, _ in program] for program in box.programs] == [
+        ["setup:1", "f_answer", "g_answer"], ["setup:1", "g_answer"]]
+    assert report.flags == ["answer cell f_answer stopped at its time limit and left out"]
 
 
 def test_dead_at_load():

@@ -3,7 +3,7 @@
 Two loops, both speaking JSON lines on the child's socket:
 
 * :func:`serve_answers` arms the tripwires of its harness (:mod:`autograder.harness.tripwire`),
-  executes an answer program in a fresh namespace, then answers
+  executes an answer program in a fresh namespace (saying when each cell is done), then answers
   ``has``/``call``/``call_many``/``get``/``op`` requests the way
   :class:`autograder.checks.LocalStudent` does (``to_plain`` + JSON, :mod:`autograder.protocol`);
 * :func:`serve_notebook` executes notebook cells with IPython's ``InteractiveShell`` and
@@ -129,6 +129,7 @@ def serve_answers(chan: Channel, limits: Limits, harness: Harness) -> None:
         except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
             err = error_payload(exc)
             errors[str(label)] = f"{(err['kinds'] or ['Error'])[0]}: {err['message']}"
+        chan.send({"ran": str(label)})  # the trusted side times every cell on its own
     chan.send({"loaded": errors})
 
     def answer(fn: Any) -> dict[str, Any]:
