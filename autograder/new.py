@@ -26,6 +26,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.assignments import ASSIGNMENTS_DIR, MODULE_NAME, SAMPLES, names
 from autograder.course import Course, CourseError
+from autograder.sandbox.policy import student_limits
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -47,7 +48,9 @@ def source_notebook(name: str) -> nbformat.NotebookNode:
             A common rule of thumb (Goyal et al. 2017, "Accurate, Large Minibatch SGD"): when the
             batch grows *k* times, multiply the learning rate by *k*. Write
             `scaled_lr(base_lr, batch_size, base_batch_size)`: the rate for `batch_size`, given that
-            `base_lr` works for `base_batch_size`.""")),
+            `base_lr` works for `base_batch_size`.
+
+            """) + student_limits()),
         new_code_cell("# Setup (read-only): everything your answer may use.\nimport math",
                       metadata={**_nbgrader("setup", locked=True), "tags": ["setup"]}),
         new_code_cell(dedent("""\
@@ -106,6 +109,7 @@ def assignment_module(name: str) -> str:
             name="{name}",
             checks=(Check("test_scaled_lr", 10, "scaled_lr: the linear scaling rule", check_scaled_lr,
                           ("scaled_lr_answer",)),),
+            case_seed=0,  # the hidden cases, the same for every student; change it for new ones
         )
         ''')
 

@@ -13,7 +13,8 @@ of them:
 * the checks (:mod:`autograder.checks`): written against :class:`Student`, they see
   :class:`StudentError` when the student's code raised;
 * the scorer (:mod:`autograder.grading.scorer`): :class:`StudentUnavailable` says the
-  student's process is gone, with its :class:`~autograder.reasons.Reason`.
+  student's process is gone, with its :class:`~autograder.reasons.Reason`; :class:`CellTimedOut`
+  that one answer cell ran past its time limit while the program loaded.
 
 Nothing here imports an assignment, a check or the sandbox.
 """
@@ -56,6 +57,21 @@ class StudentUnavailable(Exception):
     def __init__(self, reason: Reason) -> None:
         self.reason = reason
         super().__init__(str(reason))
+
+
+class CellTimedOut(StudentUnavailable):
+    """Loading stopped at one cell: ``cell`` (its label) ran longer than ``seconds``. The
+    program may load without it: a cell that timed out counts as a cell that raised."""
+
+    def __init__(self, cell: str, seconds: float) -> None:
+        super().__init__(Reason.TIMEOUT)
+        self.cell = cell
+        self.seconds = seconds
+
+    @property
+    def error(self) -> str:
+        """The cell's load error, as a cell that raised reports it (``"Type: message"``)."""
+        return f"TimeoutError: it ran longer than {self.seconds:g} s, the time an answer cell may take"
 
 
 class Student(Protocol):

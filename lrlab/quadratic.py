@@ -17,7 +17,8 @@ def gd_quadratic(lr: float, curvature: float = 1.0, x0: float = 1.0, steps: int 
     """Iterates of gradient descent on f(x) = curvature/2 · x².
 
     Each step is x ← x − lr·curvature·x = (1 − lr·curvature)·x, so the run shrinks
-    monotonically for lr·L ≤ 1, oscillates for 1 < lr·L < 2 and blows up for lr·L > 2.
+    monotonically for lr·L ≤ 1, oscillates for 1 < lr·L ≤ 2 (shrinking below 2, at a constant
+    size at exactly 2) and blows up for lr·L > 2.
     Returns ``steps + 1`` values starting with ``x0``.
     """
     _check(lr, steps)

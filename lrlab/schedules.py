@@ -7,6 +7,12 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
+#: The course's one warm-up: the rate rises linearly from this fraction of the peak (step 0) to
+#: the peak (step ``warmup_steps``), as ``LinearLR(optimizer, start_factor=WARMUP_START_FACTOR,
+#: total_iters=warmup_steps)`` does. Pass it to ``LinearLR``: its default, 1/3, is a milder
+#: warm-up, and it cannot start at 0 (a step at rate 0 would change nothing anyway).
+WARMUP_START_FACTOR = 0.1
+
 
 def trace_schedule(
     make_scheduler: Callable[[Optimizer], LRScheduler], steps: int, lr: float = 1.0

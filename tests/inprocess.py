@@ -19,6 +19,7 @@ from autograder.grading.program import answer_program
 from autograder.harness import discover, load, merged, tripwire
 from autograder.harness.tripwire import Hits
 from autograder.sandbox.hits import HitReader
+from autograder.sandbox import IsolationReport, Level, Part
 from autograder.submissions import answers
 
 HARNESS = merged(load(name) for name in discover())
@@ -57,10 +58,16 @@ class ArmedStudent(LocalStudent):
 
 
 class InProcessSandbox:
-    """What the sealed scorer needs of a sandbox: ``load(program)``."""
+    """What the sealed scorer needs of a sandbox (``load(program)``), and a grader's scoring
+    pass (an isolation level that hides the course, ``close``)."""
+
+    isolation = IsolationReport(Level(frozenset({Part.MOUNTNS, Part.UID})), {})
 
     def load(self, program: list[tuple[str, str]]) -> ArmedStudent:
         return ArmedStudent(program)
+
+    def close(self) -> None:
+        """Nothing to stop: every program ran in this process."""
 
 
 @functools.cache

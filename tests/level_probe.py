@@ -30,7 +30,6 @@ Written against the sandbox's public API only, so that it also runs on an older 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import json
 import os
@@ -312,11 +311,10 @@ def main() -> int:
     args = parser.parse_args()
     from autograder.sandbox import Limits, Sandbox
 
-    fields = {f.name for f in dataclasses.fields(Limits)}
     # Roomy limits for the walk (every file of the view) and the tripwire (imports torch),
     # tight ones for the attacks on other children: a call of 0.5 s of CPU time, 2 s allowed.
-    roomy = Limits(wall_seconds=120, call_seconds=60)
-    tight = Limits(**{k: v for k, v in {"wall_seconds": 60, "call_seconds": 2, "wall_factor": 3.0}.items() if k in fields})
+    roomy = Limits(cell_seconds=120, call_seconds=60, check_seconds=120)
+    tight = Limits(call_seconds=2, wall_factor=3.0)
     result: dict[str, Any] = {"uid": os.getuid()}
     plan = ((roomy, (("walk", lambda sb: probe_walk(sb, args.decoy)), ("ptrace", probe_ptrace),
                      ("tripwire", probe_tripwire))),

@@ -69,7 +69,7 @@ def test_variant_scores(variant: str) -> None:
     ns = namespace(variant)
     for student in STUDENTS:
         for grade_id, check in checks.items():
-            result = PS3.evaluate(grade_id, LocalStudent(ns, PS3.harness.operations), student)
+            result = PS3.evaluate(grade_id, LocalStudent(ns, PS3.harness.operations))
             if grade_id in EXPECT[variant]:
                 assert result.fraction < 1.0, (variant, student, grade_id, result)
             else:

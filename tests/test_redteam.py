@@ -87,7 +87,8 @@ def assignments(*names: str) -> list:
 
 
 ATTACK_TEMPLATES = REDTEAM / "attacks"
-# The answer cell that whole-submission failures (FATAL) replace: their code runs while it loads.
+# The answer cell that whole-submission failures (FATAL) and never-ending cells (SLOW_LOAD) replace:
+# their code runs while it loads.
 LOAD_CELL = {PS1: "gd_regime_answer", PS2: "figures_answer", PS3: "tuning_loop_answer"}
 
 
@@ -252,7 +253,7 @@ def grader(course):
     from autograder.grading.worker import Grader
     from autograder.sandbox import Limits
 
-    limits = Limits(wall_seconds=60, call_seconds=8, memory_bytes=1 << 30, cpu_seconds=60, max_processes=32,
+    limits = Limits(cell_seconds=30, call_seconds=8, check_seconds=60, memory_bytes=1 << 30, cpu_seconds=60, max_processes=32,
                     file_bytes=8 << 20, disk_bytes=32 << 20, output_bytes=1 << 20)
     with Grader(limits, cell_timeout=20, total_timeout=120) as g:
         course.sandbox_uids = g.sandbox(str(course.root)).uids
@@ -458,11 +459,12 @@ WALL_ATTACKS = {
 # Whole-submission failures: (fixture, expected reasons)
 FATAL = {
     "exit_at_load": ("kernel_died",),
-    "infinite_loop": ("timeout",),
     "memory_bomb": ("memory", "kernel_died"),
-    "fork_bomb": ("timeout",),
     "huge_output": ("output_flood",),
 }
+# An answer cell that never finishes while the answers load: it is stopped at its time limit and
+# counts as a cell that raised; only the checks that need it lose points.
+SLOW_LOAD = ("infinite_loop", "fork_bomb")
 
 
 def _attack_params():
@@ -548,7 +550,7 @@ def test_fatal(grader, course, snapshot, assignment, name):
     answers = redteam_answers(assignment, name, cell=LOAD_CELL[assignment])
     sandbox = grader.sandbox(str(course.root))
     normal = sandbox.limits  # shorter trusted-side deadlines keep the suite fast
-    sandbox.limits = dataclasses.replace(normal, wall_seconds=6, call_seconds=4)
+    sandbox.limits = dataclasses.replace(normal, cell_seconds=6, call_seconds=4)
     try:
         out = grade(grader, course, assignment, student, answers)
     finally:
@@ -556,6 +558,31 @@ def test_fatal(grader, course, snapshot, assignment, name):
     assert out.status == "failed" and out.reason in FATAL[name], (out.status, out.reason, out.detail, out.flags)
     assert out.score == 0 and out.detail
     assert_contained(course, snapshot, out, assignment, student)
+
+
+@pytest.mark.parametrize("assignment", assignments(PS1, PS2))
+@pytest.mark.parametrize("name", SLOW_LOAD)
+def test_a_cell_that_never_finishes_loading_costs_only_its_own_checks(grader, course, snapshot, assignment, name):
+    import dataclasses
+
+    base = baseline(grader, course, assignment, "correct")
+    student = f"attacker-{name}"
+    cell = LOAD_CELL[assignment]
+    answers = redteam_answers(assignment, name, cell=cell)
+    sandbox = grader.sandbox(str(course.root))
+    normal = sandbox.limits  # a shorter limit per cell keeps the suite fast
+    sandbox.limits = dataclasses.replace(normal, cell_seconds=4)
+    try:
+        out = grade(grader, course, assignment, student, answers)
+    finally:
+        sandbox.limits = normal
+    assert out.status == "graded", (out.reason, out.detail, out.flags)
+    hit = {g for g, check in load_checks(assignment).items() if cell in check.answer_cells}
+    checks = {c.grade_id: c for c in out.checks}
+    assert hit and all(f"Cell {cell} raised TimeoutError" in checks[g].message for g in hit)
+    assert_contained(course, snapshot, out, assignment, student, base=base, zero=tuple(hit))
+    assert {g: c.score for g, c in checks.items() if g not in hit} == {g: v for g, v in base.items() if g not in hit}
+    assert f"answer cell {cell} stopped at its time limit and left out" in out.flags
 
 
 # --------------------------------------------------------------------------- family 9

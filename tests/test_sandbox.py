@@ -20,6 +20,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.checks import LocalStudent, StudentError, StudentUnavailable
+from autograder.protocol import CellTimedOut
 from autograder.checks.reference import run_program
 from autograder.reasons import Reason
 from autograder.sandbox import Limits, Part, Sandbox
@@ -28,7 +29,7 @@ from autograder.sandbox.policy import POLICY
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "hidden-test-secret-7f3a"
-LIMITS = Limits(wall_seconds=30, call_seconds=2, memory_bytes=512 << 20, cpu_seconds=30,
+LIMITS = Limits(cell_seconds=30, call_seconds=2, check_seconds=30, memory_bytes=512 << 20, cpu_seconds=30,
                 max_processes=32, file_bytes=4 << 20, disk_bytes=16 << 20, output_bytes=256 << 10)
 
 
@@ -55,7 +56,7 @@ def sandbox(course: Path):
 @pytest.fixture(scope="module")
 def roomy_sandbox(course: Path):
     """A torch-free warm parent with room for a child that imports torch (or lrlab) itself."""
-    limits = replace(LIMITS, wall_seconds=60, call_seconds=20, memory_bytes=2 << 30, cpu_seconds=60)
+    limits = replace(LIMITS, cell_seconds=60, call_seconds=20, check_seconds=60, memory_bytes=2 << 30, cpu_seconds=60)
     with Sandbox(course, limits, preload=()) as sb:
         yield sb
 
@@ -145,6 +146,49 @@ def test_load_errors_are_reported_and_loading_continues(sandbox: Sandbox) -> Non
 
 
 # --------------------------------------------------------------------------- ending the process
+
+
+@pytest.fixture()
+def short_limits(sandbox: Sandbox):
+    """The sandbox with short time limits for one test (1.5 s per cell, 1 s per call, 2 s per check)."""
+    normal = sandbox.limits
+    sandbox.limits = replace(normal, cell_seconds=1.5, call_seconds=1, check_seconds=2)
+    try:
+        yield sandbox
+    finally:
+        sandbox.limits = normal
+
+
+def test_a_cell_past_its_limit_stops_the_load_and_names_the_cell(short_limits: Sandbox) -> None:
+    """Each cell has its own limit, measured from the end of the cell before: the slow cell is
+    named (the caller loads the rest without it), its processes are gone, and a cell that takes
+    most of its limit after another that did too still loads."""
+    slow = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    pass"
+    program = [("setup:0", "import time"), ("a", "time.sleep(1.0)\ndef f():\n    return 1"),
+               ("b", "time.sleep(1.0)"), ("slow", slow), ("c", "def g():\n    return 2")]
+    t0 = time.monotonic()
+    with pytest.raises(CellTimedOut) as err:
+        short_limits.load(program)
+    assert err.value.cell == "slow" and err.value.reason is Reason.TIMEOUT and "1.5 s" in err.value.error
+    assert time.monotonic() - t0 < 2.0 + 1.5 + 2
+    with short_limits.load([cell for cell in program if cell[0] != "slow"]) as student:
+        assert (student.call("f"), student.call("g")) == (1, 2) and student.load_errors == {}
+
+
+def test_the_requests_of_one_check_share_its_budget(short_limits: Sandbox) -> None:
+    """Each call has its own limit, and one check's calls together have theirs: the third call of
+    0.8 s passes the 2 s of one check, a new check starts a new budget, and the time the check
+    spends between its calls (judging on the trusted side) is not the student's."""
+    with worker(short_limits, "import time\ndef f():\n    time.sleep(0.8)\n    return 1") as student:
+        assert student.call("f") == 1
+        time.sleep(1.5)
+        assert student.call("f") == 1
+        student.new_check()
+        assert student.call("f") == 1 and student.call("f") == 1
+        with pytest.raises(StudentUnavailable) as err:
+            student.call("f")
+        assert err.value.reason is Reason.TIMEOUT
+
 
 
 @pytest.mark.parametrize(

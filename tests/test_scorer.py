@@ -10,6 +10,7 @@ from autograder.checks import Check, CheckResult, LocalStudent, StudentUnavailab
 from autograder.checks.reference import run_program
 from autograder.grading.scorer import VOID_PREFIX, score_report
 from autograder.harness import Harness
+from autograder.protocol import CellTimedOut
 from autograder.reasons import Reason
 from autograder.sandbox import Level, Part
 
@@ -42,9 +43,9 @@ def demo(checks: dict = CHECKS) -> Assignment:
                       harness=Harness(tripwires={"torch.optim.lr_scheduler": {"StepLR"}}))
 
 
-def score(nb, student, box, checks: dict = CHECKS):
+def score(nb, box, checks: dict = CHECKS):
     """(per-check scores, flags) of one submission of the demo assignment."""
-    report = score_report(demo(checks), release_nb(), nb, student, box)
+    report = score_report(demo(checks), release_nb(), nb, box)
     return report.checks, report.flags
 
 
@@ -92,7 +93,7 @@ class DyingSandbox(TrustedFakeSandbox):
 
 def test_full_marks_and_program_shape():
     box = TrustedFakeSandbox()
-    checks, flags = score(submission(GOOD), "s1", box, CHECKS)
+    checks, flags = score(submission(GOOD), box, CHECKS)
     assert [(c.grade_id, c.score) for c in checks] == [("test_f", 2.0), ("test_g", 3.0)]
     assert flags == []
     # the trusted setup cells, then only the answer cells (no test cell ever enters the worker)
@@ -100,21 +101,27 @@ def test_full_marks_and_program_shape():
 
 
 def test_partial_and_wrong():
-    answers = {**GOOD, "f_answer": "def f(x):\n    return 2 * x if x > 0 else 0"}
-    checks, _ = score(submission(answers), "s1", TrustedFakeSandbox(), CHECKS)
+    # right on its first call only (the case the visible assert mirrors), whatever the cases
+    answers = {**GOOD, "f_answer": "calls = []\ndef f(x):\n    calls.append(x)\n    return 2 * x if len(calls) == 1 else 0"}
+    checks, _ = score(submission(answers), TrustedFakeSandbox(), CHECKS)
     assert 0 < checks[0].score < 2.0 and checks[1].score == 3.0
 
 
-def test_seeded_per_student():
+def test_cases_come_from_the_assignment_seed_never_the_student():
+    """Every submission gets the same cases (one partially right answer, one score); the
+    assignment's ``case_seed`` decides them, and another seed draws other cases."""
     answers = {**GOOD, "f_answer": "def f(x):\n    return 2 * x if x % 2 else 0"}
-    a = score(submission(answers), "alice", TrustedFakeSandbox(), CHECKS)[0][0].score
-    a2 = score(submission(answers), "alice", TrustedFakeSandbox(), CHECKS)[0][0].score
-    assert a == a2
+    first = score(submission(answers), TrustedFakeSandbox(), CHECKS)[0][0].score
+    again = score(submission(answers), TrustedFakeSandbox(), CHECKS)[0][0].score
+    assert first == again
+    reseeded = Assignment(name="ps_demo", checks=tuple(CHECKS.values()), case_seed=1)
+    assert reseeded.seed_for("test_f") != demo().seed_for("test_f") != demo().seed_for("test_g")
+    assert demo().seed_for("test_f") == Assignment(name="ps_demo", checks=tuple(CHECKS.values())).seed_for("test_f")
 
 
 def test_forbidden_voids_statically():
     answers = {**GOOD, "f_answer": "from torch.optim.lr_scheduler import StepLR\ndef f(x):\n    return 2 * x"}
-    checks, flags = score(submission(answers), "s1", TrustedFakeSandbox(), CHECKS)
+    checks, flags = score(submission(answers), TrustedFakeSandbox(), CHECKS)
     assert checks[0].score == 0 and checks[0].message.startswith(VOID_PREFIX) and "StepLR" in checks[0].message
     assert checks[1].score == 3.0
     assert flags == ["forbidden API in test_f: StepLR"]
@@ -122,7 +129,7 @@ def test_forbidden_voids_statically():
 
 def test_unavailable_costs_only_the_calling_check_then_rest():
     box = DyingSandbox(die_on=("f",))
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), box)
     f, g = report.checks
     assert f.score == 0 and f.reason is Reason.TIMEOUT and "time limit" in f.message
     assert g.score == 3.0  # a fresh worker answered the next check
@@ -132,14 +139,47 @@ def test_unavailable_costs_only_the_calling_check_then_rest():
 
 def test_unavailable_twice_zeroes_the_rest():
     box = DyingSandbox(die_on=("f", "g"))
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), box)
     assert [c.score for c in report.checks] == [0, 0]
     assert report.all_unavailable and report.unavailable == [Reason.TIMEOUT] * 2
 
 
+def test_every_check_that_loses_its_child_costs_only_itself():
+    """Two checks whose calls time out, then an honest one: it gets a fresh child of its own."""
+    checks = {"test_f": CHECKS["test_f"], "test_f_again": Check("test_f_again", 1.0, "f again", check_f, ("f_answer",)),
+              "test_g": CHECKS["test_g"]}
+    report = score_report(demo(checks), release_nb(), submission(GOOD), DyingSandbox(die_on=("f",)))
+    assert [c.score for c in report.checks] == [0, 0, 3.0] and report.children_started == 3
+    assert not report.all_unavailable
+
+
+class SlowCellSandbox(TrustedFakeSandbox):
+    """Loading stops at every cell whose source says SLOW, as the real sandbox stops a cell
+    that runs past its limit."""
+
+    def load(self, program):
+        self.programs.append(program)
+        slow = next((label for label, source in program if "SLOW" in source), None)
+        if slow is not None:
+            raise CellTimedOut(slow, 30)
+        return LocalStudent(run_program(program))
+
+
+def test_a_cell_past_its_limit_costs_only_the_checks_that_need_it():
+    answers = {**GOOD, "f_answer": "SLOW = [x for x in range(10**12)]\ndef f(x):\n    return 2 * x"}
+    box = SlowCellSandbox()
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), box)
+    f, g = report.checks
+    assert f.score == 0 and "Cell f_answer raised TimeoutError: it ran longer than 30 s" in f.message
+    assert g.score == 3.0 and f.reason is None and not report.all_unavailable
+    assert [[label for label, _ in program] for program in box.programs] == [
+        ["setup:1", "f_answer", "g_answer"], ["setup:1", "g_answer"]]
+    assert report.flags == ["answer cell f_answer stopped at its time limit and left out"]
+
+
 def test_dead_at_load():
     box = DyingSandbox(dead_at_load=Reason.MEMORY)
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", box)
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), box)
     assert report.all_unavailable and all(c.reason is Reason.MEMORY and "more memory" in c.message for c in report.checks)
 
 
@@ -148,7 +188,7 @@ def test_check_bug_is_contained():
         raise TypeError("boom")
 
     checks = {**CHECKS, "test_g": Check("test_g", 3.0, "g", broken, answer_cells=("g_answer",))}
-    got, flags = score(submission(GOOD), "s1", TrustedFakeSandbox(), checks)
+    got, flags = score(submission(GOOD), TrustedFakeSandbox(), checks)
     assert got[1].score == 0 and "could not evaluate" in got[1].message
     assert flags == ["scorer error in test_g: TypeError"]
 
@@ -156,7 +196,7 @@ def test_check_bug_is_contained():
 def test_missing_answer_is_explained():
     nb = submission(GOOD)
     nb.cells.remove(cell_by(nb, "g_answer"))
-    checks, _ = score(nb, "s1", TrustedFakeSandbox(), CHECKS)
+    checks, _ = score(nb, TrustedFakeSandbox(), CHECKS)
     assert checks[1].score == 0 and "g_answer is missing" in checks[1].message
 
 
@@ -164,7 +204,7 @@ def test_extra_cells_never_reach_the_worker():
     nb = submission(GOOD)
     nb.cells.append(new_code_cell("import os; os.system('echo pwned')"))
     box = TrustedFakeSandbox()
-    score(nb, "s1", box, CHECKS)
+    score(nb, box, CHECKS)
     assert all("pwned" not in src for _, src in box.programs[0])
 
 
@@ -182,7 +222,7 @@ def test_a_name_built_at_run_time_trips_the_wire():
     """getattr(lr_scheduler, "Step" + "LR") is invisible to the static check; the tripwire,
     armed before the answers run, records which answer cell ran StepLR's code."""
     answers = {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}
-    report = score_report(demo(CHECKS), release_nb(), submission(answers), "s1", InProcessSandbox())
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), InProcessSandbox())
     f, g = report.checks
     assert f.score == 0 and f.message.startswith(VOID_PREFIX) and "StepLR (found while it ran)" in f.message
     assert g.score == 3.0
@@ -202,7 +242,7 @@ def test_a_forbidden_name_voids_only_the_check_whose_own_answer_uses_it():
     }
     static = {**GOOD, "f_answer": "from torch.optim.lr_scheduler import StepLR\ndef f(x):\n    return 2 * x"}
     for answers in (static, {**GOOD, "f_answer": USES_STEPLR_AT_RUN_TIME}):
-        got = score_report(demo(checks), release_nb(), submission(answers), "s1", InProcessSandbox()).checks
+        got = score_report(demo(checks), release_nb(), submission(answers), InProcessSandbox()).checks
         assert [(c.grade_id, c.score) for c in got] == [("test_f", 0.0), ("test_g", 3.0)]
 
 
@@ -217,7 +257,7 @@ def test_a_disarmed_wire_voids_every_check_that_forbids_and_is_flagged():
         "                setattr(_cls, _name, _fn.__closure__[_fn.__code__.co_freevars.index('value')].cell_contents)\n"
     )
     answers = {**GOOD, "f_answer": disarm + USES_STEPLR_AT_RUN_TIME}
-    report = score_report(demo(CHECKS), release_nb(), submission(answers), "s1", InProcessSandbox())
+    report = score_report(demo(CHECKS), release_nb(), submission(answers), InProcessSandbox())
     f, g = report.checks
     assert f.score == 0 and "switched off" in f.message and not f.basics_ok
     assert g.score == 3.0  # forbids nothing: untouched
@@ -228,7 +268,7 @@ def test_honest_answers_leave_the_wire_quiet_and_undone():
     from torch.optim.lr_scheduler import StepLR
 
     original = vars(StepLR)["__init__"]
-    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), "s1", InProcessSandbox())
+    report = score_report(demo(CHECKS), release_nb(), submission(GOOD), InProcessSandbox())
     assert [c.score for c in report.checks] == [2.0, 3.0] and report.flags == []
     assert vars(StepLR)["__init__"] is original
 
@@ -243,7 +283,7 @@ def FakeExec(notebook, errors=None):
 
 
 class FakeSandbox(TrustedFakeSandbox):
-    isolation = type("Iso", (), {"level": Level(frozenset({Part.MOUNTNS}))})()  # hides the course files
+    isolation = type("Iso", (), {"level": Level(frozenset({Part.MOUNTNS, Part.UID}))})()  # hides the course, keeps students apart
 
     def __init__(self, *args, kernel_says_pass=True):
         super().__init__()
@@ -303,7 +343,8 @@ def test_grader_end_to_end_with_fakes(demo_course, trusted_assignment):
         nobody = grader.grade(assignment, "nobody")
         evil = grader.grade(assignment, "../alice")
         unknown = grader.grade(dataclasses.replace(assignment, name="ps9"), "alice")
-    assert alice.status == "graded" and alice.score == 5.0 and alice.isolation == "mountns"
+    assert alice.status == "graded", alice.detail
+    assert alice.score == 5.0 and alice.isolation == "mountns+uid"
     assert alice.flags == ["test cell 'test_f' tagged skip-execution"]
     assert all(c.kernel_passed is True for c in alice.checks)
     assert set(alice.seconds) >= {"validate", "score", "execute", "total"} and len(alice.submission_hash) == 64

@@ -35,7 +35,7 @@ PS2_STATIC = ["practice_examples", "show_figure_a", "show_figure_b", "show_figur
 class InProcessSandbox:
     """Executes (test-authored, trusted) cells in-process, one namespace per notebook."""
 
-    isolation = type("Iso", (), {"level": Level(frozenset({Part.MOUNTNS}))})()  # hides the course files
+    isolation = type("Iso", (), {"level": Level(frozenset({Part.MOUNTNS, Part.UID}))})()  # hides the course, keeps students apart
 
     def __init__(self, *args):
         self.executed = []

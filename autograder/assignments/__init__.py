@@ -74,7 +74,10 @@ class Assignment:
     ``trusted_imports`` — modules the checks import on first use (the grader imports them
     before a sandboxed child's clock starts);
     ``harness`` — the operations the checks may run on the student's side, and its tripwires;
-    ``held_out`` — reads the held-out data the publish gate guards (loaded only when asked).
+    ``held_out`` — reads the held-out data the publish gate guards (loaded only when asked);
+    ``case_seed`` — the seed every check's random cases are drawn from (:meth:`seed_for`): the
+    same for every student, so the same code earns the same score; a new seed draws new cases
+    (e.g. for a new term).
     """
 
     name: str
@@ -83,6 +86,7 @@ class Assignment:
     trusted_imports: tuple[str, ...] = ()
     harness: Harness = field(default_factory=Harness)
     held_out: Callable[[], HeldOut] | None = None
+    case_seed: int = 0
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -94,6 +98,8 @@ class Assignment:
             raise ValueError(f"{self.name}: a grade id is both a check and a manual answer")
         if not isinstance(self.harness, Harness):
             raise TypeError(f"{self.name}: harness must be a Harness")
+        if type(self.case_seed) is not int:
+            raise TypeError(f"{self.name}: case_seed must be an int")
         object.__setattr__(self, "checks", tuple(self.checks))
         object.__setattr__(self, "manual_points", MappingProxyType(dict(self.manual_points)))
         object.__setattr__(self, "trusted_imports", tuple(self.trusted_imports))
@@ -126,18 +132,19 @@ class Assignment:
         """Autograded points plus manually graded points."""
         return sum(check.points for check in self.checks) + sum(self.manual_points.values())
 
-    def seed_for(self, student_id: str, grade_id: str) -> int:
-        """The seed of one check's randomised cases for one student (stable across processes):
-        the one place the sealed scorer and the kernel get it from."""
-        digest = hashlib.sha256(f"{self.name}\0{student_id}\0{grade_id}".encode()).digest()
+    def seed_for(self, grade_id: str) -> int:
+        """The seed of one check's random cases: from the assignment's ``case_seed`` and the
+        check, never from who the student is (stable across processes; the one place the
+        sealed scorer and the kernel get it from)."""
+        digest = hashlib.sha256(f"{self.name}\0{self.case_seed}\0{grade_id}".encode()).digest()
         return int.from_bytes(digest[:8], "big")
 
-    def evaluate(self, grade_id: str, student: Student, student_id: str) -> CheckResult:
-        """Check ``grade_id`` on one student's answers, with that student's cases: how the
-        sealed scorer and the kernel (:func:`run_in_kernel`) judge alike."""
+    def evaluate(self, grade_id: str, student: Student) -> CheckResult:
+        """Check ``grade_id`` on one submission's answers: how the sealed scorer and the kernel
+        (:func:`run_in_kernel`) judge alike, with the same cases for every student."""
         from autograder.checks import evaluate
 
-        return evaluate(self.checks_by_id[grade_id], student, self.seed_for(student_id, grade_id))
+        return evaluate(self.checks_by_id[grade_id], student, self.seed_for(grade_id))
 
 
 def names(where: Path = ASSIGNMENTS_DIR) -> tuple[str, ...]:
@@ -182,17 +189,9 @@ def run_in_kernel(assignment: str, grade_id: str, namespace: Mapping[str, Any]) 
 
     declared = get(assignment)
     check = declared.checks_by_id[grade_id]
-    result = declared.evaluate(grade_id, LocalStudent(namespace, declared.harness.operations), _student_id_from_cwd())
+    result = declared.evaluate(grade_id, LocalStudent(namespace, declared.harness.operations))
     for message in result.messages:
         print(message)
     points = round(check.points * result.fraction, 2)
     print(f"{check.title}: {points:g} / {check.points:g}")
     return points
-
-
-def _student_id_from_cwd() -> str:
-    """nbgrader autogrades in ``autograded/<student>/<assignment>``; elsewhere: 'instructor'."""
-    cwd = Path.cwd()
-    if cwd.parent.parent.name == "autograded":
-        return cwd.parent.name
-    return "instructor"

@@ -19,10 +19,14 @@ asks the child to exercise the wire with a fresh nonce and looks for that probe'
 every forbidden name the assignment's harness wires; a missing one means a disarmed wire,
 which voids every check that forbids something and is flagged as tampering. A forbidden
 name no harness wires is found in the source only.
-When the child becomes unavailable (timeout, crash, memory) the scorer loads the program
-into a fresh one once and carries on with the next check, so a function that loops forever
-costs only the checks that call it; if the fresh child also dies, the remaining checks
-score 0 with the reason.
+Time costs only what is slow. An answer cell that runs past its limit while the program loads
+(``CellTimedOut``) is left out and the program loaded again without it: the cell counts as a
+cell that raised (``TimeoutError``), so only the checks that need what it defines lose points.
+When the child becomes unavailable while a check runs (a call past its limit, a crash, memory)
+that check scores 0 with the reason, and the next check gets a fresh child (the cells that
+timed out stay out), so a function that loops forever costs only the checks that call it. Only
+a program that cannot be loaded at all (it crashes, floods its output or exhausts memory while
+it loads) makes every check unavailable.
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ from autograder.checks import Check, CheckResult, forbidden_uses
 from autograder.grading.program import answer_program, answer_sources
 from autograder.harness.tripwire import PROBE_PREFIX, Hits
 from autograder.outcome import CheckScore
-from autograder.protocol import Student, StudentError, StudentUnavailable
+from autograder.protocol import CellTimedOut, Student, StudentError, StudentUnavailable
 from autograder.reasons import Reason, check_not_graded
 
 
@@ -53,12 +57,16 @@ class LoadedStudent(Student, Protocol):
     def tripwire_hits(self) -> Hits:
         """What the tripwire reported so far, as read on the trusted side (when it arms one)."""
 
+    def new_check(self) -> None:
+        """The next requests are one check's: its own time budget starts now."""
+
     def close(self) -> None: ...
 
 
 class StudentLoader(Protocol):
     def load(self, program: list[tuple[str, str]]) -> LoadedStudent:
-        """Load ``program`` into a fresh process; raises StudentUnavailable when loading it fails."""
+        """Load ``program`` into a fresh process; raises CellTimedOut when one cell runs past its
+        time limit, StudentUnavailable when loading it fails otherwise."""
 
 
 @dataclass
@@ -158,14 +166,22 @@ class RuntimeUses:
         return sorted({name for cell, name in self.uses if cell in check.own and name in check.forbidden})
 
 
+def _load(sandbox: StudentLoader, program: list[tuple[str, str]], timed_out: dict[str, str]) -> LoadedStudent:
+    """The program loaded without the cells in ``timed_out``; a cell that runs past its limit
+    joins them (with its load error) and the rest is loaded again, once per such cell."""
+    while True:
+        try:
+            return sandbox.load([cell for cell in program if cell[0] not in timed_out])
+        except CellTimedOut as slow:
+            timed_out[slow.cell] = slow.error
+
+
 def score_report(
     assignment: Assignment,
     trusted_nb: NotebookNode,
     submitted_nb: NotebookNode,
-    student_id: str,
     sandbox: StudentLoader,
     *,
-    restarts: int = 1,
     clock: Callable[[], float] = time.perf_counter,
 ) -> ScoreReport:
     """Score one submission; see the module docstring. Never raises for a bad submission."""
@@ -196,17 +212,16 @@ def score_report(
     wired = forbidden & frozenset().union(*assignment.harness.tripwires.values())  # probed at run time
     runtime = RuntimeUses()
     loaded: LoadedStudent | None = None
-    lives = 1 + max(0, restarts)
+    timed_out: dict[str, str] = {}  # answer cells left out of every load: they ran past their limit
     dead_reason: Reason | None = None
     try:
         for check in to_run:
-            if dead_reason is None and loaded is None and lives > 0:
-                lives -= 1
+            if dead_reason is None and loaded is None:
                 try:
-                    loaded = sandbox.load(program)
+                    loaded = _load(sandbox, program, timed_out)
                     report.children_started += 1
                     if report.children_started == 1:
-                        report.load_errors = {k: v[:300] for k, v in loaded.load_errors.items()}
+                        report.load_errors = {k: v[:300] for k, v in {**loaded.load_errors, **timed_out}.items()}
                 except StudentUnavailable as gone:
                     report.unavailable.append(gone.reason)
                     dead_reason = gone.reason  # the answers themselves cannot be loaded
@@ -214,7 +229,8 @@ def score_report(
                 results[check.grade_id] = _unavailable(check, dead_reason or report.unavailable[-1])
                 continue
             try:
-                result = assignment.evaluate(check.grade_id, loaded, student_id)
+                loaded.new_check()
+                result = assignment.evaluate(check.grade_id, loaded)
             except StudentUnavailable as gone:
                 report.unavailable.append(gone.reason)
                 if forbidden and loaded.arms_tripwire:
@@ -251,6 +267,8 @@ def score_report(
         notes += [f"Cell {cell} raised {report.load_errors[cell]}" for cell in check.answer_cells if cell in report.load_errors]
         if notes:
             scored.message = " ".join([scored.message, *notes]).strip()[:2000]
+    report.flags.extend(f"answer cell {cell} stopped at its time limit and left out" for cell in timed_out
+                        if not cell.startswith("setup:"))
     setup_errors = {k: v for k, v in report.load_errors.items() if k.startswith("setup:")}
     if setup_errors:
         report.flags.append("trusted setup cell failed in the worker: " + "; ".join(f"{k}: {v[:100]}" for k, v in setup_errors.items()))

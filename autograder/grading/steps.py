@@ -95,7 +95,7 @@ def score(grader: Grader, sub: Submission) -> None:
     sandbox = grader.sandbox(assignment.course_root)
     declared = grader.warm(assignment.name)
     outcome.isolation = str(sandbox.isolation.level)
-    report = score_report(declared, assignment.trusted.notebook, sub.notebook, outcome.student, sandbox)
+    report = score_report(declared, assignment.trusted.notebook, sub.notebook, sandbox)
     outcome.checks = report.checks
     outcome.flags.extend(report.flags)
     if report.all_unavailable:

@@ -3,7 +3,8 @@
 Two loops, both speaking JSON lines on the child's socket:
 
 * :func:`serve_answers` points the tripwire (:mod:`autograder.harness.tripwire`, armed by the
-  warm parent) at its report descriptor, executes an answer program in a fresh namespace, then answers
+  warm parent) at its report descriptor, executes an answer program in a fresh namespace (saying
+  when each cell is done), then answers
   ``has``/``call``/``call_many``/``get``/``op`` requests the way
   :class:`autograder.checks.LocalStudent` does (``to_plain`` + JSON, :mod:`autograder.protocol`);
 * :func:`serve_notebook` executes notebook cells with IPython's ``InteractiveShell`` and
@@ -131,6 +132,7 @@ def serve_answers(chan: Channel, limits: Limits, harness: Harness, report_fd: in
         except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
             err = error_payload(exc)
             errors[str(label)] = f"{(err['kinds'] or ['Error'])[0]}: {err['message']}"
+        chan.send({"ran": str(label)})  # the trusted side times every cell on its own
     chan.send({"loaded": errors})
 
     def answer(fn: Any) -> dict[str, Any]:

@@ -7,23 +7,30 @@
 ``call``/``call_many``/``get``/``op``) over JSON lines, answers encoded exactly like
 :class:`~autograder.checks.LocalStudent` (warnings silenced). Every reply is parsed with
 ``json`` only, size-capped and checked to be plain data (else ``StudentError(["TypeError",
-...])``). Loading has ``wall_seconds`` and each request ``call_seconds`` of the child's CPU
-time (:class:`~autograder.sandbox.connection.CpuBudget`: another child's load does not count
-against it; the wall clock stops it at ``wall_factor`` times the limit, the child's whole life
-at ``wall_factor`` times ``wall_seconds``). A child that times out, crashes, runs out of memory or floods its output is killed
+...])``). Every time limit below is judged in the child's CPU time
+(:class:`~autograder.sandbox.connection.CpuBudget`: another child's load does not count
+against it; the wall clock stops it at ``wall_factor`` times the limit). A child that times out, crashes, runs out of memory or floods its output is killed
 with all its processes, and the request raises :class:`~autograder.protocol.StudentUnavailable`
 with a :class:`~autograder.reasons.Reason` (``TIMEOUT``, ``KERNEL_DIED``, ``MEMORY`` —
 MemoryError, or a SIGKILL not sent by us: the OOM killer — or ``OUTPUT_FLOOD``); later
-requests raise it again. Loading raises it too when the program cannot be loaded. Not
-thread-safe: one thread per :class:`SandboxedStudent`.
+requests raise it again. Loading raises it too when the program cannot be loaded.
+
+Time limits (:class:`~autograder.sandbox.policy.Limits`): every cell of the program has
+``cell_seconds`` to run while it loads — a cell that takes longer (or spends the child's CPU
+backstop) stops the load with :class:`~autograder.protocol.CellTimedOut`, naming the cell, so
+the caller may load the program again without it; every request has ``call_seconds``; and the
+requests of one check together have ``check_seconds`` (the child's answering time, counted from
+:meth:`SandboxedStudent.new_check`, or from the end of the load). Not thread-safe: one thread per
+:class:`SandboxedStudent`.
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 from autograder.harness.tripwire import Hits
-from autograder.protocol import Plain, StudentError, StudentUnavailable, error_from_wire, is_plain
+from autograder.protocol import CellTimedOut, Plain, StudentError, StudentUnavailable, error_from_wire, is_plain
 from autograder.reasons import Reason
 from autograder.sandbox._wire import BadMessage, ChannelClosed, ChannelTimeout, MessageTooLarge
 from autograder.sandbox.connection import Connection, CpuBudget
@@ -50,18 +57,20 @@ class SandboxedStudent:
         self._limits = limits
         self._child = connection.spawn(KIND, report=True)
         self._next_id = 0
-        self._deadline = time.monotonic() + limits.wall_seconds * limits.wall_factor  # its whole life
+        self._check_left = math.inf  # seconds the current check's requests may still take
         self.load_errors: dict[str, str] = {}
         self.load_seconds = 0.0
         t0 = time.monotonic()
         try:
             try:
-                self._child.chan.send({"program": [[str(a), str(b)] for a, b in program]}, timeout=limits.wall_seconds)
+                self._child.chan.send({"program": [[str(a), str(b)] for a, b in program]}, timeout=limits.cell_seconds)
             except ChannelTimeout:
                 self._fail(Reason.TIMEOUT)
             except ChannelClosed:
                 self._fail(self._child.death_reason())
-            reply = self._receive(limits.wall_seconds)
+            for label, _ in program:
+                self._ran(str(label))
+            reply = self._receive(limits.cell_seconds)
         except BaseException:
             self.close()
             raise
@@ -70,6 +79,23 @@ class SandboxedStudent:
             self._fail(Reason.KERNEL_DIED)
         self.load_errors = {k[:200]: v[:600] for k, v in errors.items()}
         self.load_seconds = time.monotonic() - t0
+        self.new_check()
+
+    def _ran(self, label: str) -> None:
+        """Wait up to ``cell_seconds`` for the child to finish the cell ``label``."""
+        try:
+            reply = self._receive(self._limits.cell_seconds)
+        except StudentUnavailable as gone:
+            if gone.reason is Reason.TIMEOUT:  # the wall-clock limit, or the CPU backstop
+                raise CellTimedOut(label, self._limits.cell_seconds) from None
+            raise
+        if reply.get("ran") != label:
+            self._fail(Reason.KERNEL_DIED)  # out of order: the protocol was tampered with
+
+    def new_check(self) -> None:
+        """The requests from now on belong to one check: together they may take ``check_seconds``
+        (the time the child takes to answer them, not the time the check spends judging)."""
+        self._check_left = self._limits.check_seconds
 
     # ---------------------------------------------------------------- plumbing
 
@@ -83,7 +109,7 @@ class SandboxedStudent:
         child = self._child
         if child.dead:
             raise StudentUnavailable(child.dead)
-        budget = CpuBudget(child, seconds, self._limits.wall_factor, hard_end=self._deadline)
+        budget = CpuBudget(child, seconds, self._limits.wall_factor)
         try:
             while True:
                 wait = budget.wait()
@@ -109,13 +135,18 @@ class SandboxedStudent:
             raise StudentUnavailable(self._child.dead)
         self._next_id += 1
         payload["id"] = self._next_id
+        allowed = min(self._limits.call_seconds, self._check_left)
+        t0 = time.monotonic()
         try:
-            self._child.chan.send(payload, timeout=self._limits.call_seconds)
+            self._child.chan.send(payload, timeout=allowed)
         except ChannelTimeout:
             self._fail(Reason.TIMEOUT)
         except ChannelClosed:
             self._fail(self._child.death_reason())
-        reply = self._receive(self._limits.call_seconds)
+        try:
+            reply = self._receive(max(0.0, allowed - (time.monotonic() - t0)))
+        finally:
+            self._check_left -= time.monotonic() - t0
         if reply.get("id") != self._next_id:
             self._fail(Reason.KERNEL_DIED)  # out-of-order replies: the protocol was tampered with
         return reply

@@ -109,8 +109,9 @@ class Sandbox:
     def load(self, program: list[tuple[str, str]]) -> SandboxedStudent:
         """Fork a child that executes ``program`` ([(label, source)]) and answers questions.
 
-        Raises StudentUnavailable when loading the program times out, crashes, runs out
-        of memory or floods its output.
+        Raises CellTimedOut (naming the cell) when one cell runs past ``limits.cell_seconds``,
+        and StudentUnavailable when loading the program crashes, runs out of memory or floods
+        its output.
         """
         return SandboxedStudent(self._connection, self.limits, program)
 

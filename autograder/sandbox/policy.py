@@ -95,10 +95,11 @@ MiB = 1 << 20
 class Limits:
     """Resource limits of one sandboxed child (the numbers of :func:`build`'s policy)."""
 
-    wall_seconds: float = 60  # loading a program / a child's whole life
+    cell_seconds: float = 30  # one cell of an answer program while it loads
     call_seconds: float = 10  # one request to a loaded answer program
+    check_seconds: float = 60  # all the requests of one check
     memory_bytes: int = 2 << 30  # address space on top of the warm parent's
-    cpu_seconds: int = 120
+    cpu_seconds: int = 600  # a backstop: the wall-clock limits above stop a child first
     max_processes: int = 64  # per uid (each child has its own uid when root)
     file_bytes: int = 16 * MiB  # largest file it may write
     disk_bytes: int = 64 * MiB  # size of its private /tmp
@@ -403,6 +404,24 @@ def _amount(limit: Rlimit) -> str:
     return f"{limit.soft}{' s' if limit.resource == 'CPU' else ''}"
 
 
+def student_limits(limits: Limits = POLICY.limits) -> str:
+    """The time, output and memory limits as every assignment's notebook states them to students
+    (a markdown paragraph; ``tests/test_assignments.py`` finds it in each notebook)."""
+    return (
+        "**Time limits.** The grader runs your answer cells on their own, after the read-only setup, in\n"
+        f"a fresh process. Each answer cell may take **{limits.cell_seconds:g} s** to run; each question a "
+        "hidden test asks your\ncode (one call, or one batch of calls such as a schedule's rate at every "
+        f"step) **{limits.call_seconds:g} s**; all\nthe questions of one test together **{limits.check_seconds:g} s**. "
+        "An honest answer needs well under a second for\neach. A cell that runs longer is stopped and counts "
+        "as a cell that raised an error: the tests that\nuse what it defines lose their points. A question "
+        "that runs longer scores its test 0. Neither costs\nanything else. So keep searches and training runs "
+        "out of your answer cells: run them in a cell of\nyour own (the grader does not run it) and put only "
+        f"their result in the answer. Printing more than\n{limits.output_bytes // MiB} MB or using more than "
+        f"{limits.memory_bytes // (1 << 30)} GB of memory stops your code too: in a test it costs that test;\n"
+        "while your answer cells load, it stops the grading of the whole notebook."
+    )
+
+
 def describe(policy: Policy = POLICY) -> str:
     """The policy in a few plain lines, for ``python -m autograder grade --help``."""
     lim = policy.limits
@@ -415,8 +434,9 @@ def describe(policy: Policy = POLICY) -> str:
             f"namespace paths, the first that works here:\n{paths}\n"
             f"each child reads only {' '.join(policy.read_only)}, its /proc, devices {' '.join(policy.devices)} "
             f"and its private tmpfs {tmpfs}; rlimits {rlimits}; cgroups {', '.join(policy.child_cgroups)} "
-            f"where they can be made (at most {lim.cpu_share:g} CPU); {lim.wall_seconds:g} s to load, "
-            f"{lim.call_seconds:g} s per call, in CPU time (the wall clock stops it at {lim.wall_factor:g}x); "
+            f"where they can be made (at most {lim.cpu_share:g} CPU); {lim.cell_seconds:g} s per answer cell "
+            f"to load, {lim.call_seconds:g} s per call, {lim.check_seconds:g} s per check, in CPU time (the "
+            f"wall clock stops it at {lim.wall_factor:g}x); "
             f"{sum(map(len, policy.seccomp_denied.values()))} system calls refused; environment "
             f"{', '.join(policy.environment)} only. A level keeps students apart with any of "
             f"{', '.join(sorted(SEPARATING))}; grade refuses a level without (and one that hides no file) "

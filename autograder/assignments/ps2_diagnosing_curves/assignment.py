@@ -12,4 +12,5 @@ ASSIGNMENT = Assignment(
     manual_points={"written_answer": 10},
     harness=HARNESS,  # the checks are plain Python: no trusted imports
     held_out=held_out,
+    case_seed=1,  # every student's hidden random cases (Assignment.seed_for)
 )

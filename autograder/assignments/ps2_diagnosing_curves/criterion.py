@@ -6,9 +6,10 @@ model, optimizer, batch size, epochs, seed), and asks whether the fix helps by a
 The fixes are ``next_lr``'s (and the taxonomy's) for each label, on a ladder of learning rates
 three times apart:
 
-* ``diverging`` — the run blew up (``lrlab``'s ``History.diverged``: a loss became non-finite or
-  rose above 100 × the loss at initialisation); or it did not, but dividing the rate by 9 (the
-  ladder's ≈ ÷10) lowers the best validation loss by ``RATE_MARGIN`` more than dividing it by 3;
+* ``diverging`` — the run blew up (``lrlab``'s ``History.diverged``: a training or validation
+  loss above 100 or not finite, even if the run came back down later, as in the rules' rule 1);
+  or it did not, but dividing the rate by 9 (the ladder's ≈ ÷10) lowers the best validation
+  loss by ``RATE_MARGIN`` more than dividing it by 3;
 * ``oscillating`` — dividing the rate by 3 lowers the best validation loss by ``RATE_MARGIN``;
 * ``too_slow`` — next_lr's fix, ×3, repeated while it helps (climb the ladder as long as each
   step lowers the best validation loss) ends at a best validation loss ``RATE_MARGIN`` lower;

@@ -35,7 +35,7 @@ def cosine_annealing(step, total_steps, base_lr, min_lr=0.0):
     return float(min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2)
 # %% answer: warmup_cosine_answer
 def warmup_cosine(step, warmup_steps, total_steps, base_lr, min_lr=0.0):
-    """Linear warm-up from 0 to base_lr over warmup_steps, then cosine down to min_lr."""
+    """Linear warm-up from 10 % of base_lr to base_lr over warmup_steps, then cosine down to min_lr."""
     if step < 0:
         raise ValueError(f"step must be >= 0, got {step}")
     if total_steps <= 0:
@@ -47,7 +47,7 @@ def warmup_cosine(step, warmup_steps, total_steps, base_lr, min_lr=0.0):
     if not 0 <= min_lr <= base_lr:
         raise ValueError(f"min_lr must be in [0, base_lr], got {min_lr}")
     if step < warmup_steps:
-        return float(base_lr * step / warmup_steps)
+        return float(base_lr * (0.1 + 0.9 * step / warmup_steps))
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     return float(min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2)
 # %% answer: max_stable_lr_answer
@@ -62,9 +62,9 @@ def gd_regime(lr, curvature):
     product = lr * curvature
     if product <= 1:
         return "monotone"
-    if product < 2:
+    if product <= 2:
         return "oscillating"
-    return "unstable"
+    return "diverging"
 # %% answer: warmup_cosine_lr_answer
 class WarmupCosineLR(LRScheduler):
     """Linear warm-up then cosine annealing, per param group, stepped once per batch."""
@@ -84,8 +84,8 @@ class WarmupCosineLR(LRScheduler):
 # %% answer: applied_answer
 APPLIED = {
     "optimizer": "sgd",
-    "lr": 2.2,
+    "lr": 0.3,
     "momentum": 0.0,
-    "warmup_steps": 3,
-    "min_lr": 0.22,
+    "warmup_steps": 112,
+    "min_lr": 0.03,
 }

@@ -4,8 +4,8 @@
 # %% answer: applied_answer
 APPLIED = {
     "optimizer": "sgd",
-    "lr": 2.2,
+    "lr": 0.3,
     "momentum": 0.0,
-    "warmup_steps": TOTAL_STEPS // 22,
-    "min_lr": 0.22,
+    "warmup_steps": TOTAL_STEPS // 10,
+    "min_lr": 0.03,
 }

@@ -30,7 +30,7 @@ def warmup_cosine(step, warmup_steps, total_steps, base_lr, min_lr=0.0):
     if step < 0 or total_steps <= 0 or base_lr < 0 or not 0 <= min_lr <= base_lr:
         raise ValueError("invalid arguments")
     if step < warmup_steps:
-        return base_lr * step / warmup_steps
+        return base_lr * (0.1 + 0.9 * step / warmup_steps)
     # reuse the cosine from the previous answer, shifted by the warm-up
     span = max(1, total_steps - warmup_steps)
     return cosine_annealing(min(step - warmup_steps, span), span, base_lr, min_lr)
@@ -41,8 +41,8 @@ def max_stable_lr(curvature):
     return 2 / curvature
 # %% answer: gd_regime_answer
 def gd_regime(lr, curvature):
-    if lr * curvature >= 2:
-        return "unstable"
+    if lr * curvature > 2:
+        return "diverging"
     elif lr * curvature > 1:
         return "oscillating"
     else:
@@ -60,11 +60,11 @@ class WarmupCosineLR(LRScheduler):
         rates = []
         for base_lr in self.base_lrs:
             if k < self.warmup_steps:
-                rates.append(base_lr * k / self.warmup_steps)
+                rates.append(base_lr * (0.1 + 0.9 * k / self.warmup_steps))
             else:
                 span = max(1, self.total_steps - self.warmup_steps)
                 progress = min(1.0, (k - self.warmup_steps) / span)
                 rates.append(self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2)
         return rates
 # %% answer: applied_answer
-APPLIED = {"optimizer": "rmsprop", "lr": 0.005, "momentum": 0.5, "warmup_steps": 7, "min_lr": 0.0005}
+APPLIED = {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": STEPS_PER_EPOCH // 3, "min_lr": 0.03}

@@ -22,7 +22,7 @@ def warmup_cosine(step, warmup_steps, total_steps, base_lr, min_lr=0.0):
         raise ValueError("invalid steps")
     if base_lr < 0 or not 0 <= min_lr <= base_lr:
         raise ValueError("invalid rates")
-    warm = np.float64(base_lr) * step / max(warmup_steps, 1)
+    warm = np.float64(base_lr) * (0.1 + 0.9 * step / max(warmup_steps, 1))
     progress = np.clip((step - warmup_steps) / max(1, total_steps - warmup_steps), 0.0, 1.0)
     cosine = min_lr + (base_lr - min_lr) * 0.5 * (1 + np.cos(np.pi * progress))
     return np.where(step < warmup_steps, warm, cosine).item()
@@ -34,7 +34,7 @@ def max_stable_lr(curvature):
 # %% answer: gd_regime_answer
 def gd_regime(lr, curvature):
     product = np.float64(lr) * curvature
-    return str(np.select([product <= 1, product < 2], ["monotone", "oscillating"], "unstable"))
+    return str(np.select([product <= 1, product <= 2], ["monotone", "oscillating"], "diverging"))
 # %% answer: warmup_cosine_lr_answer
 class WarmupCosineLR(LRScheduler):
     def __init__(self, optimizer, warmup_steps, total_steps, min_lr=0.0, last_epoch=-1):
@@ -47,7 +47,7 @@ class WarmupCosineLR(LRScheduler):
         k, w, t = self.last_epoch, self.warmup_steps, self.total_steps
         bases = np.array(self.base_lrs, dtype=np.float64)
         if k < w:
-            rates = bases * k / w
+            rates = bases * (0.1 + 0.9 * k / w)
         else:
             progress = min(1.0, (k - w) / max(1, t - w))
             rates = self.min_lr + (bases - self.min_lr) * (1 + np.cos(np.pi * progress)) / 2

@@ -1,6 +1,6 @@
 # variant-of: correct
 # A typical part-way submission for the demo class: the decays are right, the cosine is
-# not clamped, the warm-up starts at 1, the stability answer is missing, the class keeps
+# not clamped, the warm-up is one step ahead, the stability answer is missing, the class keeps
 # one group only; the applied settings are fine.
 # %% answer: cosine_annealing_answer
 def cosine_annealing(step, total_steps, base_lr, min_lr=0.0):
@@ -14,7 +14,7 @@ def warmup_cosine(step, warmup_steps, total_steps, base_lr, min_lr=0.0):
     if base_lr < 0 or not 0 <= min_lr <= base_lr:
         raise ValueError("invalid rates")
     if step < warmup_steps:
-        return base_lr * (step + 1) / warmup_steps
+        return base_lr * (0.1 + 0.9 * (step + 1) / warmup_steps)
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
 # %% answer: max_stable_lr_answer

@@ -13,6 +13,6 @@ def warmup_cosine(step, warmup_steps, total_steps, base_lr, min_lr=0.0):
     if base_lr < 0 or not 0 <= min_lr <= base_lr:
         raise ValueError("invalid rates")
     if step < warmup_steps:
-        return base_lr * step / warmup_steps
+        return base_lr * (0.1 + 0.9 * step / warmup_steps)
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     return base_lr * (1 + math.cos(math.pi * progress)) / 2

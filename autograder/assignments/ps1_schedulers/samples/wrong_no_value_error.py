@@ -13,7 +13,7 @@ def cosine_annealing(step, total_steps, base_lr, min_lr=0.0):
 # %% answer: warmup_cosine_answer
 def warmup_cosine(step, warmup_steps, total_steps, base_lr, min_lr=0.0):
     if step < warmup_steps:
-        return base_lr * step / warmup_steps
+        return base_lr * (0.1 + 0.9 * step / warmup_steps)
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2
 # %% answer: max_stable_lr_answer

@@ -4,6 +4,6 @@ def gd_regime(lr, curvature):
     product = lr * curvature
     if product < 1:  # WRONG: lr·curvature = 1 converges in one step (monotone)
         return "monotone"
-    if product <= 2:  # WRONG: lr·curvature = 2 never converges
+    if product < 2:  # WRONG: at lr·curvature = 2 x flips sign at a constant size: oscillating, not diverging
         return "oscillating"
-    return "unstable"
+    return "diverging"
