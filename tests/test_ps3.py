@@ -315,6 +315,17 @@ def test_the_notebook_states_part_2_as_the_grader_runs_it() -> None:
     row = text.split("| mean final validation loss, practice seeds |")[1].split("\n")[0]
     assert [float(x.strip(" *")) for x in row.split("|") if x.strip()] == [means[lr] for lr in part2.GRID]
     assert means[best["rate"]] == best["practice"] == min(means.values())
+    # how well the practice seeds predict the held-out ones, as the notebook quotes it
+    from autograder.assignments.ps3_tuning.calibrate import SHAPES, candidates, summarise
+
+    schedules = candidates()
+    rows = {name: {int(s): v for s, v in row.items()} for name, row in table.items()}
+    summary = summarise(rows, {name: shape for name, (shape, _) in schedules.items()})
+    gains = [(summary["practice"]["constant 0.2"] - summary["practice"][n])
+             - (summary["heldout"]["constant 0.2"] - summary["heldout"][n]) for n in rows]
+    assert f"We trained {len(schedules)} schedules" in text and "five honest shapes" in text and len(SHAPES) == 5
+    assert f"(rank\ncorrelation {summary['spearman']:.2f})" in text
+    assert f"by {sum(gains) / len(gains):.3f} on\naverage, by at most {math.ceil(100 * max(map(abs, gains))) / 100:.2f}" in text
     helpers = cell("try_schedule").source
     assert f"BEST_CONSTANT_RATE, BEST_CONSTANT_PRACTICE = {best['rate']}, {best['practice']}" in helpers
     assert f"REQUIRED_IMPROVEMENT = {part2.REQUIRED_IMPROVEMENT}" in helpers
