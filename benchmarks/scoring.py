@@ -5,7 +5,7 @@ one untimed submission), then times ``autograder.grading.scorer.score_report`` â
 child, load the answers, every check's round trips, the trusted references â€” for every answer
 set in ``autograder/assignments/<assignment>/samples/``, ``--repeat`` times each. Target: well under 1 s for ps1
 and ps2; at most 5 s for ps3, whose checks train (a range test re-run, the schedule's training
-on the held-out seed; the loop's curves come from the cached sweeps).
+on four held-out seeds; the loop's curves and choose_lr's histories come from the stored sweeps).
 
     python benchmarks/scoring.py [--repeat 3] [--assignment ps1_schedulers]
 """

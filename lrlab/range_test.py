@@ -1,19 +1,18 @@
-"""The learning-rate range test, in the form fast.ai's ``lr_find`` made common.
+"""The learning-rate range test, in the form fast.ai's ``lr_find`` made common (lecture 5).
 
 Smith (2017, "Cyclical Learning Rates for Training Neural Networks", section 3.3) proposed the
 range test: train for a few epochs while the rate rises *linearly* from a low to a high value and
 read off where the accuracy starts to rise and where it stops rising or turns ragged. The variant
-implemented here is the one fast.ai's ``lr_find`` popularised (Gugger 2017; the fastai library):
-train for about a hundred mini-batches while the rate grows *exponentially* from tiny to huge,
-record the loss of every batch, smooth it, and stop once the smoothed loss exceeds four times its
-lowest value. The loss first barely moves (rate too low), then falls fast (good rates), then
-turns and explodes (too high); the usual suggestion for a constant rate is a tenth of the rate at
-the bottom of that valley.
+run here is the one fast.ai's ``lr_find`` popularised (Gugger 2017; the fastai library): train
+for about a hundred mini-batches while the rate grows *exponentially* from tiny to huge, record
+the loss of every batch, smooth it, and stop once the smoothed loss exceeds four times its lowest
+value. The loss first barely moves (rate too low), then falls fast (good rates), then turns and
+explodes (too high). Reading a rate off the curve is left to the reader (lecture 5 shows how).
 
 Example:
     >>> # xdoctest: +SKIP
     >>> result = range_test(start_lr=1e-4, end_lr=10.0, num_steps=120)
-    >>> result.suggested_lr  # a tenth of the rate at the smoothed loss's minimum
+    >>> result.lrs, result.smoothed  # the rate of every batch and its smoothed loss
 """
 from __future__ import annotations
 
@@ -45,42 +44,8 @@ class RangeTestResult:
     smoothed: list[float]
     stopped_early: bool
 
-    def _require_data(self) -> None:
-        if not self.smoothed or not any(math.isfinite(s) for s in self.smoothed):
-            raise ValueError("the range test recorded no finite loss")
 
-    @property
-    def min_index(self) -> int:
-        """Index of the lowest finite smoothed loss."""
-        self._require_data()
-        finite = [(s, i) for i, s in enumerate(self.smoothed) if math.isfinite(s)]
-        return min(finite)[1]
-
-    @property
-    def lr_at_min_loss(self) -> float:
-        """The rate where the smoothed loss bottoms out: already on the edge of too high."""
-        return self.lrs[self.min_index]
-
-    @property
-    def suggested_lr(self) -> float:
-        """A tenth of :attr:`lr_at_min_loss`, the usual rule of thumb for a constant rate."""
-        return self.lr_at_min_loss / 10.0
-
-    @property
-    def steepest_lr(self) -> float:
-        """The rate where the smoothed loss falls fastest per decade of rate (before the minimum)."""
-        end = self.min_index
-        if end < 1:
-            return self.lrs[0]
-        slopes = [
-            (self.smoothed[i + 1] - self.smoothed[i])
-            / (math.log10(self.lrs[i + 1]) - math.log10(self.lrs[i]))
-            for i in range(end)
-        ]
-        return self.lrs[min(range(end), key=lambda i: slopes[i])]
-
-
-def exponential_ramp(start_lr: float, end_lr: float, num_steps: int) -> list[float]:
+def _ramp(start_lr: float, end_lr: float, num_steps: int) -> list[float]:
     """``num_steps`` rates growing by a constant factor from ``start_lr`` to ``end_lr``."""
     if not (math.isfinite(start_lr) and math.isfinite(end_lr) and 0 < start_lr < end_lr):
         raise ValueError(f"need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
@@ -90,7 +55,7 @@ def exponential_ramp(start_lr: float, end_lr: float, num_steps: int) -> list[flo
     return [start_lr * ratio ** (i / (num_steps - 1)) for i in range(num_steps)]
 
 
-def smooth(losses: list[float], beta: float = 0.9) -> list[float]:
+def _smooth(losses: list[float], beta: float = 0.9) -> list[float]:
     """Bias-corrected exponential moving average: ``avg = beta*avg + (1-beta)*loss``.
 
     The correction ``avg / (1 - beta**(i+1))`` stops the first values from being pulled
@@ -109,7 +74,7 @@ def smooth(losses: list[float], beta: float = 0.9) -> list[float]:
     return out
 
 
-def lr_range_test(
+def _run(
     model: nn.Module,
     optimizer: Optimizer,
     train_loader: DataLoader,
@@ -121,13 +86,13 @@ def lr_range_test(
 ) -> RangeTestResult:
     """Run the range test on ``model`` in place (it is trained, so use a fresh copy).
 
-    Every mini-batch uses the next rate of :func:`exponential_ramp`; the loader is cycled
+    Every mini-batch uses the next rate of :func:`_ramp`; the loader is cycled
     if it has fewer than ``num_steps`` batches. The test stops early once the loss is not
     finite or the smoothed loss exceeds ``diverge_factor`` times its lowest value so far.
     """
     if diverge_factor <= 1.0:
         raise ValueError(f"diverge_factor must be > 1, got {diverge_factor}")
-    rates = exponential_ramp(start_lr, end_lr, num_steps)
+    rates = _ramp(start_lr, end_lr, num_steps)
     loss_fn = nn.CrossEntropyLoss()
     lrs: list[float] = []
     losses: list[float] = []
@@ -147,14 +112,14 @@ def lr_range_test(
         loss = loss_fn(model(X), y)
         lrs.append(lr)
         losses.append(float(loss.item()))
-        current = smooth(losses, beta)[-1]
+        current = _smooth(losses, beta)[-1]
         if not math.isfinite(current) or current > diverge_factor * best:
             stopped = True
             break
         best = min(best, current)
         loss.backward()
         optimizer.step()
-    return RangeTestResult(lrs=lrs, losses=losses, smoothed=smooth(losses, beta), stopped_early=stopped)
+    return RangeTestResult(lrs=lrs, losses=losses, smoothed=_smooth(losses, beta), stopped_early=stopped)
 
 
 def range_test(
@@ -180,6 +145,6 @@ def range_test(
     model = mlp(split.n_features, split.n_classes, hidden)
     opt = make_optimizer(optimizer, model.parameters(), start_lr, momentum)
     with torch.enable_grad():
-        return lr_range_test(
+        return _run(
             model, opt, train_loader, start_lr, end_lr, num_steps, beta, diverge_factor
         )

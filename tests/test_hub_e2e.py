@@ -591,7 +591,7 @@ def test_ps3_fetched_and_validated_in_the_browser(hub, pages, shot):
     hub.instructor(*pipeline, "release", PS3)
     page = pages(STUDENT)
     _fetch_answer_validate(hub, page, shot, PS3, right=submissions.answers(PS3, "correct"), tag="ps3")
-    assert (hub.settings.home(STUDENT) / PS3 / "practice_sweep.json").is_file(), \
+    assert (hub.settings.home(STUDENT) / PS3 / "practice_runs.json").is_file(), \
         "ps3's practice data did not travel with the fetched assignment"
 
 

@@ -439,6 +439,13 @@ ATTACKS = {
         ("loop_bad_rates", "correct", ("test_tuning_loop",), False, "test_tuning_loop"),
         ("slow_schedule", "correct", ("test_schedule",), False, "test_schedule"),
         ("exit_at_call", "correct", ("test_range_test",), False, "test_range_test"),
+        # issue 23: lrlab's own range test in Part 1's answers — imported (found in the source),
+        # reached through names built at run time (the tripwire on its result class), or through
+        # its private helpers (no wire needed: they cannot make Part 1's staircase).
+        ("lrlab_range_test_import", "correct", ("test_range_test",), False, "test_range_test"),
+        ("lrlab_range_test_at_run_time", "correct", ("test_range_test",), False, "test_range_test"),
+        ("lrlab_result_at_run_time", "correct", ("test_suggest_lr",), False, "test_suggest_lr"),
+        ("lrlab_smooth_at_run_time", "correct", ("test_range_test",), False, "test_range_test"),
     ],
 }
 # Attacks on the sandbox's own walls (issue 26), graded like ATTACKS but outside the golden

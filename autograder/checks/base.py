@@ -90,26 +90,47 @@ def close(value: Plain, expected: float, rel: float = 1e-9, abs_tol: float = 1e-
 
 
 def forbidden_uses(source: str, names: Iterable[str]) -> list[str]:
-    """Names from ``names`` that the source refers to (as a name, attribute or import).
+    """The entries of ``names`` that the source USES: imports, reaches as an attribute, or
+    spells as a string (``getattr(module, "StepLR")``, ``import_module("lrlab.range_test")``).
 
-    Static, so the scorer can run it without executing anything; unparsable source
-    yields ``["<syntax error>"]``.
+    An entry is a name (``"StepLR"``: a class or function of some module) or a dotted module
+    path (``"lrlab.range_test"``: the module and everything in it). A plain name is never a
+    use: a local variable, a parameter or the student's own function may be called like a
+    forbidden one (``suggested_lr = ...``, ``def range_test(...)``) without using it.
+    Static, so the scorer can run it without executing anything (names built at run time are
+    the tripwire's job); unparsable source yields ``["<syntax error>"]``.
     """
     wanted = set(names)
+    modules = {name for name in wanted if "." in name}
+    # what an attribute or a string must be to reach an entry: its own name, or a module's last part
+    reach = {name.rpartition(".")[2]: name for name in wanted}
+
+    def module_use(path: str) -> str | None:
+        """The forbidden module ``path`` is, or lies inside."""
+        return next((m for m in modules if path == m or path.startswith(m + ".")), None)
+
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return ["<syntax error>"]
     found: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in wanted:
-            found.add(node.id)
-        elif isinstance(node, ast.Attribute) and node.attr in wanted:
-            found.add(node.attr)
-        elif isinstance(node, ast.ImportFrom | ast.Import):
-            found.update(a.name.split(".")[-1] for a in node.names if a.name.split(".")[-1] in wanted)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in wanted:
-            found.add(node.value)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                hit = module_use(alias.name)
+                found.update([hit] if hit else [])
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for alias in node.names:
+                hit = module_use(base) or module_use(f"{base}.{alias.name}")
+                found.update([hit] if hit else [])
+                if alias.name in wanted:
+                    found.add(alias.name)
+        elif isinstance(node, ast.Attribute) and node.attr in reach:
+            found.add(reach[node.attr])
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            hit = module_use(node.value) or reach.get(node.value)
+            found.update([hit] if hit else [])
     return sorted(found)
 
 

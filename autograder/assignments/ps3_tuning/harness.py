@@ -1,9 +1,9 @@
 """ps3_tuning's harness (public: no references, no held-out data; see :mod:`autograder.harness`).
 
 Its operations build what the student's functions need from plain parameters the trusted side chose
-(a seeded model factory and a data loader; a step count) and report the answers as plain
-data. Every judgement — the trace against a trusted re-run, the training with the returned
-rates — is made by this assignment's ``checks.py``; nothing here decides a score.
+(a seeded model and a data loader; a step count) and report the answers as plain data. Every
+judgement — the trace against a trusted re-run, the training with the returned rates — is made
+by this assignment's ``checks.py``; nothing here decides a score.
 """
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ from autograder.harness import Harness
 
 #: Wall-clock budget for asking ``schedule`` for every step; a slower schedule is reported as such.
 SCHEDULE_SECONDS = 1.0
+#: Classes whose code runs whenever lrlab's own range test runs (it builds its result with
+#: one): every child records which answer cells ran them, and Part 1's checks forbid them.
+TRIPWIRES = {"lrlab.range_test": frozenset({"RangeTestResult"})}
 
 
-def _problem_parts(dataset: str, hidden: list[int], seed: int, batch_size: int,
-                   n_train: int | None) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    """(make_model, make_loader): the model seeded afresh on every call, a fresh seeded loader."""
+def problem_parts(dataset: str, hidden: list[int] | tuple[int, ...], seed: int, batch_size: int,
+                  n_train: int | None = None) -> tuple[Any, Callable[[], Any]]:
+    """(model, make_loader): a freshly seeded model and a factory of identically seeded loaders
+    (the same batches in the same order on every call)."""
     import torch
 
     from lrlab.data import load_split, make_loaders
@@ -28,15 +32,9 @@ def _problem_parts(dataset: str, hidden: list[int], seed: int, batch_size: int,
 
     seed_everything(seed)
     split = load_split(dataset, seed=seed, n_train=n_train)
-
-    def make_model() -> Any:
-        torch.manual_seed(seed)
-        return mlp(split.n_features, split.n_classes, tuple(hidden))
-
-    def make_loader() -> Any:
-        return make_loaders(split, batch_size=batch_size, seed=seed)[0]
-
-    return make_model, make_loader
+    torch.manual_seed(seed)
+    model = mlp(split.n_features, split.n_classes, tuple(hidden))
+    return model, lambda: make_loaders(split, batch_size=batch_size, seed=seed)[0]
 
 
 def _trace(value: Any) -> Any:
@@ -47,13 +45,15 @@ def _trace(value: Any) -> Any:
 
 
 def range_tests(namespace: Mapping[str, Any], dataset: str, hidden: list[int], seed: int, batch_size: int,
-                min_lr: float, max_lr: float, steps: int, n_train: int | None = None, repeat: int = 2) -> Any:
-    """Call the student's ``range_test`` ``repeat`` times, each with a fresh loader and the same
-    model factory (a range test must start from a fresh model every time)."""
+                min_lr: float, max_lr: float, num_rates: int, batches_per_rate: int, n_train: int | None = None,
+                repeat: int = 2) -> Any:
+    """Call the student's ``range_test`` ``repeat`` times on the SAME model, each time with a
+    fresh loader (a range test must give the model's weights back)."""
     if "range_test" not in namespace:
         raise NameError("name 'range_test' is not defined")
-    make_model, make_loader = _problem_parts(dataset, hidden, seed, batch_size, n_train)
-    return [_trace(namespace["range_test"](make_model, make_loader(), min_lr, max_lr, steps)) for _ in range(repeat)]
+    model, make_loader = problem_parts(dataset, hidden, seed, batch_size, n_train)
+    return [_trace(namespace["range_test"](model, make_loader(), min_lr, max_lr, num_rates, batches_per_rate))
+            for _ in range(repeat)]
 
 
 def schedule_rates(namespace: Mapping[str, Any], total_steps: int) -> dict[str, Any]:
@@ -70,9 +70,5 @@ def schedule_rates(namespace: Mapping[str, Any], total_steps: int) -> dict[str, 
     return {"rates": rates, "too_slow": False}
 
 
-HARNESS = Harness(
-    operations={"ps3_range_tests": range_tests, "ps3_schedule_rates": schedule_rates},
-    # lrlab's own range test (the checks forbid these names; their properties steepest_lr and
-    # suggested_lr are RangeTestResult's): a use from an answer cell is seen at run time too.
-    tripwires={"lrlab.range_test": frozenset({"lr_range_test", "exponential_ramp", "RangeTestResult"})},
-)
+HARNESS = Harness(operations={"ps3_range_tests": range_tests, "ps3_schedule_rates": schedule_rates},
+                  tripwires=TRIPWIRES)

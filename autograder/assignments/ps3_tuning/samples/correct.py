@@ -1,46 +1,45 @@
 # %% answer: range_test_answer
-def range_test(make_model, loader, min_lr, max_lr, steps, beta=0.9):
-    """An LR range test on a fresh model: (rates, smoothed losses), one entry per batch trained."""
-    model = make_model()  # a fresh model every time: never one an earlier test has trained
+def range_test(model, loader, min_lr, max_lr, num_rates, batches_per_rate):
+    """The staircase range test from the model's current weights, which it gives back:
+    (rates, mean loss of the batches trained at each rate)."""
+    saved = {name: value.detach().clone() for name, value in model.state_dict().items()}
     optimizer = torch.optim.SGD(model.parameters(), lr=min_lr)
     loss_fn = nn.CrossEntropyLoss()
-    lrs, smoothed = [], []
-    avg, lowest = 0.0, math.inf
     batches = iter(loader)
+    lrs, levels = [], []
     model.train()
-    for i in range(steps):
-        lr = min_lr * (max_lr / min_lr) ** (i / (steps - 1))
-        try:
-            X, y = next(batches)
-        except StopIteration:  # fewer batches than steps: start the loader again
-            batches = iter(loader)
-            X, y = next(batches)
+    for j in range(num_rates):
+        lr = min_lr * (max_lr / min_lr) ** (j / (num_rates - 1))
         for group in optimizer.param_groups:
             group["lr"] = lr
-        optimizer.zero_grad()
-        loss = loss_fn(model(X), y)
-        value = loss.item()
-        if math.isfinite(value) and math.isfinite(avg):
-            avg = beta * avg + (1 - beta) * value
-            current = avg / (1 - beta ** (i + 1))
-        else:
-            avg = current = math.inf
+        total = 0.0
+        for _ in range(batches_per_rate):
+            try:
+                X, y = next(batches)
+            except StopIteration:  # a new pass over the training rows (reshuffled)
+                batches = iter(loader)
+                X, y = next(batches)
+            optimizer.zero_grad()
+            loss = loss_fn(model(X), y)
+            total += loss.item()
+            loss.backward()
+            optimizer.step()
+        level = total / batches_per_rate
+        lowest = min(levels, default=math.inf)
         lrs.append(lr)
-        smoothed.append(current)
-        if not math.isfinite(current) or current > DIVERGE_FACTOR * lowest:
+        levels.append(level if math.isfinite(level) else math.inf)
+        if not math.isfinite(level) or level > DIVERGE_FACTOR * lowest:
             break
-        lowest = min(lowest, current)
-        loss.backward()
-        optimizer.step()
-    return lrs, smoothed
+    model.load_state_dict(saved)
+    return lrs, levels
 # %% answer: suggest_lr_answer
 def _lowest(losses):
-    """Index of the lowest finite smoothed loss (the first one, if several are equal)."""
+    """Index of the lowest finite level (the first one, if several are equal)."""
     return min((s, i) for i, s in enumerate(losses) if math.isfinite(s))[1]
 
 
 def _steepest(lrs, losses):
-    """The rate where the loss falls fastest per decade of rate, before its minimum."""
+    """The rate where the level falls fastest per decade of rate, before its minimum."""
     m = _lowest(losses)
     if m < 1:
         return lrs[0]
@@ -58,26 +57,26 @@ def suggest_lr(lrs, losses):
     return min_over_10, "min/10"
 # %% answer: schedule_answer
 OPTIMIZER = {"name": "sgd", "momentum": 0.0}
-PEAK = 1.0  # four times the best constant rate: safe only because it is reached gently and left soon
-WARMUP = 5  # steps of linear warm-up
+PEAK = 0.8  # four times the best constant rate of the practice seeds (0.2)
+WARMUP = 56  # steps of linear warm-up: a tenth of the budget
 
 
 def schedule(step):
-    """Linear warm-up to PEAK over WARMUP steps, then cosine decay to 0 at the end of the budget."""
+    """A linear warm-up to PEAK over WARMUP steps, then a cosine down to 0 at the end of the budget."""
     if step < WARMUP:
         return PEAK * (step + 1) / WARMUP
     progress = (step - WARMUP) / (BUDGET_STEPS - WARMUP)
     return PEAK * (1 + math.cos(math.pi * progress)) / 2
 # %% answer: tuning_loop_answer
 def _score(run):
-    """A run's best validation loss; infinite when any loss blew up (nan or inf)."""
-    if not all(math.isfinite(v) for v in list(run["train_loss"]) + list(run["val_loss"])):
+    """A run's lowest validation loss; infinite for a run lrlab calls diverged."""
+    if run["diverged"]:
         return math.inf
-    return min(run["val_loss"])
+    return min(v for v in run["val_loss"] if math.isfinite(v))
 
 
 def choose_lr(history):
-    """The tried rate whose run reached the lowest validation loss."""
+    """The tried rate whose run reached the lowest validation loss (the first of a tie)."""
     return min(history, key=_score)["lr"]
 
 

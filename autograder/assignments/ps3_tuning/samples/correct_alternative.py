@@ -1,50 +1,65 @@
 # variant-of: correct
-# A second correct style: numpy's geomspace for the ramp and a while loop; suggest_lr always a
-# tenth of the minimum; the loop scans whole decades first, then refines around the best.
+# A second correct style: numpy's geomspace for the ramp, the weights put back with copy_, a
+# generator over the loader's passes; suggest_lr always a tenth of the minimum; a one-cycle
+# schedule (tuned on the practice seeds); the loop scans whole decades first, then refines
+# around the best.
 # %% answer: range_test_answer
-def range_test(make_model, loader, min_lr, max_lr, steps, beta=0.9):
-    """LR range test: (rates, bias-corrected smoothed losses) of every batch recorded."""
-    model = make_model()
+def _passes(loader):
+    """The loader's batches, pass after pass (each pass a fresh, reshuffled iteration)."""
+    while True:
+        yield from loader
+
+
+def range_test(model, loader, min_lr, max_lr, num_rates, batches_per_rate):
+    """Staircase range test: (rates, mean batch loss at each rate); the weights are put back."""
+    saved = [p.detach().clone() for p in model.parameters()]
     optimizer = torch.optim.SGD(model.parameters(), lr=min_lr)
-    rates = np.geomspace(min_lr, max_lr, steps)
-    lrs, smoothed, raw = [], [], []
-    batches = iter(loader)
-    i = 0
-    while i < steps:
-        X, y = next(batches, (None, None))
-        if X is None:
-            batches = iter(loader)
-            continue
-        optimizer.param_groups[0]["lr"] = float(rates[i])
-        optimizer.zero_grad()
-        loss = nn.functional.cross_entropy(model(X), y)
-        raw.append(loss.item())
-        avg = 0.0
-        for value in raw:
-            avg = beta * avg + (1 - beta) * value
-        current = avg / (1 - beta ** len(raw)) if all(math.isfinite(v) for v in raw) else math.inf
-        lrs.append(float(rates[i]))
-        smoothed.append(current)
-        if not math.isfinite(current) or current > DIVERGE_FACTOR * min(smoothed[:-1], default=math.inf):
+    batches = _passes(loader)
+    lrs, levels = [], []
+    for lr in np.geomspace(min_lr, max_lr, num_rates):
+        optimizer.param_groups[0]["lr"] = float(lr)
+        losses = []
+        for _ in range(batches_per_rate):
+            X, y = next(batches)
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(X), y)
+            losses.append(loss.item())
+            loss.backward()
+            optimizer.step()
+        level = float(np.mean(losses))
+        lrs.append(float(lr))
+        levels.append(level if math.isfinite(level) else math.inf)
+        if not math.isfinite(level) or (len(levels) > 1 and level > DIVERGE_FACTOR * min(levels[:-1])):
             break
-        loss.backward()
-        optimizer.step()
-        i += 1
-    return lrs, smoothed
+    with torch.no_grad():
+        for p, value in zip(model.parameters(), saved):
+            p.copy_(value)
+    return lrs, levels
 # %% answer: suggest_lr_answer
 def suggest_lr(lrs, losses):
-    """A tenth of the rate at the lowest smoothed loss."""
+    """A tenth of the rate at the lowest loss."""
     finite = [i for i in range(len(losses)) if math.isfinite(losses[i])]
     m = min(finite, key=lambda i: (losses[i], i))
     return float(lrs[m]) / 10, "min/10"
+# %% answer: schedule_answer
+OPTIMIZER = {"name": "sgd", "momentum": 0.0}
+PEAK = 0.56
+UP = round(0.3 * BUDGET_STEPS)  # steps of the climb
+
+
+def schedule(step):
+    """One-cycle: a cosine up from PEAK/25 to PEAK over 30 % of the budget, then down to PEAK/25e4."""
+    low, end = PEAK / 25, PEAK / 25 / 1e4
+    if step < UP:
+        return low + (PEAK - low) * (1 - math.cos(math.pi * step / UP)) / 2
+    return end + (PEAK - end) * (1 + math.cos(math.pi * (step - UP) / (BUDGET_STEPS - UP))) / 2
 # %% answer: tuning_loop_answer
 def _best_val(run):
-    values = np.asarray(run["train_loss"] + run["val_loss"], dtype=float)
-    return float(np.min(run["val_loss"])) if np.all(np.isfinite(values)) else math.inf
+    return math.inf if run["diverged"] else float(np.nanmin(run["val_loss"]))
 
 
 def choose_lr(history):
-    """The rate with the lowest best validation loss."""
+    """The rate with the lowest validation loss among the runs that did not diverge."""
     return min(history, key=_best_val)["lr"]
 
 
@@ -54,7 +69,7 @@ def next_trial(history):
         return None
     tried = [run["lr"] for run in history]
     new = lambda lr: MIN_LR <= lr <= MAX_LR and all(abs(math.log10(lr / t)) > 0.1 for t in tried)  # noqa: E731
-    blown = any(_best_val(run) == math.inf for run in history)
+    blown = any(run["diverged"] for run in history)
     for lr in (1e-3, 1e-2, 1e-1, 1.0):
         if not blown and new(lr) and (not tried or lr > max(tried)):
             return lr

@@ -1,10 +1,11 @@
 # variant-of: correct
 # The demo class's partial submission: the range test is right; suggest_lr takes the minimum
-# itself; the schedule is the best constant rate the student found (it misses the target); the
-# loop climbs and refines but never stops by itself.
+# itself and calls it "steepest"; the schedule is the best constant rate of the practice seeds
+# (no better than the constant it is measured against); the loop climbs and refines but never
+# stops by itself.
 # %% answer: suggest_lr_answer
 def suggest_lr(lrs, losses):
-    """The rate where the smoothed loss is lowest (the steepest fall is too noisy)."""
+    """The rate where the level is lowest (the steepest fall is too noisy)."""
     finite = [(s, i) for i, s in enumerate(losses) if math.isfinite(s)]
     return float(lrs[min(finite)[1]]), "steepest"
 # %% answer: schedule_answer
@@ -12,13 +13,11 @@ OPTIMIZER = {"name": "sgd", "momentum": 0.0}
 
 
 def schedule(step):
-    """The best constant rate of a sweep: no warm-up, no decay."""
-    return 0.42
+    """The best constant rate of the grid on the practice seeds: no warm-up, no decay."""
+    return 0.2
 # %% answer: tuning_loop_answer
 def _score(run):
-    if not all(math.isfinite(v) for v in list(run["train_loss"]) + list(run["val_loss"])):
-        return math.inf
-    return min(run["val_loss"])
+    return math.inf if run["diverged"] else min(run["val_loss"])
 
 
 def choose_lr(history):

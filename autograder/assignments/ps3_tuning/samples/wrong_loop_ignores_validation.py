@@ -1,10 +1,10 @@
 # variant-of: correct
 # Judges every run by its last training loss: the rate that fits the training set best is not
-# the one that generalises best.
+# the one that generalises best (and the loop steers by the same wrong reading).
 # %% answer: tuning_loop_answer
 def _score(run):
-    """A run's last training loss; infinite when any loss blew up (nan or inf)."""
-    if not all(math.isfinite(v) for v in run["train_loss"]):
+    """A run's last training loss; infinite for a run lrlab calls diverged."""
+    if run["diverged"]:
         return math.inf
     return run["train_loss"][-1]
 
