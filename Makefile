@@ -92,7 +92,7 @@ publish: $(STAMP)
 	$(BIN)/python -m autograder publish $(PUBLISH_DIR)
 
 clean:
-	rm -rf gradebook.db submitted autograded feedback outcomes reports exports artifacts .cache
+	rm -rf gradebook.db submitted autograded feedback outcomes attempts reports exports artifacts .cache
 
 # ---- hub (issue 8) ---------------------------------------------------------------------
 # The class on a JupyterHub on 127.0.0.1, and what its browser end-to-end test needs.

@@ -90,7 +90,7 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 _COPY_SKIP = {
     ".git", ".venv", ".cache", ".pytest_cache", "artifacts", "hub", "tests", "benchmarks",
     "node_modules", "gradebook.db", "gradebook.db-journal", "submitted", "autograded",
-    "feedback", "exchange", "outcomes", "reports", "exports", "__pycache__", ".ipynb_checkpoints",
+    "feedback", "exchange", "outcomes", "attempts", "reports", "exports", "__pycache__", ".ipynb_checkpoints",
 }
 
 

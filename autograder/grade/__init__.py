@@ -36,6 +36,7 @@ from autograder.grade import backends, recording
 from autograder.grade.backends import LocalWorkers, Task, pool_size
 from autograder.grade.selection import Selection, select_students
 from autograder.gradebook import ensure_assignment
+from autograder.lateness import sync_due_dates
 from autograder.grading.trusted import load_assignment
 from autograder.grading.worker import GradingJob, IsolationDemand, execute_one, grade_one
 from autograder.sandbox.policy import Level
@@ -116,6 +117,7 @@ def run(course: Course, assignment: str, options: GradeOptions = GradeOptions(),
     with LocalWorkers(course, assignment) if share else contextlib.nullcontext() as local:
         existed = course.gradebook_exists()
         summary.gradebook_created = ensure_assignment(course, assignment) and not existed
+        sync_due_dates(course, [assignment])
         if summary.gradebook_created:
             log(f"Created the gradebook ({course.db_url}) and recorded {assignment} from source/.")
         job = GradingJob(load_assignment(course, assignment), options.isolation) if todo or options.execute else None
