@@ -34,6 +34,7 @@ from autograder.outcome import CheckScore, Late, Outcome
 from autograder.reasons import Reason, not_graded
 from autograder.rules import course_rules
 from autograder.submission_policy import Counting, Feedback, SubmissionPolicy, describe_duration, parse_duration
+from tests.arrival_doubles import fake_execute, fake_grade, fake_warm
 from tests.test_pipeline import A, toy_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,23 +190,32 @@ def test_an_inbound_folder_name_is_the_event(tmp_path):
 
 
 class Toy:
-    """A toy course released to an exchange, and its students (nbgrader's exchange classes)."""
+    """A toy course released to an exchange (``base/course``, ``base/exchange``), and its
+    students (nbgrader's exchange classes)."""
 
-    def __init__(self, base: Path, exchange: Path, rules: dict) -> None:
+    def __init__(self, base: Path) -> None:
         self.base = base
-        self.exchange = exchange
-        self.exchange.mkdir(parents=True)
-        os.chmod(self.exchange, 0o1777)
+        self.exchange = base / "exchange"
+        self.course = Course(base / "course")
+        self.attempts = AttemptStore(self.course.root)
+
+    @classmethod
+    def build(cls, base: Path) -> None:
+        """Source, release/, gradebook and the exchange's outbound copy (LRLAB_EXCHANGE set)."""
+        (base / "exchange").mkdir(parents=True)
+        os.chmod(base / "exchange", 0o1777)
         root = base / "course"
         (root / "source" / A).mkdir(parents=True)
         shutil.copy(ROOT / "nbgrader_config.py", root)
-        with open(root / "nbgrader_config.py", "a") as fh:
-            fh.write(f"\nc.CourseRules.assignments = {{{A!r}: {rules!r}}}\n")
         nbformat.write(toy_source(), root / "source" / A / f"{A}.ipynb")
         (root / "autograder" / "checks").mkdir(parents=True)
         assert cli.main(["--course", str(root), "release", A]) == 0
-        self.course = Course(root)
-        self.attempts = AttemptStore(root)
+
+    def grade_on_arrival(self, rules: dict) -> None:
+        """Grade the toy on arrival with these rules (the course's configuration says so)."""
+        with open(self.course.root / "nbgrader_config.py", "a") as fh:
+            fh.write(f"\nc.CourseRules.assignments = {{{A!r}: {rules!r}}}\n")
+        self.course = Course(self.course.root)
 
     def _app(self, cls, student: str):
         from nbgrader.auth import Authenticator
@@ -254,66 +264,43 @@ class Toy:
         return path.read_text().split() if path.exists() else []
 
     def serve(self, **options) -> service.GradingService:
-        options = {"workers": 2, "poll": 0.05, "once": True, **options}
+        options = {"workers": 1, "poll": 0.05, "once": True, **options}
         return service.GradingService(Course(self.course.root), service.ServeOptions(**options), tasks=FAKE_TASKS,
                                       log=lambda m: None)
 
 
+@pytest.fixture(scope="module")
+def toy_template(tmp_path_factory) -> Path:
+    """The toy course and its exchange, released once for the module."""
+    base = tmp_path_factory.mktemp("toy")
+    saved = os.environ.get("LRLAB_EXCHANGE")
+    os.environ["LRLAB_EXCHANGE"] = str(base / "exchange")
+    try:
+        Toy.build(base)
+    finally:
+        if saved is None:
+            os.environ.pop("LRLAB_EXCHANGE")
+        else:
+            os.environ["LRLAB_EXCHANGE"] = saved
+    return base
+
+
 @pytest.fixture
-def toy_course(tmp_path, monkeypatch):
-    """``make(**rules)``: the toy course graded on arrival with these rules, its exchange set."""
-    exchange = tmp_path / "exchange"
-    monkeypatch.setenv("LRLAB_EXCHANGE", str(exchange))
+def toy_course(toy_template, tmp_path, monkeypatch):
+    """``make(**rules)``: a copy of the toy course graded on arrival with these rules, its exchange set."""
 
     def make(**rules) -> Toy:
-        return Toy(tmp_path, exchange, rules)
+        base = tmp_path / "toy"
+        shutil.copytree(toy_template, base, symlinks=True)
+        monkeypatch.setenv("LRLAB_EXCHANGE", str(base / "exchange"))
+        toy = Toy(base)
+        toy.grade_on_arrival(rules)
+        return toy
 
     return make
 
 
 # --------------------------------------------------------------------------- the test double
-
-
-def fake_grade(job, item) -> dict:
-    """Test double of ``grade_at``: 2 points for x * x, else 0; SLEEP sleeps; a file
-    ``grader_broken`` in the course makes it a failure of the grading environment (once)."""
-    student, where = item
-    root = Path(job.assignment.course_root)
-    with open(root / "calls.log", "a") as log:
-        log.write(f"{student}/{where.submitted.parent.name}\n")
-    outcome = Outcome(assignment=A, student=student, status="graded", isolation="test-double")
-    broken = root / "grader_broken"
-    if broken.exists():
-        broken.unlink()
-        outcome.flags.append("grader error: sandbox child setup failed: simulated")
-        outcome.fail(Reason.GRADER_ERROR)
-        return json.loads(outcome.to_json())
-    path = where.submitted / f"{A}.ipynb"
-    outcome.submission_hash = store.submission_hash(where.submitted, A)
-    if not path.is_file():
-        outcome.fail(Reason.NOT_A_NOTEBOOK)
-        return json.loads(outcome.to_json())
-    answer = next(c.source for c in nbformat.read(path, as_version=4).cells
-                  if c.metadata.get("nbgrader", {}).get("solution"))
-    if "SLEEP" in answer:
-        time.sleep(0.3)
-    score = 2.0 if "x * x" in answer else 0.0
-    outcome.checks = [CheckScore("test_square", "Squares numbers", 2.0, score,
-                                 "All cases pass." if score else "square(3) returned the wrong value.", basics_ok=score > 0)]
-    return json.loads(outcome.to_json())
-
-
-def fake_execute(job, item) -> dict:
-    """Test double of ``execute_at``: the submitted notebook as the executed one."""
-    outcome, where = item
-    where.autograded.mkdir(parents=True, exist_ok=True)
-    shutil.copy(where.submitted / f"{A}.ipynb", where.autograded / f"{A}.ipynb")
-    return outcome
-
-
-def fake_warm(job, item) -> str:
-    return "test-double"
-
 
 FAKE_TASKS = service.ArrivalTasks(grade=fake_grade, execute=fake_execute, warm=fake_warm)
 
@@ -405,9 +392,10 @@ import sys
 sys.path[:0] = [{root!r}]
 from autograder.arrival import service
 from autograder.course import Course
-from tests.test_arrival import FAKE_TASKS
+from tests.arrival_doubles import fake_execute, fake_grade, fake_warm
+tasks = service.ArrivalTasks(grade=fake_grade, execute=fake_execute, warm=fake_warm)
 sys.exit(service.GradingService(Course({course!r}), service.ServeOptions(workers=2, poll=0.05, once={once}),
-                                tasks=FAKE_TASKS).run())
+                                tasks=tasks).run())
 """
 
 
@@ -453,11 +441,48 @@ def test_kill_9_in_a_burst_then_every_submission_is_graded_exactly_once(toy_cour
         assert "Checks passed: 1 of 1" in page
 
 
+@pytest.mark.slow
+def test_grade_force_regrades_every_attempt_and_chooses_again(toy_course):
+    from autograder import grade
+    from tests.test_pipeline import fake_grade_one
+
+    toy = toy_course(cooldown=0, counts="best", feedback="full")
+    toy.submit("alice", "return x + x")
+    toy.submit("alice", "return x * x")
+    assert toy.serve(execute=False).run() == 0
+    assert _gradebook(toy.course) == {"alice": 2.0}
+    first, second = toy.attempts.records(A, "alice")
+    (toy.course.root / "checks_changed").write_text("")
+    course = Course(toy.course.root)
+    summary = grade.run(course, A, grade.GradeOptions(force=True, workers=1, progress=False),
+                        tasks=grade.Tasks(grade=fake_grade_one, grade_at=fake_grade), log=lambda m: None)
+    assert not summary.stopped
+    assert [toy.attempts.outcome(r).score for r in (first, second)] == [2.0, 0.0]
+    assert _gradebook(course) == {"alice": 2.0}  # now the first attempt is the best one
+    assert store.read(course.root, A, "alice").submission_hash == toy.attempts.outcome(first).submission_hash
+    pages = list(toy.fetch_feedback("alice").values())
+    assert "Autograded score: 2 / 2" in pages[0] and "Autograded score: 0 / 2" in pages[1]
+
+
+@pytest.mark.slow
+def test_collect_keeps_the_counting_attempt_and_collects_the_others(toy_course):
+    toy = toy_course(cooldown=0)
+    toy.submit("alice", "return x * x")
+    assert toy.serve(execute=False).run() == 0
+    counted = (toy.course.path("submitted", "alice", A) / f"{A}.ipynb").read_bytes()
+    toy.submit("alice", "return x + x")  # not graded yet (say, after grading on arrival closed)
+    toy.submit("bob", "return x * x")  # never graded on arrival
+    assert cli.main(["--course", str(toy.course.root), "collect", A]) == 0
+    assert (toy.course.path("submitted", "alice", A) / f"{A}.ipynb").read_bytes() == counted
+    assert (toy.course.path("submitted", "bob", A) / f"{A}.ipynb").is_file()
+
+
 # --------------------------------------------------------------------------- the release header
 
 
 def test_the_release_states_the_rules_first(toy_course):
     toy = toy_course(attempts=3, cooldown="5m", counts="best", due="2026-03-02 17:00:00 UTC")
+    assert cli.main(["--course", str(toy.course.root), "release", A]) == 0
     nb = nbformat.read(toy.course.root / "release" / A / f"{A}.ipynb", as_version=4)
     header = nb.cells[0]
     assert header.id == "lrlab-grading-rules" and header.metadata["editable"] is False

@@ -82,6 +82,16 @@ class AttemptRecord:
     def arrived_at(self) -> datetime:
         return datetime.fromisoformat(self.arrived)
 
+    @property
+    def submitted_at(self) -> datetime | None:
+        """``timestamp.txt``'s time as nbgrader reads it (what lateness counts from), or None."""
+        from nbgrader.utils import parse_utc
+
+        try:
+            return parse_utc(self.submitted)
+        except (ValueError, OverflowError):
+            return None
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, sort_keys=True)
 

@@ -51,7 +51,6 @@ from autograder.arrival.queue import FairQueue
 from autograder.course import Course, CourseError
 from autograder.grade.backends import LocalWorkers, Pool, pool_size
 from autograder.grade.recording import accept_outcome, crashed
-from autograder.gradebook import ensure_assignment
 from autograder.grading.steps import Where
 from autograder.grading.trusted import load_assignment
 from autograder.grading.worker import GradingJob, IsolationDemand, execute_at, grade_at, warm_up
@@ -68,6 +67,8 @@ RETRY_AFTER = (5.0, 30.0, 120.0, 600.0)
 CRASH_TRIES = 2
 #: ``--once``: give up (exit status 3) after this many failures of the grading environment in a row.
 ONCE_GRADER_ERRORS = 3
+#: Seconds between two looks for an assignment released since the start.
+LOOK_FOR_RELEASES = 5.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ class GradingService:
         self.ignored: set[str] = set()  # inbound names of assignments not graded on arrival (or not released yet)
         self.grader_errors_in_a_row = 0
         self.isolation = ""
+        self._next_look = 0.0
         self.stats = Stats()
         self.local: LocalWorkers | None = None
         self.pool: Pool | None = None
@@ -353,8 +355,7 @@ class GradingService:
         self.grader_errors_in_a_row = 0
         held = self.assignments[record.assignment]
         with self.course.gradebook() as gb:
-            outcome.late = self.late.assess(gb, record.student, record.assignment, _parse_utc(record.submitted),
-                                            outcome.score)
+            outcome.late = self.late.assess(gb, record.student, record.assignment, record.submitted_at, outcome.score)
             if not self.attempts.write_outcome_once(record, outcome):
                 self.log(f"{record.assignment}/{record.student}: attempt {record.attempt} has an outcome already")
                 return
@@ -487,13 +488,23 @@ class GradingService:
     # ------------------------------------------------------------------ assignments, restart
 
     def _load(self, name: str) -> None:
+        """Hold ``name`` for grading once it is released (its release notebook, and nbgrader's
+        gradebook knows it: the service never creates a gradebook the instructor's release is
+        about to create)."""
+        from nbgrader.api import MissingEntry
+
         release = self.course.path("release", ".", name) / f"{name}.ipynb"
-        if not release.is_file():
+        if not release.is_file() or not self.course.gradebook_exists():
             return
-        ensure_assignment(self.course, name)
         sync_due_dates(self.course, [name])
         with self.course.gradebook() as gb:
-            due = gb.find_assignment(name).duedate
+            try:
+                assignment = gb.find_assignment(name)
+            except MissingEntry:
+                return
+            due, released = assignment.duedate, bool(assignment.notebooks)
+        if not released:
+            return
         policy = effective_policy(self.rules, name, due)
         job = GradingJob(load_assignment(self.course, name), self.options.isolation)
         self.assignments[name] = Assignment(name, policy, job, pages.PageMaker(self.course, name, self.rules.status_url),
@@ -501,15 +512,22 @@ class GradingService:
 
     def _reload_if_changed(self) -> None:
         """A re-released assignment (or one released since the start), a changed extensions file."""
+        now = time.monotonic()
         for name in self.rules.arrival_assignments():
             release = self.course.path("release", ".", name) / f"{name}.ipynb"
             held = self.assignments.get(name)
+            if held is None and now < self._next_look:
+                continue
             if release.is_file() and (held is None or release.stat().st_mtime != held.release_mtime):
-                self.log(f"grading service: {'loading' if held is None else 'reloading'} {name} (release changed)")
                 self._load(name)
+                if name not in self.assignments:
+                    continue
+                self.log(f"grading service: {'now grading' if held is None else 'reloaded'} {name} (released)")
                 self.ignored = {n for n in self.ignored if f"+{name}+" not in n}
                 if held is None and self.pool is not None:
                     self._restart_workers(f"{name} is new")
+        if now >= self._next_look:
+            self._next_look = now + LOOK_FOR_RELEASES
         if self._extensions_mtime() != self._late_mtime:
             self.late, self._late_mtime = LatePolicy.of(self.course), self._extensions_mtime()
 
@@ -574,15 +592,6 @@ def _plain(outcome: Outcome) -> dict:
     import json
 
     return json.loads(outcome.to_json())
-
-
-def _parse_utc(text: str) -> datetime | None:
-    from nbgrader.utils import parse_utc
-
-    try:
-        return parse_utc(text)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _valid_student(student: str) -> bool:
