@@ -190,6 +190,8 @@ def result_context(outcome: Outcome) -> dict[str, Any]:
         "net_score": f"{outcome.net_score:g}" if late else "",
         "late": late,
         "columns": "points",
+        "footnote": "Scores come from the course's grader, which checks your functions with more cases than the "
+                    "visible tests below.",
         "checks": [{"title": c.title or c.grade_id, "score": f"{c.score:g}", "points": f"{c.points:g}",
                     "message": c.message} for c in outcome.checks],
     }

@@ -44,6 +44,8 @@ def attempt_context(outcome: Outcome, policy: SubmissionPolicy, record: AttemptR
     """The result section of an attempt's page, as much as ``policy.feedback`` shows."""
     result = result_context(outcome)
     result["notes"] = [attempt_line(record, policy), *policy.rules_text()]
+    result["footnote"] = ("The course's grader checks your functions with more cases than the visible tests; "
+                          "the executed notebook, when shown below, shows the visible tests only.")
     if policy.feedback is Feedback.FULL:
         return result
     result.update(show_score=False, net_score="", late=explain(outcome.late, points=False), columns="verdict")
