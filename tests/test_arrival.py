@@ -9,7 +9,6 @@ real grader (sandbox, sealed scorer) and compares with ``grade``.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal

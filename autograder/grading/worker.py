@@ -6,7 +6,9 @@ root (a local pool's processes share the coordinator's through its door,
 outputs of each release version. The coordinator (:mod:`autograder.grade`) hands every task
 the frozen :class:`GradingJob` it built once for the run and calls :func:`grade_one` for the
 scores and, in a second pass, :func:`execute_one` for the feedback notebooks; it alone writes
-the outcome records and the gradebook.
+the outcome records and the gradebook. The grading service (:mod:`autograder.arrival`) runs
+the same passes on an attempt kept in its own folders (:func:`grade_at`, :func:`execute_at`)
+and warms each worker up before the first submission (:func:`warm_up`).
 
 :meth:`Grader.run` runs one :class:`~autograder.grading.steps.Pass` (the steps are declared
 in :mod:`autograder.grading.steps`) and catches what a step raises in one place: a
