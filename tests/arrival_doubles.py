@@ -5,7 +5,6 @@ it imports little. The toy assignment: 2 points when ``square`` returns ``x * x`
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -49,10 +48,23 @@ def fake_grade(job, item) -> dict:
 
 
 def fake_execute(job, item) -> dict:
-    """Test double of ``execute_at``: the submitted notebook as the executed one."""
+    """Test double of ``execute_at``: the submitted notebook as the executed one, as a careless
+    task might leave it — its test cell with the source's whole text (hidden block included) and
+    an output quoting the course's check module: no page may show either."""
     outcome, where = item
+    root = Path(job.assignment.course_root)
+
+    def test_cell(nb):
+        return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                    and not c.metadata["nbgrader"].get("solution"))
+
+    nb = nbformat.read(where.submitted / f"{A}.ipynb", as_version=4)
+    test = test_cell(nb)
+    test.source = test_cell(nbformat.read(root / "source" / A / f"{A}.ipynb", as_version=4)).source
+    check_module = (root / "autograder" / "checks" / f"{A}.py").read_text()
+    test.outputs = [nbformat.v4.new_output("stream", name="stdout", text=check_module)]
     where.autograded.mkdir(parents=True, exist_ok=True)
-    shutil.copy(where.submitted / f"{A}.ipynb", where.autograded / f"{A}.ipynb")
+    nbformat.write(nb, where.autograded / f"{A}.ipynb")
     return outcome
 
 

@@ -34,7 +34,7 @@ from autograder.reasons import Reason, not_graded
 from autograder.rules import course_rules
 from autograder.submission_policy import Counting, Feedback, SubmissionPolicy, describe_duration, parse_duration
 from tests.arrival_doubles import fake_execute, fake_grade, fake_warm
-from tests.test_pipeline import A, toy_source
+from tests.test_pipeline import CHECK_MARKER, SOURCE_MARKER, A, toy_source
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 1, 12, 0, 0)
@@ -208,6 +208,7 @@ class Toy:
         shutil.copy(ROOT / "nbgrader_config.py", root)
         nbformat.write(toy_source(), root / "source" / A / f"{A}.ipynb")
         (root / "autograder" / "checks").mkdir(parents=True)
+        (root / "autograder" / "checks" / "toy.py").write_text(f'REFERENCE = {{"square(3)": 9}}  # {CHECK_MARKER}\n')
         assert cli.main(["--course", str(root), "release", A]) == 0
 
     def grade_on_arrival(self, rules: dict) -> None:
@@ -332,6 +333,11 @@ def test_each_attempt_is_graded_once_and_its_feedback_released(toy_course):
 
     pages = list(toy.fetch_feedback("alice").values())  # in submission order
     assert len(pages) == 3
+    executed = [p for p in toy.attempts.root.glob(f"{A}/*/*/autograded/{A}.ipynb")]
+    assert executed and all(SOURCE_MARKER in p.read_text() for p in executed)  # the executed notebooks hold it...
+    for page in [*pages, *(p.read_text() for p in toy.attempts.root.glob(f"{A}/*/*/feedback/{A}.html"))]:
+        assert SOURCE_MARKER not in page and CHECK_MARKER not in page  # ...no page shows it
+        assert "BEGIN HIDDEN TESTS" not in page
     assert "Squares numbers" in pages[0] and "not passed" in pages[0] and "Checks passed: 0 of 1" in pages[0]
     assert "Checks passed: 1 of 1" in pages[1] and "Attempt 2 of 2" in pages[1]
     assert "square(3) returned" not in pages[0]  # "checks": names and pass/fail, no messages or points
@@ -413,8 +419,9 @@ def test_kill_9_in_a_burst_then_every_submission_is_graded_exactly_once(toy_cour
     first = start(once=False)
     for student in students[6:12]:  # the burst goes on while it grades
         toy.submit(student, "return x * x  # SLEEP")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline and len(list(toy.attempts.root.glob("*/*/*/outcome.json"))) < 3:
+        assert first.poll() is None, first.stderr.read()[-3000:]
         time.sleep(0.02)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()

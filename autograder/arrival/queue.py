@@ -65,12 +65,13 @@ class FairQueue(Generic[T]):
         mine = queue[0]
         return sum(1 for q in self._queues.values() for w in q if w < mine)
 
+    @property
+    def ready(self) -> bool:
+        """Some student not in flight has an item waiting (:meth:`take` would return one)."""
+        return any(q for s, q in self._queues.items() if s not in self._busy)
+
     def __len__(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
     def __iter__(self) -> Iterator[T]:
         return (w.item for q in self._queues.values() for w in q)
-
-    @property
-    def busy(self) -> int:
-        return len(self._busy)

@@ -278,7 +278,7 @@ class GradingService:
                 break
             self._submit("grade", record)
         spare = max(1, self.workers - 1)
-        while self.executing and len(self.inflight) < self.workers and not len(self.grading) \
+        while self.executing and len(self.inflight) < self.workers and not self.grading.ready \
                 and sum(r.kind == "execute" for r in self.inflight.values()) < spare:
             record = self.executing.popleft()
             if self._superseded(record):
@@ -351,6 +351,11 @@ class GradingService:
                     return
         if outcome.status == "failed" and outcome.reason is Reason.GRADER_ERROR:
             self._grader_error(record, outcome)
+            return
+        if outcome.status == "failed" and outcome.reason is Reason.CRASH and running.tries < CRASH_TRIES:
+            self.log(f"{record.assignment}/{record.student}: the grader crashed on attempt {record.attempt} "
+                     f"({'; '.join(outcome.flags)[:300]}); trying again")
+            self._queue(record)
             return
         self.grader_errors_in_a_row = 0
         held = self.assignments[record.assignment]
@@ -526,6 +531,7 @@ class GradingService:
                 self.ignored = {n for n in self.ignored if f"+{name}+" not in n}
                 if held is None and self.pool is not None:
                     self._restart_workers(f"{name} is new")
+                    self._recover({name})
         if now >= self._next_look:
             self._next_look = now + LOOK_FOR_RELEASES
         if self._extensions_mtime() != self._late_mtime:
@@ -535,12 +541,13 @@ class GradingService:
         path = self.course.root / self.rules.extensions
         return path.stat().st_mtime if path.is_file() else None
 
-    def _recover(self) -> None:
-        """Carry every recorded attempt on from its last durable step (after a stop or a kill)."""
+    def _recover(self, only: set[str] | None = None) -> None:
+        """Carry every recorded attempt (of ``only`` these assignments) on from its last durable
+        step (after a stop or a kill)."""
         pending = 0
         students: set[tuple[str, str]] = set()
         for record in self.attempts.records():
-            if record.assignment not in self.assignments:
+            if record.assignment not in self.assignments or (only is not None and record.assignment not in only):
                 continue
             self.known.add(record.inbound)
             held = self.assignments[record.assignment]
