@@ -117,6 +117,10 @@ def build(course: Course, assignment: str, outcomes: dict[str, Outcome]) -> str:
     return env.get_template("report.html.j2").render(**context)
 
 
+#: How the report words each reason an attempt was not graded (:class:`autograder.arrival.attempts.Refusal`).
+REFUSED = {"attempts": "past the attempt limit", "cooldown": "in the cool-down", "closed": "after grading closed"}
+
+
 def attempts_context(course: Course, assignment: str) -> dict:
     """The attempts table and plot of an assignment graded on arrival (empty without attempts)."""
     from autograder.arrival.attempts import AttemptStore, counting
@@ -129,7 +133,7 @@ def attempts_context(course: Course, assignment: str) -> dict:
     import matplotlib.pyplot as plt
 
     policy = course_rules(course.config).policy(assignment)
-    rows, fig = [], None
+    rows: list[list] = []
     fig, ax = plt.subplots(figsize=(6, 3))
     for student in sorted({r.student for r in records}):
         mine = [r for r in records if r.student == student]
@@ -139,7 +143,8 @@ def attempts_context(course: Course, assignment: str) -> dict:
         waiting = sum(1 for r in mine if r.graded and attempts.outcome(r) is None)
         refused = Counter(r.refused for r in mine if r.refused)
         rows.append([student, len(graded), " → ".join(moves) + (f" (+{waiting} waiting)" if waiting else ""),
-                     counted.number if counted else "", ", ".join(f"{n} {why}" for why, n in sorted(refused.items())),
+                     counted.number if counted else "",
+                     ", ".join(f"{n} {REFUSED[why]}" for why, n in sorted(refused.items())),
                      sum(len(r.grader_errors) for r in mine)])
         scores = [(r.number, o.score) for r, o in graded if o.status == "graded"]
         if len(scores) > 1:

@@ -356,6 +356,13 @@ def test_each_attempt_is_graded_once_and_its_feedback_released(toy_course):
     assert status.count('class="attempt counts"') == 1 and 'http-equiv="refresh"' not in status
     assert (toy.course.root / "attempts").resolve() in Course(toy.course.root).instructor_paths()
 
+    from autograder import export, report
+
+    page = report.build(toy.course, A, store.read_all(toy.course.root, A))
+    assert "Attempts (graded on arrival)" in page and "<td>0 → 2</td>" in page and "<td>1 past the attempt limit</td>" in page
+    rows = {r["student"]: r for r in export.grade_rows(toy.course)}
+    assert (rows["alice"]["attempts"], rows["alice"]["score"], rows["bob"]["attempts"]) == ("2", "2", "1")
+
 
 @pytest.mark.slow
 def test_a_burst_from_one_student_gets_cool_down_refusals_not_a_queue(toy_course):

@@ -46,12 +46,11 @@ PERCENT = 'c.AssignLatePenalties.plugin_class = "autograder.lateness.PercentPerD
 CASES = {
     "nbgrader-zero": (ZERO, 0, {"on_time": None, "late_30m": 2.0, "late_3d": 2.0, "late_wrong": 0.0, "ext_covered": None,
                                 "ext_partial": 2.0, "ext_all": None, "late_day": 2.0}),
-    # 10 % per day begun: 30 min and 10 h are one day, 3 days 1 minute four, 2 h past a 1-day extension one
-    "percent-per-day": (PERCENT, 0, {"on_time": None, "late_30m": 0.2, "late_3d": 0.8, "late_wrong": 0.0,
-                                     "ext_covered": None, "ext_partial": 0.2, "ext_all": None, "late_day": 0.2}),
-    # one late day each: it covers up to a day past the (extended) due date, not 3 days
-    "zero-one-late-day": (ZERO, 1, {"on_time": None, "late_30m": None, "late_3d": 2.0, "late_wrong": None,
-                                    "ext_covered": None, "ext_partial": None, "ext_all": None, "late_day": None}),
+    # one late day each covers up to a day past the (extended) due date; 3 days 1 minute late is
+    # then 2 days 1 minute late: 3 days begun, 30 % of 2 points
+    "percent-per-day-one-late-day": (PERCENT, 1, {"on_time": None, "late_30m": None, "late_3d": 0.6,
+                                                  "late_wrong": None, "ext_covered": None, "ext_partial": None,
+                                                  "ext_all": None, "late_day": None}),
 }
 
 
@@ -103,6 +102,7 @@ def test_penalties_equal_nbgrader_autograde(tmp_path, monkeypatch, case):
     assert outcomes["ext_partial"].late.extension == 86400
     if late_days:
         assert outcomes["late_30m"].late.late_days == 1 and outcomes["ext_covered"].late.late_days == 0
+        assert outcomes["late_3d"].late.late_days == 1 and outcomes["late_3d"].late.seconds == 2 * 86400 + 60
 
     api = course.api()
     for student in SUBMISSIONS:
