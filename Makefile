@@ -43,7 +43,7 @@ help:
 	@echo "make release- regenerate release/ from source/"
 	@echo "make hub    - the class on a local JupyterHub (127.0.0.1)"
 	@echo "make execute- re-run the lectures in place (refresh committed outputs)"
-	@echo "make bench  - notebook, scoring and grading benchmarks"
+	@echo "make bench  - notebook, scoring, grading and grading-on-arrival benchmarks"
 	@echo "make publish- the student repository in PUBLISH_DIR (default build/student)"
 
 venv: $(STAMP) $(LAB_SETTINGS)
@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/arrival.py
 
 # The student repository (course/, lrlab/, release/, README, environment): push it where
 # the hub's nbgitpuller links point (README: "Student guide").
@@ -92,7 +93,7 @@ publish: $(STAMP)
 	$(BIN)/python -m autograder publish $(PUBLISH_DIR)
 
 clean:
-	rm -rf gradebook.db submitted autograded feedback outcomes reports exports artifacts .cache
+	rm -rf gradebook.db submitted autograded feedback outcomes attempts reports exports artifacts .cache
 
 # ---- hub (issue 8) ---------------------------------------------------------------------
 # The class on a JupyterHub on 127.0.0.1, and what its browser end-to-end test needs.

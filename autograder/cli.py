@@ -8,6 +8,8 @@ release    ``autograder/release.py``   regenerate release/ from source/ (+ excha
 collect    ``autograder/collect.py``   exchange inbound -> submitted/
 grade      ``autograder/grade/``       parallel, resumable autograding -> outcomes + gradebook
            (per submission: ``autograder/grading/``, steps declared in ``grading/steps.py``)
+serve      ``autograder/arrival/``     grade each submission when it arrives in the exchange
+                                       (the hub's grading service; attempts, status page)
 feedback   ``autograder/feedback.py``  executes notebooks not yet executed, then per-student
                                        HTML in feedback/ (no hidden tests)
 export     ``autograder/export.py``    exports/grades.csv and exports/check_scores.csv;
@@ -35,9 +37,9 @@ from pathlib import Path
 
 from autograder import REPO_ROOT, lms
 from autograder.course import Course, CourseError, ensure_tools_on_path
-from autograder.sandbox.policy import Part, describe
+from autograder.sandbox.policy import Level, Part, describe
 
-DESCRIPTION = ("LR Lab's instructor command line: release, collect, grade, feedback, export, report, "
+DESCRIPTION = ("LR Lab's instructor command line: release, collect, grade, serve, feedback, export, report, "
                "publish, new.\nRun it in the course root (the folder with nbgrader_config.py) or pass --course DIR.")
 
 
@@ -86,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "from student code and their permission bits do not either, or where nothing keeps "
                         "one student's code from signalling, tracing or outliving another's (no PID namespace "
                         "per child, no uid per child, no Landlock scoping): you accept the risk")
+
+    p = verbs.add_parser("serve", help="grade each submission the moment it arrives in the exchange (grading service)",
+                         description="The grading service: grading on arrival with the rules of "
+                                     "c.CourseRules in nbgrader_config.py (autograder/rules.py). Runs until stopped.")
+    p.add_argument("--workers", type=int, metavar="N", help="grading processes (default: one per core)")
+    p.add_argument("--poll", type=float, default=1.0, metavar="SECONDS", help="how often to look at the exchange (default 1)")
+    p.add_argument("--once", action="store_true", help="grade what is in the exchange now, then stop")
+    p.add_argument("--no-execute", action="store_true",
+                   help="scores pages only: do not execute the notebooks for feedback")
+    p.add_argument("--status-port", type=int, metavar="PORT",
+                   help="port of the status page (default: the one in the hub's service URL)")
+    p.add_argument("--require-isolation", metavar="LEVEL", default="", help="as for grade")
+    p.add_argument("--allow-weak-isolation", action="store_true", help="as for grade")
 
     p = verbs.add_parser("feedback", help="execute what is not yet executed, then per-student HTML in feedback/")
     p.add_argument("assignment")
@@ -142,6 +157,19 @@ def dispatch(args: argparse.Namespace) -> int:
         print(f"{args.assignment}: {summary.total} submission(s): {summary.graded} graded, "
               f"{summary.failed} failed, {summary.current} unchanged since the last run "
               f"({summary.seconds:.1f} s). Records: outcomes/{args.assignment}/")
+    elif args.verb == "serve":
+        from autograder.arrival import service
+        from autograder.grading.worker import IsolationDemand
+
+        if args.workers is not None and args.workers < 1:
+            raise CourseError("--workers must be at least 1")
+        try:
+            isolation = IsolationDemand(Level.parse(args.require_isolation), args.allow_weak_isolation)
+        except ValueError as err:
+            raise CourseError(f"--require-isolation: {err}") from None
+        options = service.ServeOptions(workers=args.workers, poll=args.poll, once=args.once, execute=not args.no_execute,
+                                       isolation=isolation, status_port=args.status_port)
+        return service.run(course, options)
     elif args.verb == "feedback":
         from autograder import feedback
 

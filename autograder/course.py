@@ -99,10 +99,11 @@ class Course:
     def instructor_paths(self) -> tuple[Path, ...]:
         """What only instructors may read, in this course: ``source/`` (solutions, hidden
         tests), every student's ``submitted/``, ``autograded/``, ``feedback/`` and ``outcomes/``,
-        the gradebook file and the exchange (those that exist)."""
+        every attempt graded on arrival (``attempts/``), the gradebook file and the exchange
+        (those that exist)."""
         cd = self.coursedir
         paths = [self.root / name for name in (cd.source_directory, cd.submitted_directory,
-                                               cd.autograded_directory, cd.feedback_directory, "outcomes")]
+                                               cd.autograded_directory, cd.feedback_directory, "outcomes", "attempts")]
         if (db_file := sqlite_path(self.db_url)) is not None:
             paths.append(db_file)
         if (exchange := self.exchange_root()) is not None:

@@ -3,7 +3,11 @@
 ``exports/grades.csv`` has one row per student and assignment, scores read from nbgrader's
 gradebook (the system of record, so manual grades from formgrader are included) and the
 status from the outcome record: ``graded``, ``failed`` (with its ``reason``), ``not graded``
-(submitted, no outcome yet) or ``missing`` (no submission). ``exports/check_scores.csv``
+(submitted, no outcome yet) or ``missing`` (no submission). ``score`` is after the late
+penalty, as nbgrader's own export computes it (``raw_score`` minus ``late_penalty``, never
+below 0); ``late`` says why in the student's words (:func:`autograder.lateness.explain`);
+``attempts`` counts the graded attempts of a student graded on arrival (the gradebook holds
+the counting one). ``exports/check_scores.csv``
 has one row per autograded check from the outcome records. Both are written with the
 ``csv`` module (every field that needs it is quoted: commas, quotes, newlines in ids or
 messages survive a round trip).
@@ -12,13 +16,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 
 from autograder import store
 from autograder.course import Course, CourseError
 
-GRADE_COLUMNS = ["student", "assignment", "status", "reason", "score", "max_score", "needs_manual_grade",
-                 "flags", "submitted_at", "graded_at"]
+GRADE_COLUMNS = ["student", "assignment", "status", "reason", "score", "max_score", "raw_score", "late_penalty",
+                 "late", "attempts", "needs_manual_grade", "flags", "submitted_at", "graded_at"]
 CHECK_COLUMNS = ["student", "assignment", "grade_id", "title", "score", "points", "status", "reason",
                  "kernel_passed", "message"]
 
@@ -33,12 +38,17 @@ def ordered_assignments(gb) -> list:
 
 
 def grade_rows(course: Course) -> list[dict]:
+    from autograder.arrival.attempts import AttemptStore
+    from autograder.lateness import explain
+
     rows: list[dict] = []
+    attempts = AttemptStore(course.root)
     with course.gradebook() as gb:
         assignments = ordered_assignments(gb)
         students = sorted(s.id for s in gb.students)
         for assignment in assignments:
             outcomes = store.read_all(course.root, assignment.name)
+            tries = Counter(r.student for r in attempts.records(assignment.name) if r.graded)
             submissions = {s.student.id: s for s in gb.assignment_submissions(assignment.name)}
             for student in students:
                 sub = submissions.get(student)
@@ -49,13 +59,18 @@ def grade_rows(course: Course) -> list[dict]:
                     status, reason = "not graded", ""
                 else:
                     status, reason = outcome.status, outcome.reason or ""
+                penalty = float(sub.late_submission_penalty or 0.0) if sub is not None else 0.0
                 rows.append({
                     "student": student,
                     "assignment": assignment.name,
                     "status": status,
                     "reason": reason,
-                    "score": format_number(sub.score) if sub is not None else "0",
+                    "score": format_number(max(0.0, sub.score - penalty)) if sub is not None else "0",
                     "max_score": format_number(assignment.max_score),
+                    "raw_score": format_number(sub.score) if sub is not None else "0",
+                    "late_penalty": format_number(penalty),
+                    "late": explain(outcome.late) if outcome is not None else "",
+                    "attempts": str(tries[student]) if tries[student] else "",
                     "needs_manual_grade": "" if sub is None else str(bool(sub.needs_manual_grade)).lower(),
                     "flags": "; ".join(outcome.flags) if outcome else "",
                     "submitted_at": sub.timestamp.isoformat() if sub is not None and sub.timestamp else "",

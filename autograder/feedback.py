@@ -28,6 +28,7 @@ import html
 import os
 import re
 import stat
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -170,16 +171,27 @@ def _execute_pending(course: Course, assignment: str, students: list[str], worke
 
 
 def result_context(outcome: Outcome) -> dict[str, Any]:
-    """What ``templates/feedback_page/result.html.j2`` shows: the authoritative result."""
+    """What ``templates/feedback_page/result.html.j2`` shows: the authoritative result, every
+    check's score, points and message, and the late penalty with its reason."""
+    from autograder.lateness import explain
+
     reason_text = not_graded(outcome.reason) if outcome.reason else "The submission could not be graded."
+    late = explain(outcome.late)
     return {
         "assignment": outcome.assignment,
         "student": outcome.student,
+        "notes": [],
         "failed": outcome.status == "failed",
         "reason_text": reason_text,
         "detail": outcome.detail if outcome.detail != reason_text else "",
+        "show_score": True,
         "score": f"{outcome.score:g}",
         "max_score": f"{outcome.max_score:g}",
+        "net_score": f"{outcome.net_score:g}" if late else "",
+        "late": late,
+        "columns": "points",
+        "footnote": "Scores come from the course's grader, which checks your functions with more cases than the "
+                    "visible tests below.",
         "checks": [{"title": c.title or c.grade_id, "score": f"{c.score:g}", "points": f"{c.points:g}",
                     "message": c.message} for c in outcome.checks],
     }
@@ -197,13 +209,17 @@ def _read_regular(path: Path) -> bytes | None:
 
 
 def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], release_nb) -> str:
+    """The page of ``outcome`` (its executed notebook from ``autograded/``): :func:`render_page`."""
+    executed = course.path("autograded", outcome.student, outcome.assignment) / f"{notebook}.ipynb"
+    return render_page(result_context(outcome), executed, secrets, release_nb)
+
+
+def render_page(result: dict[str, Any], executed: Path | None, secrets: set[str], release_nb) -> str:
     """The page: the result section, then the sanitized executed notebook through nbconvert's
     ``lab`` template (``templates/feedback_page``); without it when missing or when it would leak."""
     from nbconvert import HTMLExporter
 
-    result = result_context(outcome)
-    executed = course.path("autograded", outcome.student, outcome.assignment) / f"{notebook}.ipynb"
-    data = _read_regular(executed)
+    data = _read_regular(executed) if executed is not None else None
     page = None
     if data is not None:
         try:
@@ -214,12 +230,17 @@ def render(course: Course, outcome: Outcome, notebook: str, secrets: set[str], r
             page = None
     if page is not None and not leaks(page, secrets):
         return page
-    notice = ("Your executed notebook is not available for this submission." if page is None
-              else "Your executed notebook is withheld from this page; ask your instructor.")
-    return _templates().get_template("without_notebook.html.j2").render(result=result, notice=notice)
+    if executed is None:
+        notice = ""
+    elif page is None:
+        notice = "Your executed notebook is not available for this submission."
+    else:
+        notice = "Your executed notebook is withheld from this page; ask your instructor."
+    return page_templates().get_template("without_notebook.html.j2").render(result=result, notice=notice)
 
 
-def _templates():
+@cache
+def page_templates():
     import jinja2
 
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "feedback_page")), autoescape=False)

@@ -37,7 +37,7 @@ import nbformat
 from autograder.feedback import distinctive_lines, hidden_code, hidden_material
 from autograder.course import Course
 
-INSTRUCTOR_NAMES = frozenset({"autograder", "source", "submitted", "autograded", "feedback", "outcomes",
+INSTRUCTOR_NAMES = frozenset({"autograder", "source", "submitted", "autograded", "feedback", "outcomes", "attempts",
                               "exports", "reports", "gradebook.db", "nbgrader_config.py", "tests", "benchmarks"})
 MARKERS = {
     "solution": re.compile(r"BEGIN SOLUTION|END SOLUTION"),

@@ -21,6 +21,10 @@ assignment ``<assignment> (Real)`` and ``<assignment> (Feedback)``. On import, m
 to its grade item and to its feedback. ``-`` is Moodle's "no grade"; the feedback column
 says why (student-safe text), and it is always there because importing feedback without
 grades would clear them.
+
+A late submission's score is exported after its late penalty (as nbgrader's export gives it);
+why goes in the Moodle feedback column and, for Canvas (whose import file has no room for
+text), in ``exports/canvas_attention.csv`` beside the score it explains.
 """
 from __future__ import annotations
 
@@ -107,6 +111,8 @@ def moodle_table(assignments: list[str], max_score: dict[str, str], by_key: dict
         for a in assignments:
             score, why = verdict(by_key[(s.id, a)])
             note = why or f"Graded by the course's autograder: {score} / {max_score[a]}."
+            if by_key[(s.id, a)].get("late"):
+                note += " " + by_key[(s.id, a)]["late"]
             line += [MOODLE_NO_GRADE if score is None else score, note]
         table.append(line)
     return table
@@ -133,7 +139,7 @@ def run(course: Course, fmt: str, *, roster_file: Path | None = None, output: Pa
     assignments, max_score, by_key = class_rows(course, students)
     table = TABLES[fmt](assignments, max_score, by_key, students)
     attention = [{**row, "note": why} for key, row in sorted(by_key.items())
-                 if key[0] in students and (why := verdict(row)[1])]
+                 if key[0] in students and (why := verdict(row)[1] or row.get("late", ""))]
     out = Path(output) if output else course.root / "exports"
     grades = store.atomic_write_text(out / f"{fmt}_grades.csv", table_text(table), group_shared=course.group_shared)
     notes = export.write_csv(out / f"{fmt}_attention.csv", ATTENTION_COLUMNS, attention,

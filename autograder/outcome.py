@@ -41,6 +41,24 @@ class CheckScore:
 
 
 @dataclass
+class Late:
+    """How late a submission was and what it cost, as nbgrader's late penalty judged it.
+
+    ``seconds``: past the student's own due date (0: on time); ``due``: that due date (the
+    assignment's, moved by ``extension`` seconds and ``late_days`` late days), ISO UTC;
+    ``penalty``: points taken off the score (nbgrader's ``LateSubmissionPlugin``); ``rule``:
+    the penalty rule in words. Built by :mod:`autograder.lateness`.
+    """
+
+    seconds: float
+    due: str
+    extension: float = 0.0
+    late_days: int = 0
+    penalty: float = 0.0
+    rule: str = ""
+
+
+@dataclass
 class Outcome:
     assignment: str
     student: str
@@ -53,6 +71,12 @@ class Outcome:
     seconds: dict[str, float] = field(default_factory=dict)  # e.g. {"score": .4, "execute": 3.1}
     submission_hash: str = ""  # sha256 of the submitted notebook bytes
     graded_at: str = ""  # ISO timestamp (UTC)
+    late: Late | None = None  # lateness and its penalty, when the assignment has a due date
+
+    @property
+    def net_score(self) -> float:
+        """The score after the late penalty (never below 0), as nbgrader's export computes it."""
+        return round(max(0.0, self.score - (self.late.penalty if self.late else 0.0)), 2)
 
     @property
     def score(self) -> float:
@@ -75,6 +99,8 @@ class Outcome:
         data = dict(data)
         data["checks"] = [c if isinstance(c, CheckScore) else CheckScore.from_dict(c) for c in data.get("checks", [])]
         data["reason"] = Reason(data["reason"]) if data.get("reason") is not None else None
+        if isinstance(data.get("late"), dict):
+            data["late"] = Late(**data["late"])
         return cls(**data)
 
     def fail(self, reason: Reason, detail: str = "") -> None:

@@ -2,7 +2,9 @@
 
 Uses nbgrader's own ``generate_assignment`` (``NbGraderAPI``), which also records the
 assignment, its notebooks and grade cells in the gradebook (creating ``gradebook.db`` on
-first use). When an exchange is configured (``LRLAB_EXCHANGE`` -> ``Exchange.root``), the
+first use); the course's ``nbgrader_config.py`` puts the grading-rules header first in each
+assignment graded on arrival (:mod:`autograder.header`), and a configured due date goes into
+the gradebook (:mod:`autograder.lateness`). When an exchange is configured (``LRLAB_EXCHANGE`` -> ``Exchange.root``), the
 student version is then released to it (``release_assignment``) so students can fetch it.
 """
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from dataclasses import dataclass
 
 from autograder.course import Course, CourseError, check_result
+from autograder.lateness import sync_due_dates
 
 
 @dataclass
@@ -43,6 +46,7 @@ def run(course: Course, assignment: str | None = None, *, all_: bool = False, ex
     done = []
     for name in names:
         check_result(api.generate_assignment(name, force=True, create=True), f"generate_assignment {name}")
+        sync_due_dates(course, [name])
         release_dir = course.path("release", ".", name)
         log(f"Regenerated {os.path.relpath(release_dir, course.root)}/ from source/ (gradebook updated).")
         target = None

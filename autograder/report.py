@@ -2,7 +2,10 @@
 
 Built from the outcome records only (no gradebook needed) into ``templates/report.html.j2``
 (jinja2): summary counts, the score distribution, pass rate per check, failures by reason, the slowest submissions, the
-suspected-tampering list and the isolation level(s) the sandbox reached. Plots are drawn
+suspected-tampering list and the isolation level(s) the sandbox reached; late submissions with
+their penalty and why; and, for an assignment graded on arrival, every student's attempts —
+how their scores moved from one attempt to the next, which one counts, what was refused, and
+any failure of the grading environment (retried, never the student's). Plots are drawn
 with matplotlib (Agg) and embedded as base64 PNG, so the file can be mailed or archived.
 """
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from autograder import store
 from autograder.course import Course, CourseError
+from autograder.lateness import explain
 from autograder.outcome import Outcome
 from autograder.sandbox.policy import Level
 
@@ -125,8 +129,49 @@ def build(course: Course, assignment: str, outcomes: dict[str, Outcome]) -> str:
                           for o in timed if o.seconds]
     context["suspects"] = [[o.student, f] for o in sorted(outcomes.values(), key=lambda o: o.student)
                            for f in tampering(o)]
+    context["late"] = [[o.student, explain(o.late), f"{o.late.penalty:g}"]
+                       for o in sorted(outcomes.values(), key=lambda o: o.student) if o.late and o.late.seconds > 0]
+    context.update(attempts_context(course, assignment))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
     return env.get_template("report.html.j2").render(**context)
+
+
+#: How the report words each reason an attempt was not graded (:class:`autograder.arrival.attempts.Refusal`).
+REFUSED = {"attempts": "past the attempt limit", "cooldown": "in the cool-down", "closed": "after grading closed"}
+
+
+def attempts_context(course: Course, assignment: str) -> dict:
+    """The attempts table and plot of an assignment graded on arrival (empty without attempts)."""
+    from autograder.arrival.attempts import AttemptStore, counting
+    from autograder.rules import course_rules
+
+    attempts = AttemptStore(course.root)
+    records = attempts.records(assignment)
+    if not records:
+        return {"attempts": [], "attempts_png": ""}
+    import matplotlib.pyplot as plt
+
+    policy = course_rules(course.config).policy(assignment)
+    rows: list[list] = []
+    fig, ax = plt.subplots(figsize=(6, 3))
+    for student in sorted({r.student for r in records}):
+        mine = [r for r in records if r.student == student]
+        graded = [(r, o) for r in mine if r.graded and (o := attempts.outcome(r)) is not None]
+        counted = counting(policy, graded)
+        moves = [f"{o.score:g}" if o.status == "graded" else str(o.reason) for _, o in graded]
+        waiting = sum(1 for r in mine if r.graded and attempts.outcome(r) is None)
+        refused = Counter(r.refused for r in mine if r.refused)
+        rows.append([student, len(graded), " → ".join(moves) + (f" (+{waiting} waiting)" if waiting else ""),
+                     counted.number if counted else "",
+                     ", ".join(f"{n} {REFUSED[why]}" for why, n in sorted(refused.items())),
+                     sum(len(r.grader_errors) for r in mine)])
+        scores = [(r.number, o.score) for r, o in graded if o.status == "graded"]
+        if len(scores) > 1:
+            ax.plot(*zip(*scores), marker="o", alpha=0.5)
+    ax.set_xlabel("graded attempt")
+    ax.set_ylabel("autograded score")
+    ax.set_title("Scores from one attempt to the next (students with several)")
+    return {"attempts": rows, "attempts_png": _png(fig)}
 
 
 def run(course: Course, assignment: str, *, output: Path | None = None, log=print) -> Path:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lrlab_hub import LOOPBACK, PROXY_BIN, HubSettings, free_port  # noqa: E402
+from lrlab_hub import GRADER_SERVICE, LOOPBACK, PROXY_BIN, HubSettings, free_port  # noqa: E402
 
 c = get_config()  # noqa: F821  (provided by traitlets)
 
@@ -87,3 +87,20 @@ def pre_spawn_hook(spawner):
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+# --- the grading service: grading on arrival, started (and restarted) by the hub ----------
+# `python -m autograder serve` grades each submission as it arrives in the exchange and serves
+# every student's grading status at /services/lrlab-grader/, behind the hub's OAuth; students
+# may use that page (access:services!service=lrlab-grader), nothing else of it.
+if os.environ.get("LRLAB_HUB_GRADER", "1") != "0":
+    grader_port = int(os.environ.get("LRLAB_HUB_GRADER_PORT") or free_port())
+    (hub.runtime / "grader").mkdir(exist_ok=True)
+    c.JupyterHub.services = [{
+        "name": GRADER_SERVICE,
+        "url": f"http://{LOOPBACK}:{grader_port}",
+        "command": [sys.executable, "-m", "autograder", "--course", str(hub.course_root), "serve"],
+        "environment": hub.grader_env(),
+        "cwd": str(hub.course_root),
+        "oauth_no_confirm": True,
+    }]
+    c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", f"access:services!service={GRADER_SERVICE}"]}]

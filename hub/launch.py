@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lrlab_hub import HUB_DIR, LOOPBACK, PROXY_BIN, HubSettings, free_port  # noqa: E402
+from lrlab_hub import GRADER_SERVICE, HUB_DIR, LOOPBACK, PROXY_BIN, HubSettings, free_port  # noqa: E402
 
 
 def _port_is_free(port: int) -> bool:
@@ -56,6 +56,8 @@ def banner(env: dict[str, str]) -> str:
         f"  instructor  {hub.instructor:<10} password {env['LRLAB_HUB_INSTRUCTOR_PASSWORD']}"
         f"   (formgrader: {hub.url}user/{hub.instructor}/formgrader)",
         f"  students    {', '.join(hub.students)}   password {env['LRLAB_HUB_STUDENT_PASSWORD']}",
+        *([f"  grading     on arrival, status pages at {hub.url}services/{GRADER_SERVICE}/"]
+          if env.get("LRLAB_HUB_GRADER", "1") != "0" else []),
         f"  course      {hub.course_root}",
         f"  exchange    {hub.exchange}",
         f"  state       {hub.runtime}",

@@ -17,6 +17,8 @@ LRLAB_HUB_INSTRUCTOR           the instructor's user name                       
 LRLAB_HUB_STUDENTS             comma-separated student user names                 ``student1,student2,student3``
 LRLAB_HUB_STUDENT_PASSWORD     shared demo password of the students (>= 8 chars)  required (launch.py makes one)
 LRLAB_HUB_INSTRUCTOR_PASSWORD  demo password of the instructor (>= 32 chars)      required (launch.py makes one)
+LRLAB_HUB_GRADER               ``0``: no grading service (grading on arrival)     ``1``
+LRLAB_HUB_GRADER_PORT          the grading service's port on 127.0.0.1            a free port
 =============================  =================================================  ========================
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ USER_CONFIG = HUB_DIR / "user-config"
 PROXY_BIN = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
 LOOPBACK = "127.0.0.1"
 COURSE_ID = "lrlab"  # must match CourseDirectory.course_id in nbgrader_config.py
+GRADER_SERVICE = "lrlab-grader"  # the grading service's name (autograder.rules.SERVICE_NAME)
 
 
 def free_port() -> int:
@@ -114,6 +117,18 @@ class HubSettings:
             "LRLAB_EXCHANGE": str(self.exchange),
             "JUPYTER_CONFIG_PATH": os.pathsep.join(str(p) for p in layers),
             "OMP_NUM_THREADS": "1",
+        }
+
+    def grader_env(self) -> dict[str, str]:
+        """The environment of the grading service (``python -m autograder serve``): the course,
+        the exchange, one thread per process, the state folders the instructor's tools use."""
+        return {
+            "LRLAB_COURSE_ROOT": str(self.course_root),
+            "LRLAB_EXCHANGE": str(self.exchange),
+            "OMP_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLCONFIGDIR": str(self.runtime / "grader" / "matplotlib"),
+            "HOME": str(self.runtime / "grader"),
         }
 
     def notebook_dir(self, user: str) -> Path:

@@ -10,7 +10,12 @@ course; Playwright drives Debian's chromium (never a downloaded browser):
   instructor collects, grades and writes feedback with `python -m autograder`, releases it
   with nbgrader, and the student fetches it in the browser;
 * ps3_tuning is released, fetched, answered and validated in the browser;
-* the instructor's formgrader lists the class, a student's server has none.
+* the instructor's formgrader lists the class, a student's server has none;
+* grading on arrival (the hub's grading service, ``python -m autograder serve``): the student
+  submits a wrong answer and, with no instructor action, fetches feedback naming the failing
+  check within the budget, corrects it, resubmits and sees full marks, and opens the grading
+  status page through the hub's OAuth; the second student's attempt past ps2's limit is refused
+  with a clear message; the instructor's gradebook holds the counting attempts.
 
 Screenshots of every step go to artifacts/hub/. Everything the hub started is stopped by
 process id at the end, and the test checks that nothing survived.
@@ -28,6 +33,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -90,7 +96,7 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 _COPY_SKIP = {
     ".git", ".venv", ".cache", ".pytest_cache", "artifacts", "hub", "tests", "benchmarks",
     "node_modules", "gradebook.db", "gradebook.db-journal", "submitted", "autograded",
-    "feedback", "exchange", "outcomes", "reports", "exports", "__pycache__", ".ipynb_checkpoints",
+    "feedback", "exchange", "outcomes", "attempts", "reports", "exports", "__pycache__", ".ipynb_checkpoints",
 }
 
 
@@ -134,10 +140,20 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+#: The test class's rules for grading on arrival (nbgrader_config.py of the course copy): ps1 lets a
+#: student correct a wrong answer at once (three attempts, no cool-down), ps2 grades one attempt.
+ARRIVAL_RULES = {"ps1_schedulers": {"attempts": 3, "cooldown": 0},
+                 "ps2_diagnosing_curves": {"attempts": 1, "cooldown": 0}}
+#: Seconds from Submit to the scores page fetched in the browser (the benchmark's p95 goal).
+FEEDBACK_BUDGET = 30.0
+
+
 class Hub:
     def __init__(self, base: Path):
         self.base = base
         self.course = _copy_course(base / "course")
+        with open(self.course / "nbgrader_config.py", "a") as fh:
+            fh.write(f"\nc.CourseRules.assignments = {ARRIVAL_RULES!r}\n")
         self.env = dict(os.environ)
         for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_PATH"):
             self.env.pop(var, None)  # the hub gives each user their own
@@ -446,7 +462,8 @@ config.CourseDirectory.assignment_id = assignment
 coursedir = CourseDirectory(config=config)
 auth = Authenticator(config=config)
 factory = ExchangeFactory(config=config)
-factory.FetchAssignment(coursedir=coursedir, authenticator=auth, config=config).start()
+if not pathlib.Path(assignment).is_dir():
+    factory.FetchAssignment(coursedir=coursedir, authenticator=auth, config=config).start()
 for path in sorted(pathlib.Path(assignment).glob("*.ipynb")):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -456,6 +473,22 @@ for path in sorted(pathlib.Path(assignment).glob("*.ipynb")):
     nbformat.write(nb, path)
 factory.Submit(coursedir=coursedir, authenticator=auth, config=config).start()
 print("submitted as", coursedir.student_id)
+"""
+
+_FETCH_FEEDBACK_AS_STUDENT = """
+import sys
+from nbgrader.apps import NbGrader
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange import ExchangeFactory
+
+app = NbGrader()
+app.load_config_file()
+config = app.config
+config.CourseDirectory.assignment_id = sys.argv[1]
+coursedir = CourseDirectory(config=config)
+ExchangeFactory(config=config).FetchFeedback(coursedir=coursedir, authenticator=Authenticator(config=config),
+                                             config=config).start()
 """
 
 def _fetch_answer_validate(hub: Hub, page: Page, shot: Shots, assignment: str,
@@ -529,6 +562,98 @@ def _check_feedback(hub: Hub, page: Page, shot: Shots, assignment: str, tag: str
 
 
 # --------------------------------------------------------------------------------------
+# grading on arrival: the grading service the hub runs
+# --------------------------------------------------------------------------------------
+PS2 = "ps2_diagnosing_curves"
+GRADER_URL = "services/lrlab-grader/"
+
+
+def _graded_on_arrival(hub: Hub, assignment: str, student: str, count: int, timeout: float = 180) -> list[dict]:
+    """The student's attempt records once the service has decided ``count`` of them and graded
+    the accepted ones (a service just started is still warming up: it may take a while)."""
+    folder = hub.course / "attempts" / assignment / student
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        records = [json.loads(p.read_text()) for p in sorted(folder.glob("*/record.json"))]
+        done = [r for r in records if r["refused"] or (folder / r["attempt"] / "outcome.json").is_file()]
+        if len(records) >= count and len(done) == len(records):
+            return sorted(records, key=lambda r: (r["arrived"], r["attempt"]))
+        time.sleep(0.5)
+    raise AssertionError(f"the grading service did not grade {count} attempt(s) of {student} in {timeout:.0f} s:\n"
+                         f"{hub.log_tail()}")
+
+
+def _newest_submission(hub: Hub, assignment: str, student: str) -> str:
+    """The timestamp of the student's newest submission in the exchange (nbgrader's folder name)."""
+    inbound = hub.settings.exchange / "lrlab" / "inbound"
+    names = sorted(p.name for p in inbound.glob(f"{student}+{assignment}+*"))
+    assert names, f"no submission of {student} in the exchange"
+    return names[-1].split("+")[2]
+
+
+def _feedback_in_the_tab(hub: Hub, page: Page, assignment: str, until: str, started: float) -> tuple[str, float]:
+    """Fetch Feedback in the Assignments tab until the newest submission's page says ``until``;
+    (its text, seconds since ``started``)."""
+    from autograder.feedback import visible_text
+
+    stamp = _newest_submission(hub, assignment, STUDENT)
+    local = hub.settings.home(STUDENT) / assignment / "feedback" / stamp / f"{assignment}.html"
+    deadline = time.monotonic() + 3 * FEEDBACK_BUDGET
+    while time.monotonic() < deadline:
+        _open_assignments(page)
+        submitted = _row(page, "submitted", assignment)
+        if "feedback available to fetch" in submitted.inner_text():
+            submitted.locator('button:text("Fetch Feedback")').first.click()
+            expect(submitted).not_to_contain_text("feedback available to fetch", timeout=30_000)
+        text = visible_text(local.read_text()) if local.is_file() else ""
+        if until in text:
+            return text, time.monotonic() - started
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"no feedback saying {until!r} for {STUDENT}'s newest {assignment} submission")
+
+
+def _edit_and_submit(hub: Hub, page: Page, assignment: str, answers: dict[str, str]) -> float:
+    """Type ``answers`` into the open notebook, save it, Submit in the Assignments tab; when."""
+    path = hub.settings.home(STUDENT) / assignment / f"{assignment}.ipynb"
+    _open_assignments(page)
+    _open_fetched_notebook(page, assignment, assignment)
+    _type_answers(page, nbformat.read(path, as_version=4), answers)
+    _visible_notebook(page).locator(".jp-Notebook").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ControlOrMeta+s")
+    deadline = time.monotonic() + 30
+    while not _saved(path, answers):
+        assert time.monotonic() < deadline, "the notebook was not saved"
+        page.wait_for_timeout(300)
+    inbound = hub.settings.exchange / "lrlab" / "inbound"
+    before = len(list(inbound.glob(f"{STUDENT}+{assignment}+*")))
+    _open_assignments(page)
+    _row(page, "fetched", assignment).locator('.item_status button:text("Submit")').click()
+    started = time.monotonic()
+    while len(list(inbound.glob(f"{STUDENT}+{assignment}+*"))) == before:
+        assert time.monotonic() - started < 60, "Submit put nothing in the exchange"
+        page.wait_for_timeout(100)
+    return started
+
+
+def _saved(path: Path, answers: dict[str, str]) -> bool:
+    """The notebook on disk holds these answers (False while JupyterLab is still writing it)."""
+    try:
+        saved = _saved_answers(path)
+    except (OSError, ValueError):  # nbformat's NotJSONError is a ValueError: caught mid-write
+        return False
+    return all(_norm(saved[k]) == _norm(v) for k, v in answers.items())
+
+
+def _open_fetched_page(hub: Hub, page: Page, assignment: str) -> None:
+    """The newest fetched feedback page, in JupyterLab's HTML viewer."""
+    stamp = _newest_submission(hub, assignment, STUDENT)
+    page.goto(f"{hub.url}user/{STUDENT}/lab/tree/{assignment}/feedback/{urllib.parse.quote(stamp)}/{assignment}.html")
+    expect(page.locator(".jp-MainAreaWidget:not(.lm-mod-hidden) iframe")).to_be_visible(timeout=60_000)
+    page.locator("#jp-menu-panel").wait_for()
+    page.wait_for_timeout(1000)
+
+
+# --------------------------------------------------------------------------------------
 # the tests
 # --------------------------------------------------------------------------------------
 def test_lecture_notebook_renders_plots(hub, pages, shot):
@@ -572,6 +697,10 @@ def test_ps1_through_hub_and_pipeline(hub, pages, shot):
     page = pages(STUDENT)
     _student_round_trip(hub, page, shot, PS1, right=right, wrong=wrong, tag="ps1")
 
+    # ps1 is graded on arrival too: once the service has decided both submissions, collect leaves
+    # them to it and grade finds their records current (the batch workflow still works as before)
+    for student in (STUDENT, OTHER):
+        _graded_on_arrival(hub, PS1, student, 1)
     hub.instructor(*pipeline, "collect", PS1)
     hub.instructor(*pipeline, "grade", PS1, "--no-progress")
     scores = _check_grades(hub, PS1)
@@ -579,6 +708,74 @@ def test_ps1_through_hub_and_pipeline(hub, pages, shot):
     hub.instructor(*pipeline, "feedback", PS1)
     hub.instructor(str(BIN / "nbgrader"), "release_feedback", PS1)
     _check_feedback(hub, page, shot, PS1, "ps1")
+
+
+def test_grading_on_arrival_in_the_browser(hub, pages, shot):
+    """With no instructor action: a wrong answer's failing check named within the budget, the
+    corrected resubmission at full marks, the status page behind the hub's OAuth, a refusal past
+    ps2's limit in the student's words, and the counting attempts in the gradebook."""
+    from autograder import submissions
+
+    pipeline = [str(BIN / "python"), "-m", "autograder", "--course", str(hub.course)]
+    right = submissions.answers(PS1, "correct")
+    page = pages(STUDENT)
+    if not (hub.settings.home(STUDENT) / PS1).is_dir():  # run alone: what test_ps1_through_hub_and_pipeline left
+        hub.instructor(*pipeline, "release", PS1)
+        _fetch_answer_validate(hub, page, shot, PS1, right, "arrival")
+    before = len(list((hub.course / "attempts" / PS1 / STUDENT).glob("*/record.json")))
+
+    wrong = {k: v for k, v in submissions.answers(PS1, "wrong_step_no_floor").items() if right[k] != v}
+    started = _edit_and_submit(hub, page, PS1, wrong)
+    shot(page, "arrival-wrong-submitted")
+    text, seconds = _feedback_in_the_tab(hub, page, PS1, "Checks passed", started)
+    (ARTIFACTS / "arrival-latency.txt").write_text(f"wrong answer: Submit -> feedback in the browser: {seconds:.1f} s\n")
+    assert re.search(r"step_decay\s*not passed", text), text[:2000]
+    assert "Checks passed: 7 of 8" in text and seconds <= FEEDBACK_BUDGET, (seconds, text[:500])
+    _open_fetched_page(hub, page, PS1)
+    shot(page, "arrival-wrong-feedback")
+
+    started = _edit_and_submit(hub, page, PS1, {k: right[k] for k in wrong})
+    text, seconds = _feedback_in_the_tab(hub, page, PS1, "Checks passed: 8 of 8", started)
+    with (ARTIFACTS / "arrival-latency.txt").open("a") as fh:
+        fh.write(f"corrected: Submit -> feedback in the browser: {seconds:.1f} s\n")
+    assert f"Attempt {before + 2} of 3" in text
+    _open_fetched_page(hub, page, PS1)
+    shot(page, "arrival-corrected-feedback")
+
+    # the status page the header links to, through the hub's OAuth (students may use it)
+    header = nbformat.read(hub.settings.home(STUDENT) / PS1 / f"{PS1}.ipynb", as_version=4).cells[0]
+    assert f"]({'/' + GRADER_URL}{PS1})" in header.source
+    status = page.context.new_page()  # a tab of its own: the student's JupyterLab stays open
+    status.goto(f"{hub.url}{GRADER_URL}{PS1}")
+    expect(status.locator("body")).to_contain_text("Grading status", timeout=60_000)
+    expect(status.locator("tr.counts")).to_contain_text("8 of 8 checks passed")
+    expect(status.locator("tr.attempt")).to_have_count(before + 2)
+    shot(status, "arrival-status-page")
+    status.close()
+
+    # the second student: ps2 grades one attempt; the next one is refused, in words
+    hub.instructor(*pipeline, "release", PS2)
+    ps2 = json.dumps(submissions.answers(PS2, "correct"))
+    hub.run_as(OTHER, [sys.executable, "-c", _EXCHANGE_AS_STUDENT, PS2], stdin=ps2)
+    _graded_on_arrival(hub, PS2, OTHER, 1)
+    hub.run_as(OTHER, [sys.executable, "-c", _EXCHANGE_AS_STUDENT, PS2], stdin=ps2)
+    first, second = _graded_on_arrival(hub, PS2, OTHER, 2)
+    assert first["number"] == 1 and second["refused"] == "attempts"
+    assert second["message"] == (f"Not graded: you have used all 1 graded attempt for {PS2}. "
+                                 "Your last graded attempt counts.")
+    hub.run_as(OTHER, [sys.executable, "-c", _FETCH_FEEDBACK_AS_STUDENT, PS2])
+    fetched = sorted((hub.settings.home(OTHER) / PS2 / "feedback").glob(f"*/{PS2}.html"))
+    assert len(fetched) == 2 and second["message"] in fetched[1].read_text()
+
+    # the instructor's gradebook holds the counting attempts
+    score, full = _autograded(hub.course, PS1, STUDENT)
+    assert score == full > 0
+    from autograder import store
+
+    record = store.read(hub.course, PS1, STUDENT)
+    newest = sorted((hub.course / "attempts" / PS1 / STUDENT).glob("*/outcome.json"))[-1]
+    assert record.submission_hash == json.loads(newest.read_text())["submission_hash"]
+    assert _autograded(hub.course, PS2, OTHER)[0] > 0
 
 
 def test_ps3_fetched_and_validated_in_the_browser(hub, pages, shot):

@@ -1,7 +1,7 @@
 """Import direction: every part of the code imports only the parts below it (read with ``ast``).
 
 From the bottom: ``lrlab`` (the course's library: nothing of the autograder); the plain data
-(``protocol``, ``reasons``, ``cells``); the ``harness`` type and tripwire; the ``sandbox`` and
+(``protocol``, ``reasons``, ``cells``, ``submission_policy``); the ``harness`` type and tripwire; the ``sandbox`` and
 the ``checks`` library side by side (neither knows the other, nor any assignment); the
 ``assignments``; the records (``course``, ``outcome``, ``store``, ``gradebook``); ``grading``;
 and on top the commands (``cli``, ``grade``, ``feedback`` …), which may import anything.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASE = {"autograder.protocol", "autograder.reasons", "autograder.cells"}
+BASE = {"autograder.protocol", "autograder.reasons", "autograder.cells", "autograder.submission_policy"}
 RECORDS = {"autograder.course", "autograder.outcome", "autograder.store", "autograder.gradebook"}
 #: What each part may import of lrlab and the autograder, besides itself.
 ALLOWED: dict[str, set[str]] = {
@@ -23,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "autograder.reasons": set(),
     "autograder.protocol": {"autograder.reasons"},
     "autograder.cells": set(),
+    "autograder.submission_policy": set(),
     "autograder.harness": BASE,
     "autograder.sandbox": BASE | {"autograder.harness", "lrlab"},  # lrlab: it pins numerics before torch
     "autograder.checks": BASE | {"lrlab"},
@@ -99,7 +100,7 @@ def test_the_rule_sees_an_upward_import() -> None:
 def test_every_module_of_the_lower_parts_is_classified() -> None:
     """Each folder and root module of the autograder is a part of ALLOWED or a command."""
     commands = {"cli", "collect", "demo", "export", "feedback", "grade", "leaks", "lms", "new", "publish", "release",
-                "report", "roster", "submissions", "__main__", "__init__"}
+                "report", "roster", "submissions", "arrival", "header", "lateness", "rules", "__main__", "__init__"}
     for path in sorted((ROOT / "autograder").iterdir()):
         if path.name in ("templates", "__pycache__") or (path.is_file() and path.suffix != ".py"):
             continue

@@ -46,10 +46,22 @@ CHART_KEYS: dict[str, set[str]] = {
     "singleuser.storage": {"capacity", "dynamic", "extraLabels", "extraVolumeMounts", "extraVolumes",
                            "homeMountPath", "static", "type"},
     "singleuser.extraFiles.*": {"mountPath", "data", "stringData", "binaryData", "mode"},
+    "hub.service": {"type", "ports", "annotations", "extraPorts", "loadBalancerIP", "ipFamilyPolicy", "ipFamilies"},
+    "hub.networkPolicy": {"enabled", "ingress", "egress", "egressAllowRules", "interNamespaceAccessLabels",
+                          "allowedIngressPorts"},
+    "proxy": {"annotations", "chp", "deploymentStrategy", "https", "labels", "secretSync", "secretToken", "service",
+              "traefik"},
+    "proxy.chp": {"containerSecurityContext", "defaultTarget", "errorTarget", "extraCommandLineFlags", "extraEnv",
+                  "extraPodSpec", "image", "livenessProbe", "networkPolicy", "nodeSelector", "pdb", "readinessProbe",
+                  "resources", "revisionHistoryLimit", "tolerations"},
+    "proxy.chp.networkPolicy": {"enabled", "ingress", "egress", "egressAllowRules", "interNamespaceAccessLabels",
+                                "allowedIngressPorts"},
 }
 # Subtrees the chart passes through (traitlets config, Kubernetes specs, env maps).
 FREE_FORM = re.compile(r"^(hub\.config\.[A-Z][A-Za-z]*|singleuser\.extraEnv|singleuser\.initContainers|"
-                       r"singleuser\.storage\.extraVolumes|singleuser\.storage\.extraVolumeMounts)(\.|$)")
+                       r"singleuser\.storage\.extraVolumes|singleuser\.storage\.extraVolumeMounts|"
+                       r"hub\.services|hub\.loadRoles|hub\.extraContainers|hub\.extraVolumes|hub\.service\.extraPorts|"
+                       r"hub\.networkPolicy\.ingress|proxy\.chp\.networkPolicy\.egress)(\.|$)")
 
 
 def _unknown_keys(node: dict, path: str = "") -> list[str]:
@@ -173,9 +185,44 @@ def test_the_image_turns_the_news_question_off_and_the_formgrader_off_for_studen
                                                                                   "create-assignment")}
 
 
-@pytest.mark.parametrize("path", ["values.yaml", "exchange-pvc.yaml", "Dockerfile"])
+@pytest.mark.parametrize("path", ["values.yaml", "exchange-pvc.yaml", "course-pvc.yaml", "Dockerfile"])
 def test_no_network_target_but_loopback_and_no_secret(path):
     text = (Z2JH / path).read_text()
     hosts = re.findall(r"(?:https?|postgresql)://([^/\s'\"]+)", text)
-    assert all(h in ("127.0.0.1", "localhost", "USER:PASSWORD@HOST") for h in hosts), hosts
+    # besides loopback: the chart's own in-cluster Service of the hub pod, and a bind-all address
+    inside = ("127.0.0.1", "localhost", "USER:PASSWORD@HOST", "hub:8080", "0.0.0.0:8080")
+    assert all(h.split(":")[0] in ("127.0.0.1", "localhost") or h in inside for h in hosts), hosts
     assert not re.search(r"(password|secret|token)\s*:\s*['\"]?\w{6,}", text, re.IGNORECASE)
+
+
+def test_the_grading_service_beside_the_hub():
+    """Grading on arrival on Zero to JupyterHub: the service registered with the hub (the chart
+    generates its API token into its `hub` Secret), a container on the instructor image in the
+    hub pod with the exchange where students submit and the course root, its status page
+    reachable from the proxy, and students allowed to use it and nothing else of it."""
+    from autograder.rules import CourseRules, SERVICE_NAME
+
+    hub, single = VALUES["hub"], VALUES["singleuser"]
+    service = hub["services"][SERVICE_NAME]
+    (grader,) = [c for c in hub["extraContainers"] if c["name"] == SERVICE_NAME]
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in grader["env"]}
+    assert env["JUPYTERHUB_API_TOKEN"] == {"secretKeyRef": {"name": "hub", "key": f"hub.services.{SERVICE_NAME}.apiToken"}}
+    assert env["JUPYTERHUB_SERVICE_PREFIX"] == f"/services/{SERVICE_NAME}/" == CourseRules().status_url
+    assert env["JUPYTERHUB_CLIENT_ID"] == f"service-{SERVICE_NAME}"
+    port = int(service["url"].rsplit(":", 1)[1])
+    assert env["JUPYTERHUB_SERVICE_URL"].endswith(f":{port}")
+    assert grader["ports"][0]["containerPort"] == port == hub["service"]["extraPorts"][0]["targetPort"]
+    assert hub["networkPolicy"]["ingress"][0]["ports"] == [{"port": port}]
+    assert VALUES["proxy"]["chp"]["networkPolicy"]["egress"][0]["ports"] == [{"port": port}]
+    assert hub["loadRoles"]["user"]["scopes"] == ["self", f"access:services!service={SERVICE_NAME}"]
+    assert grader["image"] == VALUES["hub"]["config"]["KubeSpawner"]["group_overrides"]["01-instructors"][
+        "spawner_override"]["image"]
+    assert grader["command"][:3] == ["python", "-m", "autograder"] and grader["command"][-1] == "serve"
+    mounts = {m["name"]: m["mountPath"] for m in grader["volumeMounts"]}
+    (exchange,) = single["storage"]["extraVolumeMounts"]
+    assert mounts[exchange["name"]] == exchange["mountPath"] == env["LRLAB_EXCHANGE"]
+    assert grader["workingDir"] == mounts["lrlab-course"] == grader["command"][grader["command"].index("--course") + 1]
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in hub["extraVolumes"]}
+    course = yaml.safe_load((Z2JH / "course-pvc.yaml").read_text())
+    assert claims["lrlab-course"] == course["metadata"]["name"] and course["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert "lrlab-course" not in yaml.safe_dump(single)  # students never mount the course

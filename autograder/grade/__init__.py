@@ -15,8 +15,9 @@ One module per job:
   sharing one sandbox, or a Dask cluster;
 * :mod:`autograder.grade.recording` — what is written: the outcome record, then the gradebook.
 
-A run killed at any point and started again grades only the submissions without a current
-record, then re-applies every current record to the gradebook, so nothing is lost and a
+With ``force``, every attempt graded on arrival is regraded too and the attempt that counts
+chosen again (:mod:`autograder.arrival.regrade`). A run killed at any point and started again
+grades only the submissions without a current record, then re-applies every current record to the gradebook, so nothing is lost and a
 deleted ``gradebook.db`` is rebuilt. Every submission ends with exactly one record; since a
 crash is the grader's fault, not the student's, the next run tries those submissions again
 (every other record stays until its submission changes; ``force`` regrades everything).
@@ -36,8 +37,9 @@ from autograder.grade import backends, recording
 from autograder.grade.backends import LocalWorkers, Task, pool_size
 from autograder.grade.selection import Selection, select_students
 from autograder.gradebook import ensure_assignment
+from autograder.lateness import sync_due_dates
 from autograder.grading.trusted import load_assignment
-from autograder.grading.worker import GradingJob, IsolationDemand, execute_one, grade_one
+from autograder.grading.worker import GradingJob, IsolationDemand, execute_one, grade_at, grade_one
 from autograder.sandbox.policy import Level
 
 Log = Callable[[str], None]
@@ -72,10 +74,12 @@ class GradeOptions:
 
 @dataclass(frozen=True)
 class Tasks:
-    """The functions the backends run: one submission's scores, and its feedback run."""
+    """The functions the backends run: one submission's scores, and its feedback run; with
+    ``force``, an attempt graded on arrival's scores (:mod:`autograder.arrival.regrade`)."""
 
     grade: Task = grade_one
     execute: Task = execute_one
+    grade_at: Task = grade_at
 
 
 @dataclass
@@ -116,6 +120,7 @@ def run(course: Course, assignment: str, options: GradeOptions = GradeOptions(),
     with LocalWorkers(course, assignment) if share else contextlib.nullcontext() as local:
         existed = course.gradebook_exists()
         summary.gradebook_created = ensure_assignment(course, assignment) and not existed
+        sync_due_dates(course, [assignment])
         if summary.gradebook_created:
             log(f"Created the gradebook ({course.db_url}) and recorded {assignment} from source/.")
         job = GradingJob(load_assignment(course, assignment), options.isolation) if todo or options.execute else None
@@ -131,6 +136,13 @@ def run(course: Course, assignment: str, options: GradeOptions = GradeOptions(),
                 f"{len(todo)} to grade on {where}.")
             results = backends.run((tasks or Tasks()).grade, job, {s: s for s in todo}, n_workers, dask, local)
             recording.record_scores(course, assignment, results, selection, summary, options.progress, log)
+            if options.force and not summary.stopped:  # and every attempt graded on arrival
+                from autograder.arrival.regrade import regrade_attempts
+
+                summary.stopped = regrade_attempts(course, job, todo, (tasks or Tasks()).grade_at, options.workers,
+                                                   dask, local, log)
+                if summary.stopped:
+                    log(summary.stopped)
         else:
             log(f"{assignment}: all {len(selection.students)} submission(s) already graded (nothing changed).")
 

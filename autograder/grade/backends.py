@@ -92,8 +92,8 @@ class Pool:
 
 
 class LocalWorkers:
-    """What every local pool process of one run shares, started before the coordinator's own
-    set-up so that both proceed at once:
+    """What every local pool process of one run (of these assignments) shares, started before
+    the coordinator's own set-up so that both proceed at once:
 
     * ONE warm sandbox parent (imports torch, IPython, … for seconds), owned by this process;
       each pool process connects to it through its door instead of starting its own;
@@ -104,20 +104,20 @@ class LocalWorkers:
     A context manager: closing it stops the sandbox (and every child it still has).
     """
 
-    def __init__(self, course: Course, assignment: str) -> None:
+    def __init__(self, course: Course, *names: str) -> None:
         from multiprocessing import forkserver
 
-        self.assignment = assignment
+        self.assignments = names
         self.context = multiprocessing.get_context("forkserver")
         preload = ["autograder.grading.worker"]
-        if assignment in assignments.names():
-            preload.append(f"autograder.assignments.{assignment}.{assignments.MODULE_NAME}")
+        preload += [f"autograder.assignments.{name}.{assignments.MODULE_NAME}" for name in names
+                    if name in assignments.names()]
         self.context.set_forkserver_preload(preload)  # effective when the fork server starts (once)
         forkserver.ensure_running()
         self.sandbox = course_sandbox(course, wait=False)
 
     def pool(self, workers: int) -> Pool:
-        return Pool(workers, self.context, start_worker, (self.sandbox.door(), self.assignment))
+        return Pool(workers, self.context, start_worker, (self.sandbox.door(), *self.assignments))
 
     def close(self) -> None:
         self.sandbox.close()

@@ -2,7 +2,8 @@
 
 Only the coordinating process writes: the outcome record first
 (``outcomes/<assignment>/<student>.json``, atomic, :mod:`autograder.store`), then the
-gradebook (:mod:`autograder.gradebook`). A result is believed only once it is a well-formed
+gradebook (:mod:`autograder.gradebook`), then the late penalty as nbgrader assigns it
+(:mod:`autograder.lateness`; the record is rewritten when the penalty changes it). A result is believed only once it is a well-formed
 outcome of the submission asked for (:func:`accept_outcome`); a grader exception, a worker
 that died twice or an unusable result becomes a ``failed`` outcome with reason ``crash``
 (:func:`crashed`) and never stops the batch. A ``grader_error`` (the grading environment
@@ -20,6 +21,7 @@ from autograder import store
 from autograder.course import Course
 from autograder.gradebook import write_outcome
 from autograder.grade.selection import Selection
+from autograder.lateness import LatePolicy
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
 
@@ -69,6 +71,7 @@ def record_scores(course: Course, assignment: str, results: Iterator[tuple[str, 
                   summary: GradeSummary, progress: bool, log: Any) -> None:
     """Record every result of the grade pass as it comes in; stop at a ``grader_error``."""
     bar = _progress(len(selection.todo), f"grade {assignment}", progress)
+    late = LatePolicy.of(course)
     try:
         with course.gradebook() as gb:
             for student, result in results:
@@ -85,6 +88,7 @@ def record_scores(course: Course, assignment: str, results: Iterator[tuple[str, 
                 old = selection.previous.get(student)
                 write_outcome(gb, course, outcome,
                               submission_changed=old is not None and old.submission_hash != selection.hashes[student])
+                record_lateness(course, gb, late, outcome)
                 if outcome.status == "failed":
                     summary.failed += 1
                 else:
@@ -98,12 +102,24 @@ def record_scores(course: Course, assignment: str, results: Iterator[tuple[str, 
 
 def reapply_records(course: Course, assignment: str, students: list[str]) -> None:
     """Write the records of ``students`` into the gradebook again: heals a gradebook that was
-    deleted, restored, or written by a run killed between a record and its gradebook write."""
+    deleted, restored, or written by a run killed between a record and its gradebook write;
+    lateness follows a changed due date or extension."""
+    late = LatePolicy.of(course)
     with course.gradebook() as gb:
         for student in students:
             outcome = store.read(course.root, assignment, student)
             if outcome is not None:
                 write_outcome(gb, course, outcome)
+                record_lateness(course, gb, late, outcome)
+
+
+def record_lateness(course: Course, gb: Any, late: LatePolicy, outcome: Outcome) -> None:
+    """The late penalty of ``outcome``'s submission into the gradebook, as ``nbgrader autograde``
+    assigns it (:meth:`LatePolicy.apply`), and into its record when it changed."""
+    judged = late.apply(gb, outcome)
+    if judged != outcome.late:
+        outcome.late = judged
+        store.write(course.root, outcome, group_shared=course.group_shared)
 
 
 def record_feedback(course: Course, name: str, results: Iterator[tuple[str, object]], total: int,

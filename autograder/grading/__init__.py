@@ -12,7 +12,9 @@ Read in this order:
   answer cells only) → execute for feedback (:mod:`autograder.grading.execute`); and the
   passes that run them (``GRADE``, then ``FEEDBACK``).
 * :mod:`autograder.grading.worker` — a worker process: :meth:`Grader.run` runs a pass;
-  :func:`grade_one` and :func:`execute_one` are what the pool or Dask runs.
+  :func:`grade_one` and :func:`execute_one` are what the pool or Dask runs (``grade_at`` and
+  ``execute_at`` for a submission in folders of its own, :class:`~autograder.grading.steps.Where`:
+  an attempt graded on arrival).
 * record — back in the coordinator (:mod:`autograder.grade.recording`): the outcome record
   (:mod:`autograder.store`), then nbgrader's gradebook (:mod:`autograder.gradebook`).
 

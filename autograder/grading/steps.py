@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nbformat
@@ -44,6 +45,15 @@ if TYPE_CHECKING:
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9_@+\-][A-Za-z0-9_.@+\-]{0,127}$")
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a submission's files are, when not in nbgrader's folders (an attempt graded on
+    arrival keeps its own): the submitted folder, and the folder its executed notebook goes to."""
+
+    submitted: Path
+    autograded: Path
+
+
 @dataclass
 class Submission:
     """One submission on its way through a pass: what its steps share."""
@@ -55,10 +65,18 @@ class Submission:
     on_record: bool = False
     #: The submitted notebook once validated; the normalized one once normalized.
     notebook: NotebookNode | None = None
+    #: Its own folders; None: ``submitted/<student>/<assignment>/`` and ``autograded/…``.
+    where: Where | None = None
 
     @property
     def student(self) -> str:
         return self.outcome.student
+
+    def folder(self, grader: Grader, step: str) -> Path:
+        """The submission's ``submitted`` or ``autograded`` folder."""
+        if self.where is not None:
+            return getattr(self.where, step)
+        return grader.course(self.assignment.course_root).path(step, self.student, self.assignment.name)
 
 
 Step = Callable[["Grader", Submission], None]
@@ -72,7 +90,7 @@ def validate(grader: Grader, sub: Submission) -> None:
         raise GradingFailed(Reason.WRONG_ASSIGNMENT, f"Unknown assignment {assignment.name[:60]!r}.")
     if not _STUDENT_ID.match(sub.student):
         raise GradingFailed(Reason.NOT_A_NOTEBOOK, "Invalid student id.")
-    folder = grader.course(assignment.course_root).path("submitted", sub.student, assignment.name)
+    folder = sub.folder(grader, "submitted")
     if sub.on_record and submission_hash(folder, assignment.name) != sub.outcome.submission_hash:
         raise GradingFailed(Reason.CRASH, flags=("the submission changed since it was graded",))  # `grade` regrades it
     validation = validate_submission(folder, assignment.trusted)
@@ -109,9 +127,9 @@ def execute(grader: Grader, sub: Submission) -> None:
     executed = execute_for_feedback(sub.notebook, assignment, grader.static_outputs(assignment, sandbox), sandbox,
                                     outcome, grader.cell_timeout, grader.total_timeout)
     course = grader.course(assignment.course_root)
-    target = course.path("autograded", outcome.student, assignment.name) / f"{assignment.name}.ipynb"
+    target = sub.folder(grader, "autograded") / f"{assignment.name}.ipynb"
     atomic_write_text(target, nbformat.writes(executed), group_shared=course.group_shared)
-    stamp = course.path("submitted", outcome.student, assignment.name) / "timestamp.txt"
+    stamp = sub.folder(grader, "submitted") / "timestamp.txt"
     if stamp.is_file() and not stamp.is_symlink() and stamp.stat().st_size < 200:
         atomic_write_text(target.parent / "timestamp.txt", stamp.read_text(errors="replace"),
                           group_shared=course.group_shared)

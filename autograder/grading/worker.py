@@ -6,7 +6,9 @@ root (a local pool's processes share the coordinator's through its door,
 outputs of each release version. The coordinator (:mod:`autograder.grade`) hands every task
 the frozen :class:`GradingJob` it built once for the run and calls :func:`grade_one` for the
 scores and, in a second pass, :func:`execute_one` for the feedback notebooks; it alone writes
-the outcome records and the gradebook.
+the outcome records and the gradebook. The grading service (:mod:`autograder.arrival`) runs
+the same passes on an attempt kept in its own folders (:func:`grade_at`, :func:`execute_at`)
+and warms each worker up before the first submission (:func:`warm_up`).
 
 :meth:`Grader.run` runs one :class:`~autograder.grading.steps.Pass` (the steps are declared
 in :mod:`autograder.grading.steps`) and catches what a step raises in one place: a
@@ -33,7 +35,7 @@ from autograder.assignments import Assignment
 from autograder.course import Course
 from autograder.grading.execute import CELL_TIMEOUT, TOTAL_TIMEOUT, StaticOutputs, render_static_outputs
 from autograder.grading.failure import GradingFailed
-from autograder.grading.steps import FEEDBACK, GRADE, GRADE_AND_EXECUTE, Pass, Submission
+from autograder.grading.steps import FEEDBACK, GRADE, GRADE_AND_EXECUTE, Pass, Submission, Where
 from autograder.grading.trusted import TrustedAssignment
 from autograder.outcome import Outcome
 from autograder.reasons import Reason
@@ -167,9 +169,10 @@ class Grader:
 
     # ------------------------------------------------------------------ the passes
 
-    def run(self, pass_: Pass, assignment: TrustedAssignment, outcome: Outcome) -> Outcome:
-        """Run ``pass_``'s steps on one submission; ``outcome`` comes back completed. Never raises."""
-        sub = Submission(assignment, outcome, on_record=pass_.on_record)
+    def run(self, pass_: Pass, assignment: TrustedAssignment, outcome: Outcome, where: Where | None = None) -> Outcome:
+        """Run ``pass_``'s steps on one submission (in nbgrader's folders, or ``where``);
+        ``outcome`` comes back completed. Never raises."""
+        sub = Submission(assignment, outcome, on_record=pass_.on_record, where=where)
         start = time.perf_counter()
         with self._lock:
             try:
@@ -201,14 +204,15 @@ class Grader:
         outcome.seconds["execute" if pass_.on_record else "total"] = round(time.perf_counter() - start, 3)
         return outcome
 
-    def grade(self, assignment: TrustedAssignment, student: str, *, execute: bool = False) -> Outcome:
-        """Exactly one outcome for ``submitted/<student>/<assignment>/``; never raises."""
+    def grade(self, assignment: TrustedAssignment, student: str, *, execute: bool = False,
+              where: Where | None = None) -> Outcome:
+        """Exactly one outcome for ``submitted/<student>/<assignment>/`` (or ``where``); never raises."""
         outcome = Outcome(assignment=assignment.name, student=student, status="graded", graded_at=_now())
-        return self.run(GRADE_AND_EXECUTE if execute else GRADE, assignment, outcome)
+        return self.run(GRADE_AND_EXECUTE if execute else GRADE, assignment, outcome, where)
 
-    def execute_graded(self, assignment: TrustedAssignment, outcome: Outcome) -> Outcome:
+    def execute_graded(self, assignment: TrustedAssignment, outcome: Outcome, where: Where | None = None) -> Outcome:
         """The feedback pass for one graded outcome: the kernel's verdicts and flags added."""
-        return self.run(FEEDBACK, assignment, outcome)
+        return self.run(FEEDBACK, assignment, outcome, where)
 
 
 # ---------------------------------------------------------------------- the worker process
@@ -226,12 +230,13 @@ def _grader(door: SandboxDoor | None = None) -> Grader:
         return _GRADER
 
 
-def start_worker(door: SandboxDoor | None, assignment: str | None) -> None:
+def start_worker(door: SandboxDoor | None, *names: str) -> None:
     """Initializer of a local pool process: share the coordinator's warm sandbox through
-    ``door`` and import what ``assignment``'s checks need before the first task arrives."""
+    ``door`` and import what the assignments' checks need before the first task arrives."""
     grader = _grader(door)
-    if assignment in assignments.names():
-        grader.warm(assignment)
+    for name in names:
+        if name in assignments.names():
+            grader.warm(name)
 
 
 def grade_one(job: GradingJob, student: str) -> dict:
@@ -246,3 +251,29 @@ def execute_one(job: GradingJob, outcome: dict) -> dict:
     grader = _grader()
     grader.isolation = job.isolation
     return asdict(grader.execute_graded(job.assignment, Outcome.from_dict(outcome)))
+
+
+def grade_at(job: GradingJob, item: tuple[str, Where]) -> dict:
+    """:func:`grade_one` for a submission kept in its own folders (``item``: student, where)."""
+    student, where = item
+    grader = _grader()
+    grader.isolation = job.isolation
+    return asdict(grader.grade(job.assignment, student, where=where))
+
+
+def execute_at(job: GradingJob, item: tuple[dict, Where]) -> dict:
+    """:func:`execute_one` for a submission kept in its own folders (``item``: outcome, where)."""
+    outcome, where = item
+    grader = _grader()
+    grader.isolation = job.isolation
+    return asdict(grader.execute_graded(job.assignment, Outcome.from_dict(outcome), where))
+
+
+def warm_up(job: GradingJob, _item: object = None) -> str:
+    """Start this worker's sandbox connection and import the assignment's checks now, so that
+    the first submission does not pay for them (the grading service calls it at start). Returns
+    the isolation level reached."""
+    grader = _grader()
+    grader.isolation = job.isolation
+    grader.warm(job.assignment.name)
+    return str(grader.sandbox(job.assignment.course_root).isolation.level)
