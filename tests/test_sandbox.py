@@ -176,10 +176,12 @@ def test_a_cell_past_its_limit_stops_the_load_and_names_the_cell(short_limits: S
 
 
 def test_the_requests_of_one_check_share_its_budget(short_limits: Sandbox) -> None:
-    """Each call has its own limit, and one check's calls together have theirs: the third call of
-    0.8 s passes the 2 s of one check, a new check starts a new budget, and the time the check
-    spends between its calls (judging on the trusted side) is not the student's."""
-    with worker(short_limits, "import time\ndef f():\n    time.sleep(0.8)\n    return 1") as student:
+    """Each call has its own limit, and one check's calls together have theirs (in the child's
+    CPU time): the third call of 0.8 s passes the 2 s of one check, a new check starts a new
+    budget, and the time the check spends between its calls (judging on the trusted side) is not
+    the student's."""
+    busy = "import time\ndef f():\n    t = time.process_time()\n    while time.process_time() - t < 0.8:\n        pass\n    return 1"
+    with worker(short_limits, busy) as student:
         assert student.call("f") == 1
         time.sleep(1.5)
         assert student.call("f") == 1

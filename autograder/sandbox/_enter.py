@@ -167,12 +167,15 @@ def rlimits(server: Server, child: ChildSetup) -> None:
 
 def environment(server: Server, child: ChildSetup) -> None:
     """:attr:`Policy.environment` and nothing else; temp files in its temp folder; the repo
-    root off ``sys.path``."""
+    root off ``sys.path`` unless the child sees its own file view (there the repo root holds
+    the kept paths only, and ``lrlab`` imports from the checkout the grader runs from, also when
+    another interpreter's venv installed a different checkout)."""
     os.environ.clear()
     os.environ.update({key: value.format(tmp=child.tmp, bin=Path(sys.executable).parent)
                        for key, value in server.policy.environment.items()})
     tempfile.tempdir = child.tmp
-    sys.path[:] = [p for p in sys.path if p != server.config.repo_root]
+    if not server.details.get("file_view"):
+        sys.path[:] = [p for p in sys.path if p != server.config.repo_root]
 
 
 def out_of_memory_first(server: Server, child: ChildSetup) -> None:

@@ -136,7 +136,7 @@ class SandboxedStudent:
         self._next_id += 1
         payload["id"] = self._next_id
         allowed = min(self._limits.call_seconds, self._check_left)
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), self._child.cpu_seconds()
         try:
             self._child.chan.send(payload, timeout=allowed)
         except ChannelTimeout:
@@ -144,12 +144,18 @@ class SandboxedStudent:
         except ChannelClosed:
             self._fail(self._child.death_reason())
         try:
-            reply = self._receive(max(0.0, allowed - (time.monotonic() - t0)))
+            reply = self._receive(allowed)
         finally:
-            self._check_left -= time.monotonic() - t0
+            self._check_left -= self._spent(t0, cpu0)
         if reply.get("id") != self._next_id:
             self._fail(Reason.KERNEL_DIED)  # out-of-order replies: the protocol was tampered with
         return reply
+
+    def _spent(self, t0: float, cpu0: float | None) -> float:
+        """The child's CPU seconds since ``cpu0`` (the wall seconds since ``t0`` where its CPU
+        time cannot be measured): what one request costs the check's budget."""
+        cpu = self._child.cpu_seconds() if cpu0 is not None and not self._child.dead else None
+        return cpu - cpu0 if cpu is not None else time.monotonic() - t0
 
     @staticmethod
     def _value(reply: dict[str, Any]) -> Plain:
