@@ -138,7 +138,7 @@ HELDOUT: tuple[Problem, ...] = (
 FIGURES: dict[str, tuple[str, Problem]] = {
     "figure_a": ("overfitting", F("digits", "adam", (512,), 32, 50, 200, n_train=90)),
     "figure_b": ("too_slow", F("wine", "sgd", (48,), 24, 30, 201)),
-    "figure_c": ("oscillating", F("breast_cancer", "adam", (96,), 24, 30, 202)),  # bounces, as in lecture 6
+    "figure_c": ("oscillating", F("breast_cancer", "adam", (96,), 24, 30, 222)),  # bounces, as in lecture 6
     "figure_d": ("good", F("breast_cancer", "sgd", (48,), 24, 30, 203, momentum=0.9)),
     "figure_e": ("diverging", F("iris", "sgd", (96,), 24, 30, 204)),
 }
