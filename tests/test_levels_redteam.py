@@ -103,4 +103,4 @@ def test_a_scrubbed_tripwire_record_was_reported_already(probe: dict) -> None:
     wire = _ok(probe, "tripwire")
     assert wire["load_errors"] == {} and wire["used"] == {"ok": 1}, wire
     assert wire["in_process"] == []  # the child's own record: scrubbed
-    assert isinstance(wire["reported"], list) and ["range_test_answer", "lr_range_test"] in wire["reported"], wire
+    assert isinstance(wire["reported"], list) and ["range_test_answer", "range_test"] in wire["reported"], wire

@@ -147,10 +147,9 @@ def test_honest_schedules_of_other_shapes_earn_near_full_marks_and_the_recipe_do
     shapes = ("correct_alternative", "correct_linear_schedule", "correct_momentum_schedule", "correct_step_schedule",
               "partial_exponential_schedule")
     for variant in shapes:
-        result = PS3.evaluate("test_schedule", LocalStudent(namespace(variant), PS3.harness.operations), "alice")
+        result = PS3.evaluate("test_schedule", LocalStudent(namespace(variant), PS3.harness.operations))
         assert result.fraction >= 0.8, (variant, result)
-    recipe = PS3.evaluate("test_schedule", LocalStudent(namespace("partial_lecture4_recipe"), PS3.harness.operations),
-                          "alice")
+    recipe = PS3.evaluate("test_schedule", LocalStudent(namespace("partial_lecture4_recipe"), PS3.harness.operations))
     assert 0.2 < recipe.fraction < 0.8, recipe
 
 
@@ -246,6 +245,9 @@ def test_forbidden_is_a_use_of_lrlabs_range_test_never_a_name() -> None:
         "from lrlab.range_test import _run": ["lrlab.range_test"],
         "from lrlab import range_test": ["lrlab.range_test"],
         "from lrlab.range_test import *": ["lrlab.range_test"],
+        # the function shares the module's last name: the module, which covers it, is reported
+        "from lrlab.range_test import range_test": ["lrlab.range_test"],
+        "rt.range_test(start_lr=1e-4)": ["lrlab.range_test"],
         "x = lrlab.range_test.range_test()": ["lrlab.range_test"],
         "f = getattr(lrlab, 'range_test')": ["lrlab.range_test"],
         "m = importlib.import_module('lrlab.range_test')": ["lrlab.range_test"],
@@ -263,7 +265,8 @@ def test_forbidden_is_a_use_of_lrlabs_range_test_never_a_name() -> None:
 def test_the_notebook_lists_exactly_what_is_forbidden() -> None:
     intro = source_nb().cells[0].source
     rule = intro.split("**Not allowed in Part 1: lrlab's own range test.**")[1].split("\n* ")[0]
-    assert {"`lrlab.range_test`", "`lrlab.range_test.RangeTestResult`"} <= set(re.findall(r"`[^`]+`", rule))
+    named = set(re.findall(r"`[^`]+`", rule))
+    assert {"`lrlab.range_test`"} | {f"`lrlab.range_test.{n}`" for n in TRIPWIRES["lrlab.range_test"]} <= named
     assert "`suggested_lr`" in rule and "`steepest_lr`" in rule  # named as allowed own names
     for check in PS3.checks:
         part1 = check.grade_id in ("test_range_test", "test_suggest_lr")
@@ -280,12 +283,13 @@ def _redteam(name: str) -> dict[str, str]:
     ("lrlab_range_test_import", "test_range_test"),
     ("lrlab_range_test_at_run_time", "test_range_test"),
     ("lrlab_result_at_run_time", "test_suggest_lr"),
+    ("lrlab_at_run_time", "test_range_test"),
 ])
 def test_lrlabs_range_test_voids_only_the_check_that_uses_it(attack: str, voided: str) -> None:
-    """Found in the source or, for names built at run time, by the tripwire on lrlab's result
-    class (the scorer with the tripwire armed, in this process)."""
+    """Found in the source or, for names built at run time, by the tripwire on lrlab's range test
+    function and result class (the scorer with the tripwire armed, in this process)."""
     release = submissions.release_notebook(A)
-    report = score_report(PS3, release, fill(release, _redteam(attack)), "alice", InProcessSandbox())
+    report = score_report(PS3, release, fill(release, _redteam(attack)), InProcessSandbox())
     scores = {c.grade_id: c for c in report.checks}
     assert scores[voided].score == 0 and scores[voided].reason is not None, scores[voided]
     assert scores["test_schedule"].score == scores["test_schedule"].points

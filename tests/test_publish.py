@@ -129,6 +129,21 @@ def test_a_bank_curve_is_found_by_its_values_alone(published, course, secrets, t
     assert [f.kind for f in leaks.scan(tree, course, secrets)] == ["bank curve"]
 
 
+@pytest.mark.parametrize("what", ["levels", "name"])
+def test_a_heldout_ps3_problem_is_found(what, published, course, secrets, tmp_path):
+    """ps3's held-out range-test traces (what suggest_lr is judged on) and its problems' names,
+    planted in the student tree: found by values alone (as a student would paste them) or by name."""
+    from autograder.assignments.ps3_tuning.heldout import load_data
+
+    problem = load_data()["problems"][0]
+    levels = problem["trace"]["losses"][:6]  # the first levels of a range test: finite, above zero
+    text = {"levels": "levels = [" + ", ".join(f"{v:g}" for v in levels) + "]",
+            "name": f"# the grader's problem {problem['name']}"}[what]
+    tree = _plant(published, tmp_path, "release/ps3_tuning/more_traces.py", text)
+    assert [(f.path, f.kind) for f in leaks.scan(tree, course, secrets)] == [
+        ("release/ps3_tuning/more_traces.py", "bank curve")]
+
+
 def test_a_leaking_course_is_refused_and_nothing_is_written(tmp_path, capsys):
     root = tmp_path / "course"
     for name in ("course", "lrlab", "release", "source", "hub", "lab-settings"):

@@ -460,7 +460,8 @@ WALL_ATTACKS = {
           ("wall_killer", "correct", (), False, "test_step_decay"),
           ("wall_signals", "correct", (), False, "test_step_decay"),
           ("wall_busy", "correct", (), False, "test_step_decay")],
-    # lrlab's range test reached by a name built at run time: the wire covers functions too.
+    # lrlab's range test (the function) reached by a name built at run time: the wire covers
+    # functions too.
     PS3: [("lrlab_at_run_time", "correct", ("test_range_test",), False, "test_range_test")],
 }
 # Whole-submission failures: (fixture, expected reasons)
@@ -537,9 +538,9 @@ def test_attack(grader, course, snapshot, listener, assignment, name, base_varia
         assert _named_processes(WALL_PROCESS_NAMES) == [], "a process started by the attacker survived it"
     if name == "scrub_tripwire":
         assert "forbidden API at run time in test_step_decay: StepLR" in out.flags, out.flags
-    if name == "lrlab_at_run_time":
-        assert any(f.startswith("forbidden API at run time in test_range_test:") and "lr_range_test" in f
-                   for f in out.flags), out.flags
+    if name == "lrlab_at_run_time":  # the function's own wire, not only the class it builds
+        prefix = "forbidden API at run time in test_range_test: "
+        assert any(f.startswith(prefix) and "range_test" in f[len(prefix):].split(", ") for f in out.flags), out.flags
     if name in ("wrong_forbidden_at_run_time", "wrong_forbidden_scheduler", "scrub_tripwire", "lrlab_at_run_time"):
         others = {g: c.score for g, c in checks.items() if g not in zero}
         assert others == {g: v for g, v in base.items() if g not in zero}, "only the own checks are voided"

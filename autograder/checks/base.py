@@ -102,8 +102,10 @@ def forbidden_uses(source: str, names: Iterable[str]) -> list[str]:
     """
     wanted = set(names)
     modules = {name for name in wanted if "." in name}
-    # what an attribute or a string must be to reach an entry: its own name, or a module's last part
-    reach = {name.rpartition(".")[2]: name for name in wanted}
+    # what an attribute or a string must be to reach an entry: its own name, or a module's last
+    # part; where a module and a name are spelled alike (``lrlab.range_test`` and its function
+    # ``range_test``) the module, which covers the name, is the one reported
+    reach = {name.rpartition(".")[2]: name for name in sorted(wanted, key=lambda n: ("." in n, n))}
 
     def module_use(path: str) -> str | None:
         """The forbidden module ``path`` is, or lies inside."""
@@ -123,8 +125,9 @@ def forbidden_uses(source: str, names: Iterable[str]) -> list[str]:
             base = "." * node.level + (node.module or "")
             for alias in node.names:
                 hit = module_use(base) or module_use(f"{base}.{alias.name}")
-                found.update([hit] if hit else [])
-                if alias.name in wanted:
+                if hit:  # a name imported from a forbidden module: the module is reported
+                    found.add(hit)
+                elif alias.name in wanted:
                     found.add(alias.name)
         elif isinstance(node, ast.Attribute) and node.attr in reach:
             found.add(reach[node.attr])

@@ -10,7 +10,7 @@ runs, on the names an assignment declares (its :class:`~autograder.harness.Harne
   ``_get_closed_form_lr``, ``step`` …) is wrapped, in place, so using the class in any way that
   runs its code trips the wire (instantiating it, subclassing and instantiating the subclass,
   calling one of its methods on another object, reading one of its properties);
-* a **function** (``lrlab.range_test.lr_range_test``, say): it is replaced by a wrapper in its
+* a **function** (``lrlab.range_test.range_test``, say): it is replaced by a wrapper in its
   module and wherever a loaded module holds it under another name (``from … import``), so
   calling it trips the wire however it was reached.
 

@@ -58,7 +58,7 @@ LOOP_LOWEST, LOOP_HIGHEST = 1e-4 * (1 - 1e-9), 10 * (1 + 1e-9)  # MIN_LR and MAX
 STOP_SHARE = 0.2  # of each loop problem's credit: the loop stopped by itself within MAX_TRIALS
 
 #: lrlab's own range test (lecture 5) must not stand in for Part 1's answers: its module, and the
-#: class it builds its result with (the tripwire of harness.py records every run of it).
+#: function and result class the tripwire of harness.py watches at run time.
 FORBIDDEN_LRLAB = frozenset({"lrlab.range_test", *TRIPWIRES["lrlab.range_test"]})
 
 

@@ -15,9 +15,10 @@ from autograder.harness import Harness
 
 #: Wall-clock budget for asking ``schedule`` for every step; a slower schedule is reported as such.
 SCHEDULE_SECONDS = 1.0
-#: Classes whose code runs whenever lrlab's own range test runs (it builds its result with
-#: one): every child records which answer cells ran them, and Part 1's checks forbid them.
-TRIPWIRES = {"lrlab.range_test": frozenset({"RangeTestResult"})}
+#: lrlab's own range test at run time: the function lecture 5 calls and the class every run of
+#: it builds its result with (its private steps too). Every child records which answer cells ran
+#: them, and Part 1's checks forbid them.
+TRIPWIRES = {"lrlab.range_test": frozenset({"range_test", "RangeTestResult"})}
 
 
 def problem_parts(dataset: str, hidden: list[int] | tuple[int, ...], seed: int, batch_size: int,

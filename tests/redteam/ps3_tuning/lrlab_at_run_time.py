@@ -1,15 +1,15 @@
 # variant-of: correct
-# lrlab's own range test, reached by a name built at run time (issue 26): invisible to the
-# static check, caught by the child's tripwire on lrlab.range_test (ps3's harness wires the
-# names its checks forbid). range_test's check is voided; the others keep their points.
+# lrlab's own range test (the function lecture 5 calls), reached by a name built at run time
+# (issue 26) so that nothing forbidden is in the source, its smoothed per-batch trace handed in as
+# Part 1's staircase: invisible to the static check, caught by the child's tripwire on the
+# function itself (ps3's harness wires the names its checks forbid). range_test's check is voided
+# (and the trace would not match the trusted re-run anyway); the others keep their points.
 # %% answer: range_test_answer
-import importlib
+def range_test(model, loader, min_lr, max_lr, num_rates, batches_per_rate):
+    import importlib
 
-
-def range_test(make_model, loader, min_lr, max_lr, steps, beta=0.9):
-    run = getattr(importlib.import_module("lrlab." + "range_" + "test"), "lr_" + "range_" + "test")
-    model = make_model()
-    optimizer = torch.optim.SGD(model.parameters(), lr=min_lr)  # noqa: F821
-    result = run(model, optimizer, loader, start_lr=min_lr, end_lr=max_lr, num_steps=steps, beta=beta,
-                 diverge_factor=DIVERGE_FACTOR)  # noqa: F821
+    module = importlib.import_module("lrlab." + "range" + "_test")
+    run = getattr(module, "range" + "_test")
+    del model, loader
+    result = run(start_lr=min_lr, end_lr=max_lr, num_steps=num_rates, diverge_factor=1e9)
     return result.lrs, result.smoothed
