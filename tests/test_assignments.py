@@ -116,8 +116,7 @@ def test_what_the_harness_wires_exists_and_a_check_forbids(name: str) -> None:
         assert wired <= forbidden, (module, sorted(wired - forbidden))
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="its notebook does not state the limits yet"))
-                                  if n == "ps3_tuning" else n for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_the_notebook_states_the_sandbox_limits(name: str) -> None:
     """Students read the limits that can cost them points, with the sandbox's own numbers."""
     from autograder.sandbox.policy import student_limits
