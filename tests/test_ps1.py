@@ -21,6 +21,7 @@ import torch
 from autograder.assignments import get
 from autograder.assignments.ps1_schedulers import checks as checks_ps1
 from autograder.assignments.ps1_schedulers import harness as harness_ps1
+from autograder.assignments.ps1_schedulers.calibrate import BEST
 from autograder.cells import is_answer_cell, is_setup_cell
 from autograder.checks import LocalStudent, forbidden_uses
 from autograder.grading import scorer
@@ -100,7 +101,12 @@ def _answers(variant: str) -> dict[str, str]:
 
 def score_report(variant: str) -> ScoreReport:
     """The sealed scorer's report for an answer set: static and run-time voiding included."""
-    return scorer.score_report(PS1, _release(), fill(_release(), _answers(variant)), InProcessSandbox())
+    return score_report_for(_answers(variant))
+
+
+def score_report_for(cells: dict[str, str]) -> ScoreReport:
+    """The sealed scorer's report for these answer cells (grade id -> source)."""
+    return scorer.score_report(PS1, _release(), fill(_release(), cells), InProcessSandbox())
 
 
 @functools.lru_cache(maxsize=None)
@@ -206,21 +212,45 @@ def test_notebook_states_the_applied_budget_the_check_uses() -> None:
 
 @pytest.mark.slow
 def test_part4_calibration_holds_for_the_runs_the_notebook_names() -> None:
-    """Re-trained here on every seed (pinned numerics, same digits): the lowest constant run of
-    calibrate.py and the best constant on average miss the target on every seed, the solution
-    reaches it on every seed, and the notebook prints these numbers."""
-    from autograder.assignments.ps1_schedulers.calibrate import LOWEST, BEST, REFERENCE, constant, scheduled
+    """Re-trained here on every seed (pinned numerics, same digits): the best constant rate of
+    calibrate.py misses the target on average and its lowest constant run misses it on every
+    seed, the solution reaches it, and the notebook prints exactly these figures."""
+    from autograder.assignments.ps1_schedulers.calibrate import LOWEST, REFERENCE, constant, scheduled
 
-    lowest, best, reference = constant(*LOWEST), constant(*BEST), scheduled(REFERENCE)
-    assert lowest.low > checks_ps1.APPLIED_TARGET_LOSS > reference.high
+    target = checks_ps1.APPLIED_TARGET_LOSS
+    best, lowest, reference = constant(*BEST), constant(*LOWEST), scheduled(REFERENCE)
+    longer_warmup = scheduled({**REFERENCE, "warmup_steps": 125})
+    assert best.mean > target > reference.mean and lowest.low > target
+    assert all(b > r for b, r in zip(best.losses, reference.losses))  # paired: lower on every seed
     solution: dict = {}
     exec(answers(ASSIGNMENT, "correct")["applied_answer"], solution)
     assert solution["APPLIED"] == REFERENCE
-    text = next(c.source for c in _read(SOURCE_NB).cells if "No constant learning rate we tried gets there" in c.source)
-    assert f"**{lowest.low:.4f}**" in text and f"**{best.low:.4f}–{best.high:.4f}**" in text
-    assert f"**{reference.low:.4f}–{reference.high:.4f}**" in text
-    assert f"**{lowest.low - reference.high:.4f}**" in text and f"({reference.high - reference.low:.4f})" in text
-    assert f"`TARGET_VAL_LOSS` = {checks_ps1.APPLIED_TARGET_LOSS} on each seed**" in text
+    text = " ".join(next(c.source for c in _read(SOURCE_NB).cells
+                         if "No constant learning rate we tried gets there" in c.source).split())
+    paired = [b - r for b, r in zip(best.losses, reference.losses)]
+    for figure in (f"`TARGET_VAL_LOSS` = {target}**", f"**{best.mean:.4f}**", f"**{best.low:.4f}–{best.high:.4f}**",
+                   f"**{lowest.low:.4f}**", f"**{reference.low:.4f}–{reference.high:.4f}**",
+                   f"**{reference.mean:.4f}**", f"**{min(paired):.4f}–{max(paired):.4f}**",
+                   f"**{longer_warmup.low:.4f}–{longer_warmup.high:.4f}**", f"**{longer_warmup.mean:.4f}**",
+                   f"**{target - reference.mean:.4f}** above", f"**{best.mean - target:.4f}** below",
+                   f"at {BEST[2]:.2g})", f"rate {LOWEST[2]:.2g}, on seed {lowest.losses.index(lowest.low)})"):
+        assert figure in text, figure
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings", [
+    {"optimizer": BEST[0], "lr": BEST[2], "momentum": BEST[1], "warmup_steps": 0, "min_lr": BEST[2]},
+    {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 0, "min_lr": 0.3},
+    {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 112, "min_lr": 0.3},
+    {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "warmup_steps": 112, "min_lr": 0.001},
+    {"optimizer": "sgd", "lr": 3.0, "momentum": 0.9, "warmup_steps": 112, "min_lr": 0.3},
+], ids=["best_constant", "peak_held_constant", "warmup_without_decay", "too_low", "too_high"])
+def test_part4_fails_plausible_wrong_settings(settings: dict) -> None:
+    """Part 4 is not a formality: the best constant rate of the calibration, the reference's peak
+    held constant, a warm-up without decay and peaks far too low or too high score 0, with an
+    otherwise correct answer set."""
+    report = score_report_for({**_answers("correct"), "applied_answer": f"APPLIED = {settings!r}"})
+    assert _check(report, "test_applied").score == 0
 
 
 # --------------------------------------------------------------------------- references
@@ -354,9 +384,7 @@ def test_a_failing_visible_case_costs_its_share_not_the_cell() -> None:
 
 def test_applied_may_use_the_budget_and_a_failing_answer_cell_is_quoted() -> None:
     assert score("correct_applied_uses_total_steps")["test_applied"] == 15
-    answers = {**_answers("correct"), "applied_answer": "APPLIED = {'warmup_steps': BUDGET_STEPS // 10}"}
-    submitted = fill(_release(), answers)
-    report = scorer.score_report(PS1, _release(), submitted, InProcessSandbox())
+    report = score_report_for({**_answers("correct"), "applied_answer": "APPLIED = {'warmup_steps': BUDGET_STEPS // 10}"})
     message = _check(report, "test_applied").message
     assert "Cell applied_answer raised NameError: name 'BUDGET_STEPS' is not defined" in message
 

@@ -1,23 +1,25 @@
-"""Calibrate ps1 Part 4's target: no constant rate reaches it on any seed, warm-up + cosine on every one.
+"""Calibrate ps1 Part 4's target: no constant rate reaches it, warm-up + cosine schedules do.
 
     python -m autograder.assignments.ps1_schedulers.calibrate
 
 Real training, exactly as the grader re-trains (``checks.retrain`` in this folder: lrlab's noisy
 testbed, 3 epochs at batch size 8, 1 125 steps, pinned numerics, so the numbers are the same on
-every machine), on each of the seeds the grader uses (``APPLIED_SEEDS``). Prints
+every machine), on each of the seeds the grader uses (``APPLIED_SEEDS``). The grader judges the
+MEAN final validation loss over the seeds (one run's final loss is too noisy to rank on). Prints
 
 * every constant learning rate's best: a sweep over every optimizer the notebook allows, momenta
   ``CONSTANT_MOMENTA`` (SGD and RMSprop) and rates ``10^(k/8)`` from 1e-4 to 10, then every rate
   ``10^(k/32)`` within a factor 10^(1/4) of the best of each optimizer and momentum (best by the
-  mean over the seeds); the lowest final validation loss ANY of these runs reaches on ANY seed,
-  and the best constant by its mean, seed by seed;
+  mean over the seeds); the best constant by its mean, seed by seed, and the lowest final
+  validation loss ANY of these runs reaches on ANY seed;
 * the reference schedule (the source notebook's ``APPLIED``: a warm-up over a tenth of the
   budget to a peak above the best constant SGD rate, then cosine down to a tenth of the peak),
-  seed by seed;
-* a few other warm-up + cosine schedules, to show the target does not need the exact reference;
-* the target ``APPLIED_TARGET_LOSS`` and its margins on both sides, next to the seed spread.
+  seed by seed, and paired with the best constant seed by seed;
+* other warm-up + cosine schedules near the reference (other warm-ups, decays to 0, another peak,
+  Adam), to show the target does not need the exact reference;
+* the target ``APPLIED_TARGET_LOSS`` and its margins on both sides.
 
-Exit status 1 unless the reference's worst seed < target < every constant run on every seed.
+Exit status 1 unless the reference's mean < target < the best constant's mean.
 Takes 10-20 minutes on two cores (about 2 500 runs of 0.4 s).
 """
 from __future__ import annotations
@@ -41,12 +43,17 @@ from autograder.assignments.ps1_schedulers.checks import (
 WORKERS = 2
 CONSTANT_MOMENTA = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 REFERENCE = {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 112, "min_lr": 0.03}
-#: What the sweep found (the notebook quotes both, a test re-trains them): the constant run that
-#: reaches the lowest final validation loss on any seed, and the best constant rate on average.
-LOWEST = ("rmsprop", 0.8, 10 ** (-25 / 8))
+#: What the sweep found (the notebook quotes both, a test re-trains them): the best constant rate
+#: on average over the seeds, and the constant run that reaches the lowest final validation loss
+#: on any one seed.
 BEST = ("rmsprop", 0.0, 10 ** (-77 / 32))
+LOWEST = ("rmsprop", 0.8, 10 ** (-25 / 8))
 OTHER_SCHEDULES = (
+    {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 0, "min_lr": 0.03},
     {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 56, "min_lr": 0.03},
+    {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 125, "min_lr": 0.03},
+    {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 188, "min_lr": 0.03},
+    {"optimizer": "sgd", "lr": 0.3, "momentum": 0.0, "warmup_steps": 112, "min_lr": 0.0},
     {"optimizer": "sgd", "lr": 0.4, "momentum": 0.0, "warmup_steps": 0, "min_lr": 0.04},
     {"optimizer": "adam", "lr": 0.006, "momentum": 0.0, "warmup_steps": 112, "min_lr": 0.0006},
 )
@@ -121,22 +128,26 @@ def main() -> int:
     with ProcessPoolExecutor(WORKERS, initializer=_init) as pool:
         trials = [t for found in pool.map(sweep_configuration, configurations()) for t in found]
         reference, *others = pool.map(scheduled, [REFERENCE, *OTHER_SCHEDULES])
-    lowest = min(trials, key=lambda t: t.low)
     best = min(trials, key=lambda t: t.mean)
+    lowest = min(trials, key=lambda t: t.low)
+    target = APPLIED_TARGET_LOSS
+    paired = [c - r for c, r in zip(best.losses, reference.losses)]
     print(f"{len(trials)} constant settings on seeds {', '.join(map(str, APPLIED_SEEDS))}")
-    print(f"lowest constant run    : {lowest.low:.4f} on one seed  ({lowest.describe()})")
     print(f"best constant (mean)   : {best.describe()}")
+    print(f"lowest constant run    : {lowest.low:.4f} on one seed  ({lowest.describe()})")
     print(f"reference schedule     : {reference.describe()}")
+    print(f"paired, best constant minus reference: {', '.join(f'{d:.4f}' for d in paired)} "
+          f"(mean {sum(paired) / len(paired):.4f})")
     for other in others:
-        print(f"other schedule         : {other.describe()}")
-    print(f"target                 : final validation loss at most {APPLIED_TARGET_LOSS} on each seed")
-    print(f"margins                : reference's worst seed {APPLIED_TARGET_LOSS - reference.high:.4f} below it, "
-          f"every constant run {lowest.low - APPLIED_TARGET_LOSS:.4f} or more above it; every seed of the "
-          f"reference below every seed of any constant by {lowest.low - reference.high:.4f}")
+        print(f"other schedule ({'reaches' if other.mean <= target else 'misses '}): {other.describe()}")
+    print(f"target                 : mean final validation loss at most {target}")
+    print(f"margins                : reference's mean {target - reference.mean:.4f} below it, the best "
+          f"constant's mean {best.mean - target:.4f} above it; the lowest constant run on any seed "
+          f"{lowest.low - target:+.4f} from it")
     print(f"({time.perf_counter() - start:.0f} s)")
-    ok = lowest.low > APPLIED_TARGET_LOSS > reference.high
+    ok = best.mean > target > reference.mean
     if not ok:
-        print("NOT CALIBRATED: the target must lie between the reference's worst seed and every constant run")
+        print("NOT CALIBRATED: the target must lie between the reference's mean and the best constant's mean")
     return 0 if ok else 1
 
 

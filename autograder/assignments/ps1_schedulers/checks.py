@@ -36,9 +36,12 @@ ABS = 1e-12
 
 # The applied part (the notebook states the same numbers; a test keeps them in sync): lrlab's
 # noisy testbed (lecture 4), where the learning-rate strategy decides the result, trained on each
-# of the course's seeds; a seed that reaches the target earns a third of the points.
+# of the course's seeds. Judged on the MEAN final validation loss over the seeds: one run's final
+# loss moves by about 0.01-0.03 with the seed or a small change of the schedule, as much as the
+# gap between good schedules and the luckiest constant run, while the mean of three separates
+# them (calibrate.py in this folder states the margins).
 APPLIED_SEEDS = SEEDS
-APPLIED_TARGET_LOSS = 1.105  # final validation loss; calibrated by calibrate.py (this folder)
+APPLIED_TARGET_LOSS = 1.115  # mean final validation loss over APPLIED_SEEDS; calibrated by calibrate.py
 APPLIED_OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 APPLIED_MAX_LR = 10.0
 #: The applied part's training set-up (seed 0; the others differ only in the seed); the student
@@ -638,7 +641,8 @@ def _applied_visible_ok(settings: Plain) -> bool:
 
 def check_applied(student: Student, rng: random.Random) -> CheckResult:
     """Re-train the testbed with the rates the student's scheduler gives, on each seed of
-    ``APPLIED_SEEDS``: a third of the points per seed whose final validation loss reaches the target."""
+    ``APPLIED_SEEDS``: full points when the mean final validation loss over the seeds reaches the
+    target, none otherwise (also when a seed diverges)."""
     del rng  # the applied part is the same for everyone: fixed seeds, fixed budget
     if not student.has("APPLIED"):
         return _missing("APPLIED")
@@ -666,17 +670,17 @@ def check_applied(student: Student, rng: random.Random) -> CheckResult:
             0.0, (f"✗ your WarmupCosineLR must give {total} finite learning rates in [0, {APPLIED_MAX_LR:g}]",),
             visible_ok,
         )
-    reached, messages = 0, []
+    losses, messages = [], []
     for seed in APPLIED_SEEDS:
         loss, diverged = retrain(settings["optimizer"], settings["momentum"], tuple(rates), seed)
         if diverged or not math.isfinite(loss):
-            messages.append(f"✗ seed {seed}: re-training with your settings diverged")
-        elif loss <= APPLIED_TARGET_LOSS:
-            reached += 1
-            messages.append(f"✓ seed {seed}: final validation loss {loss:.4f} ≤ {APPLIED_TARGET_LOSS}")
-        else:
-            messages.append(f"✗ seed {seed}: final validation loss {loss:.4f} is above the target {APPLIED_TARGET_LOSS}")
-    return CheckResult(reached / len(APPLIED_SEEDS), tuple(messages), visible_ok)
+            return CheckResult(0.0, (*messages, f"✗ seed {seed}: re-training with your settings diverged"), visible_ok)
+        losses.append(loss)
+        messages.append(f"seed {seed}: final validation loss {loss:.4f}")
+    mean = sum(losses) / len(losses)
+    if mean <= APPLIED_TARGET_LOSS:
+        return CheckResult(1.0, (*messages, f"✓ mean {mean:.4f} ≤ {APPLIED_TARGET_LOSS}"), visible_ok)
+    return CheckResult(0.0, (*messages, f"✗ mean {mean:.4f} is above the target {APPLIED_TARGET_LOSS}"), visible_ok)
 
 
 # --------------------------------------------------------------------------- the list
