@@ -58,7 +58,9 @@ import sys  # noqa: E402
 
 if importlib.util.find_spec("autograder") is None and os.path.isfile(os.path.join(_root, "autograder", "header.py")):
     sys.path.insert(0, _root)
-if importlib.util.find_spec("autograder.header") is not None:
+# (find_spec of a submodule imports its package: ask for the package first, so that a course
+# folder without the autograder keeps every setting above.)
+if importlib.util.find_spec("autograder") is not None and importlib.util.find_spec("autograder.header") is not None:
     from autograder.header import PolicyHeader
     from nbgrader.converters import GenerateAssignment
 
