@@ -64,7 +64,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder import cli, grade, store  # noqa: E402
 from autograder.arrival.attempts import AttemptStore  # noqa: E402
-from autograder.arrival.exchange import feedback_key  # noqa: E402
+from autograder.arrival.exchange import feedback_key, student_app  # noqa: E402
 from autograder.course import Course, ensure_tools_on_path  # noqa: E402
 
 ASSIGNMENTS = ("ps1_schedulers", "ps2_diagnosing_curves", "ps3_tuning")
@@ -129,20 +129,7 @@ class Students:
         self.base, self.exchange = base, exchange
 
     def app(self, cls, student: str, assignment: str):
-        from nbgrader.auth import Authenticator
-        from nbgrader.coursedir import CourseDirectory
-        from traitlets.config import Config
-
-        home = self.base / student
-        cfg = Config()
-        cfg.Exchange.root = str(self.exchange)
-        cfg.Exchange.assignment_dir = str(home)
-        cfg.Exchange.cache = str(home / ".cache")
-        cfg.CourseDirectory.course_id = "lrlab"
-        cfg.CourseDirectory.student_id = student
-        cfg.CourseDirectory.assignment_id = assignment
-        home.mkdir(parents=True, exist_ok=True)
-        return cls(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg), config=cfg)
+        return student_app(cls, self.exchange, self.base / student, "lrlab", student, assignment)
 
     def prepare(self, student: str, assignment: str, content: object) -> None:
         from nbgrader.exchange.default import ExchangeFetchAssignment

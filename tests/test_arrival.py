@@ -24,7 +24,7 @@ import pytest
 from autograder import cli, store
 from autograder.arrival import service
 from autograder.arrival.attempts import AttemptRecord, AttemptStore, Refusal, counting, decide
-from autograder.arrival.exchange import Arrival, feedback_key
+from autograder.arrival.exchange import Arrival, feedback_key, student_app
 from autograder.arrival.queue import FairQueue
 from autograder.arrival.status import StatusPages
 from autograder.course import Course
@@ -218,20 +218,7 @@ class Toy:
         self.course = Course(self.course.root)
 
     def _app(self, cls, student: str):
-        from nbgrader.auth import Authenticator
-        from nbgrader.coursedir import CourseDirectory
-        from traitlets.config import Config
-
-        home = self.base / "homes" / student
-        cfg = Config()
-        cfg.Exchange.root = str(self.exchange)
-        cfg.Exchange.assignment_dir = str(home)
-        cfg.Exchange.cache = str(home / ".cache")
-        cfg.CourseDirectory.course_id = "lrlab"
-        cfg.CourseDirectory.student_id = student
-        cfg.CourseDirectory.assignment_id = A
-        home.mkdir(parents=True, exist_ok=True)
-        return cls(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg), config=cfg)
+        return student_app(cls, self.exchange, self.base / "homes" / student, "lrlab", student, A)
 
     def submit(self, student: str, body: str | None) -> None:
         """Fetch (once) and submit: ``body`` of square(x), or None for a folder without the notebook."""

@@ -401,10 +401,8 @@ def test_export_quotes_and_report(course):
 def test_exchange_release_collect_and_feedback_reach_the_student(course, tmp_path, monkeypatch):
     """release -> student fetch/submit (nbgrader exchange) -> collect -> grade -> feedback ->
     nbgrader release_feedback -> student fetch_feedback finds it (keyed by submission secret)."""
-    from nbgrader.auth import Authenticator
-    from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeFetchFeedback, ExchangeSubmit
-    from traitlets.config import Config
+    from autograder.arrival.exchange import student_app
 
     exchange = tmp_path / "exchange"
     monkeypatch.setenv("LRLAB_EXCHANGE", str(exchange))
@@ -413,24 +411,16 @@ def test_exchange_release_collect_and_feedback_reach_the_student(course, tmp_pat
     assert cli.main(["--course", str(course.root), "release", A]) == 0  # re-release replaces
 
     home = tmp_path / "home"
-    cfg = Config()
-    cfg.Exchange.root = str(exchange)
-    cfg.Exchange.assignment_dir = str(home)
-    cfg.Exchange.cache = str(tmp_path / "cache")
-    cfg.CourseDirectory.course_id = "lrlab"
-    cfg.CourseDirectory.student_id = "alice"
-    cfg.CourseDirectory.assignment_id = A
 
-    def student_app(cls):
-        return cls(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg), config=cfg)
+    def app(cls):
+        return student_app(cls, exchange, home, "lrlab", "alice", A)
 
-    home.mkdir()
-    student_app(ExchangeFetchAssignment).start()
+    app(ExchangeFetchAssignment).start()
     work = home / A / f"{A}.ipynb"
     nb = nbformat.read(work, as_version=4)
     nb.cells[1].source = "def square(x):\n    return x * x"
     nbformat.write(nb, work)
-    student_app(ExchangeSubmit).start()
+    app(ExchangeSubmit).start()
 
     course = Course(course.root)  # re-read nbgrader_config.py with the exchange set
     assert cli.main(["--course", str(course.root), "collect", A]) == 0
@@ -441,7 +431,7 @@ def test_exchange_release_collect_and_feedback_reach_the_student(course, tmp_pat
     from autograder.course import check_result
 
     check_result(course.api().release_feedback(A), "release_feedback")
-    student_app(ExchangeFetchFeedback).start()
+    app(ExchangeFetchFeedback).start()
     fetched = list((home / A / "feedback").glob(f"*/{A}.html"))
     assert len(fetched) == 1 and "Autograded score: 2 / 2" in fetched[0].read_text()
 

@@ -21,6 +21,7 @@ import re
 import secrets
 import stat
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -140,3 +141,22 @@ def _read_small(path: Path) -> str | None:
             return None
         data = fh.read(MAX_SECRET_BYTES)
     return data.decode("utf-8", errors="replace") or None
+
+
+def student_app(cls: type, exchange: str | Path, home: Path, course_id: str, student: str, assignment: str) -> Any:
+    """nbgrader's exchange app ``cls`` (``ExchangeFetchAssignment``, ``ExchangeSubmit``,
+    ``ExchangeFetchFeedback``) as ``student``'s own server runs it from ``home``: for the tests
+    and the benchmark that play the students."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.Exchange.root = str(exchange)
+    cfg.Exchange.assignment_dir = str(home)
+    cfg.Exchange.cache = str(home / ".cache")
+    cfg.CourseDirectory.course_id = course_id
+    cfg.CourseDirectory.student_id = student
+    cfg.CourseDirectory.assignment_id = assignment
+    home.mkdir(parents=True, exist_ok=True)
+    return cls(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg), config=cfg)
